@@ -1,0 +1,14 @@
+drop table if exists review_votes;
+drop table if exists review_responses;
+drop table if exists business_reviews;
+drop table if exists business_managers;
+drop table if exists businesses;
+drop table if exists categories;
+drop table if exists time_zones;
+drop table if exists user_roles;
+drop table if exists users;
+drop extension if exists btree_gist;
+drop extension if exists earthdistance;
+drop extension if exists cube;
+drop extension if exists unaccent;
+drop extension if exists pg_trgm;

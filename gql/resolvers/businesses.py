@@ -1,0 +1,86 @@
+"""Businesses: one by id or slug, and the filtered, keyset-paginated listing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from gql.context import Context
+from gql.errors import BadArgument
+from gql.loaders import BUSINESS_SELECT
+from gql.resolvers.ids import parse_id
+from gql.resolvers.paging import Page, check_first, decode_cursor, make_page
+
+Record = asyncpg.Record
+
+# Sort key of each order: the ORDER BY columns of api.business_page, id last.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "NAME": ("name", "id"),
+    "RATING": ("rating_avg", "review_count", "id"),
+    "REVIEW_COUNT": ("review_count", "rating_avg", "id"),
+    "NEWEST": ("created_at", "id"),
+}
+KEY_TYPES: dict[str, Callable[[Any], Any]] = {
+    "name": str, "id": UUID, "rating_avg": Decimal, "review_count": int,
+    "created_at": datetime.fromisoformat,
+}
+
+
+@dataclass(frozen=True)
+class BusinessFilter:
+    category_slug: str | None = None
+    city: str | None = None
+    state: str | None = None
+    min_rating: float | None = None
+
+    def check(self) -> None:
+        if self.min_rating is not None and not 1 <= self.min_rating <= 5:
+            raise BadArgument("filter.minRating", f"must be between 1 and 5, got {self.min_rating}")
+
+    def sql_args(self) -> tuple[Any, ...]:
+        rating = None if self.min_rating is None else Decimal(str(self.min_rating))
+        return (self.category_slug, self.city, self.state, rating)
+
+
+def sort_key(row: Record, order: str) -> Sequence[Any]:
+    return [row[column] for column in SORT_KEYS[order]]
+
+
+async def business(ctx: Context, id: str | None, slug: str | None) -> Record | None:
+    if (id is None) == (slug is None):
+        raise BadArgument("id", 'or "slug": give exactly one of them')
+    if id is not None:
+        return await ctx.loaders.business_by_id.load(parse_id(id))
+    return await ctx.loaders.business_by_slug.load(slug)
+
+
+async def business_page(
+    ctx: Context, flt: BusinessFilter, order: str, first: int, after: str | None
+) -> Page[Record]:
+    check_first(first)
+    flt.check()
+    key = decode_cursor(after, order, [KEY_TYPES[c] for c in SORT_KEYS[order]])
+    rows = await ctx.db.fetch(
+        BUSINESS_SELECT.format(fn="api.business_page($1, $2, $3, $4, $5, $6, $7)"),
+        *flt.sql_args(), order, key, first + 1,
+    )
+    for row in rows:  # prime the loader: a later business(id) in this request costs nothing
+        ctx.loaders.business_by_id.prime(row["id"], row)
+    return make_page(rows, first, order, after is not None, lambda r: sort_key(r, order))
+
+
+async def business_count(ctx: Context, flt: BusinessFilter) -> int:
+    count: int = await ctx.db.fetchval(
+        "select api.business_count($1, $2, $3, $4)", *flt.sql_args()
+    )
+    return count
+
+
+async def by_id(ctx: Context, business_id: UUID) -> Record | None:
+    return await ctx.loaders.business_by_id.load(business_id)

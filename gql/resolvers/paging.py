@@ -1,0 +1,75 @@
+"""Keyset pagination: validated page sizes and opaque cursors.
+
+A cursor is base64url JSON of the order it belongs to and the sort key of its row (the
+ORDER BY columns, id last). SQL functions resume after that key; no OFFSET anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from gql.errors import BadArgument
+
+MAX_PAGE_SIZE = 100
+
+Row = TypeVar("Row")
+
+
+def check_first(first: int, argument: str = "first") -> int:
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise BadArgument(argument, f"must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+    return first
+
+
+def encode_cursor(order: str, key: Sequence[Any]) -> str:
+    raw = json.dumps([order, [str(k) if not isinstance(k, int | str) else k for k in key]],
+                     separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, order: str, key_types: Sequence[Callable[[Any], Any]],
+                  argument: str = "after") -> list[Any] | None:
+    """The sort key in `cursor`, checked to belong to `order` and to parse with key_types
+    (so a tampered cursor is a clear error, not a failed SQL cast); None when no cursor."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded_order, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadArgument(argument, "is not a valid cursor") from None
+    if decoded_order != order:
+        raise BadArgument(argument, f"is a cursor for order {decoded_order}, not {order}")
+    if not isinstance(key, list) or len(key) != len(key_types):
+        raise BadArgument(argument, "is not a valid cursor")
+    try:
+        for parse, value in zip(key_types, key, strict=True):
+            parse(value)
+    except (ValueError, TypeError, ArithmeticError):
+        raise BadArgument(argument, "is not a valid cursor") from None
+    return key
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    rows: list[Row]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def make_page(rows: Sequence[Row], first: int, order: str, after_given: bool,
+              sort_key: Callable[[Row], Sequence[Any]]) -> Page[Row]:
+    """Rows were fetched with limit first + 1: the extra row only says there is more."""
+    kept = list(rows[:first])
+    return Page(
+        rows=kept,
+        cursors=[encode_cursor(order, sort_key(r)) for r in kept],
+        has_next_page=len(rows) > first,
+        has_previous_page=after_given,
+    )

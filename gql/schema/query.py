@@ -1,0 +1,65 @@
+"""The root Query type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gql.context import Context
+from gql.resolvers import businesses as business_resolvers
+from gql.resolvers import categories as category_resolvers
+from gql.resolvers import reviews as review_resolvers
+from gql.schema.business import Business, maybe_business
+from gql.schema.category import Category, maybe_category
+from gql.schema.connection import Connection
+from gql.schema.enums import BusinessOrder
+from gql.schema.review import Review
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input(description="Filters of the business listing; every one is optional.")
+class BusinessFilter:
+    category_slug: str | None = strawberry.field(
+        default=None, description="This category and all its sub-categories.")
+    city: str | None = strawberry.field(default=None, description="Case-insensitive.")
+    state: str | None = strawberry.field(default=None, description="Two-letter code, e.g. TX.")
+    min_rating: float | None = strawberry.field(
+        default=None, description="Only businesses with reviews averaging at least this (1-5).")
+
+    def to_resolver(self) -> business_resolvers.BusinessFilter:
+        return business_resolvers.BusinessFilter(
+            category_slug=self.category_slug, city=self.city, state=self.state,
+            min_rating=self.min_rating)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One business by id or by slug (give exactly one); null if "
+                                  "there is none you may see.")
+    async def business(
+        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+    ) -> Business | None:
+        return maybe_business(await business_resolvers.business(info.context, id, slug))
+
+    @strawberry.field(description="Listed businesses, filtered and in keyset pages of at most 100.")
+    async def businesses(
+        self, info: Info, filter: BusinessFilter | None = None,
+        order_by: BusinessOrder = BusinessOrder.NAME, first: int = 20, after: str | None = None,
+    ) -> Connection[Business]:
+        flt = (filter or BusinessFilter()).to_resolver()
+        page = await business_resolvers.business_page(info.context, flt, order_by.value, first, after)
+        return Connection.from_page(
+            page, Business.from_row, lambda: business_resolvers.business_count(info.context, flt))
+
+    @strawberry.field(description="The top-level categories; walk down with `children`.")
+    async def categories(self, info: Info) -> list[Category]:
+        return [Category.from_row(r) for r in await category_resolvers.roots(info.context)]
+
+    @strawberry.field
+    async def category(self, info: Info, slug: str) -> Category | None:
+        return maybe_category(await category_resolvers.category(info.context, slug))
+
+    @strawberry.field(description="One review by id; null if there is none you may see.")
+    async def review(self, info: Info, id: strawberry.ID) -> Review | None:
+        row = await review_resolvers.review(info.context, id)
+        return None if row is None else Review.from_row(row)

@@ -1,0 +1,36 @@
+"""The only reader of the environment: everything configurable lives in one frozen Settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    """None means: run the embedded PostgreSQL under data_dir."""
+    data_dir: Path
+    jwt_secret: str
+    broadcast_url: str | None
+    log_level: str
+    debug_sql: bool
+    """When true, GraphQL responses report how many SQL statements they sent."""
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("GQL_DATA_DIR") or ".data").resolve(),
+            jwt_secret=env.get("JWT_SECRET") or "dev-only-insecure-secret",
+            broadcast_url=env.get("BROADCAST_URL") or None,
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            debug_sql=(env.get("GQL_DEBUG_SQL") or "") not in {"", "0", "false", "no"},
+            pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
+            pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
+        )
