@@ -95,10 +95,14 @@ def code_files(directory: Path = FUNCTIONS_DIR) -> list[Path]:
     return sorted(directory.rglob("*.sql"))
 
 
+def _shown(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
 def code_checksum(files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+        digest.update(_shown(path).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -197,7 +201,7 @@ class Migrator:
                 try:
                     await self.conn.execute(path.read_text())
                 except asyncpg.PostgresError as exc:
-                    raise MigrationError(f"{path.relative_to(ROOT)}: {exc}") from exc
+                    raise MigrationError(f"{_shown(path)}: {exc}") from exc
             await self.conn.execute(
                 "insert into schema_code (checksum) values ($1)"
                 " on conflict (id) do update set checksum = excluded.checksum, applied_at = now()",

@@ -1,0 +1,107 @@
+"""Helpers shared by the tests: a real server in a thread, a GraphQL client, databases."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+
+from gql.database import drop_database, ensure_database, with_database
+
+STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+class ServerThread:
+    """uvicorn serving an app on a free loopback port, in its own thread and event loop."""
+
+    def __init__(self, app: Starlette) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                ws="websockets-sansio", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while not self.server.started:  # wait for uvicorn's own "started" flag
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        return self
+
+    @property
+    def port(self) -> int:
+        port: int = self.server.servers[0].sockets[0].getsockname()[1]
+        return port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=STARTUP_TIMEOUT_SECONDS)
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """The whole response body (data, errors, extensions)."""
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables},
+                                        headers=headers)
+        assert response.status_code in (200, 400), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`data` of a response that must have no errors."""
+        body = await self.execute(query, variables)
+        assert not body.get("errors"), body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def error(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        """The first error message of a response that must fail."""
+        body = await self.execute(query, variables)
+        assert body.get("errors"), f"expected an error, got {body}"
+        message: str = body["errors"][0]["message"]
+        return message
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def scratch_database(server_url: str, template: str | None = None) -> tuple[str, str]:
+    """A new empty database (or a copy of `template`): its name and URL."""
+    name = unique_name("gql_test")
+    if template is None:
+        return name, await ensure_database(server_url, name)
+    conn = await asyncpg.connect(server_url)
+    try:  # both names are generated here, never user input
+        await conn.execute(f'create database "{name}" template "{template}"')
+    finally:
+        await conn.close()
+    return name, with_database(server_url, name)
+
+
+async def drop(server_url: str, name: str) -> None:
+    await drop_database(server_url, name)
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Poll an async condition until it holds (for state with no event to wait on)."""
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.05)
