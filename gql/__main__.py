@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,11 +71,18 @@ async def _prepare(url: str, *, seed_if_empty: bool) -> None:
         await conn.close()
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to this handler: leaving
+    # with SystemExit runs the `finally` that stops the embedded PostgreSQL.
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql.instance import database_in_use
 
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with database_in_use(settings) as url:
         asyncio.run(_prepare(url, seed_if_empty=not args.no_seed))
         os.environ["DATABASE_URL"] = url  # worker processes build the app from the environment

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
-
-from urllib.parse import urlsplit, urlunsplit
 
 ANONYMOUS_ROLE = "gql_anonymous"
 

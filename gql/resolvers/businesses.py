@@ -55,9 +55,10 @@ def sort_key(row: Record, order: str) -> Sequence[Any]:
 async def business(ctx: Context, id: str | None, slug: str | None) -> Record | None:
     if (id is None) == (slug is None):
         raise BadArgument("id", 'or "slug": give exactly one of them')
-    if id is not None:
-        return await ctx.loaders.business_by_id.load(parse_id(id))
-    return await ctx.loaders.business_by_slug.load(slug)
+    if slug is not None:
+        return await ctx.loaders.business_by_slug.load(slug)
+    assert id is not None
+    return await ctx.loaders.business_by_id.load(parse_id(id))
 
 
 async def business_page(

@@ -1,0 +1,12 @@
+# The API server image used by docker-compose.yml. It talks to the compose PostgreSQL
+# (DATABASE_URL), so the embedded PostgreSQL is installed but not used.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gql ./gql
+COPY db ./db
+RUN pip install --no-cache-dir .
+# Runs from /app so that db/ (migrations, functions) sits beside the package.
+ENV PYTHONPATH=/app
+EXPOSE 8000
+CMD ["python", "-m", "gql", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,112 @@
+"""The command line, run as a user would: `python -m gql ...` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from tests.support import drop, scratch_database, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gql", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def env_without_database(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return env | extra
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_help_lists_the_contract_commands() -> None:
+    out = run_cli("--help").stdout
+    for command in ("serve", "migrate", "seed", "export-schema", "db", "backup", "restore"):
+        assert command in out
+
+
+async def test_migrate_status_and_db_url_on_a_given_database(server_url: str) -> None:
+    name, url = await scratch_database(server_url)
+    try:
+        env = {**os.environ, "DATABASE_URL": url}
+        assert run_cli("db", "url", env=env).stdout.strip() == url
+        pending = run_cli("migrate", "status", env=env).stdout
+        assert "0001  core_schema" in pending and "pending" in pending
+        up = run_cli("migrate", "up", env=env)
+        assert up.returncode == 0 and "applied 2 migration(s)" in up.stdout
+        assert "pending" not in run_cli("migrate", "status", env=env).stdout
+        seeded = run_cli("seed", "--businesses", "50", "--reviews", "100", env=env)
+        assert seeded.returncode == 0 and "50 businesses" in seeded.stdout
+        again = run_cli("seed", env=env)
+        assert again.returncode == 1 and "--reset" in again.stderr
+    finally:
+        await drop(server_url, name)
+
+
+async def serve_until_healthy(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gql", "serve", "--port", str(port)], cwd=ROOT, text=True,
+        env=env_without_database(GQL_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    async def healthy() -> bool:
+        assert process.poll() is None, process.communicate()[0]
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await wait_for(healthy, timeout=180)
+    return process
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    return output
+
+
+async def test_serve_runs_the_embedded_database_with_demo_data_and_reuses_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    process = await serve_until_healthy(data_dir, port)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            body = (await http.post("/graphql", json={
+                "query": "{ businesses(first: 1) { totalCount } categories { slug } }"})).json()
+        assert body["data"]["businesses"]["totalCount"] > 800  # of the 1,000 demo businesses
+        assert len(body["data"]["categories"]) == 5
+        # Leave a mark through the database itself, to see it again after a restart.
+        conn = await asyncpg.connect(f"postgresql://postgres@/directory?host={data_dir / 'pg'}")
+        await conn.execute("insert into categories (slug, name) values ('marker', 'Marker')")
+        await conn.close()
+    finally:
+        stop(process)
+    assert not (data_dir / "pg" / "postmaster.pid").exists(), "the cluster was not stopped"
+
+    process = await serve_until_healthy(data_dir, port)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            body = (await http.post("/graphql", json={
+                "query": '{ category(slug: "marker") { name } businesses { totalCount } }'})).json()
+        assert body["data"]["category"] == {"name": "Marker"}
+        assert body["data"]["businesses"]["totalCount"] < 1000  # not seeded a second time
+    finally:
+        stop(process)

@@ -1,0 +1,85 @@
+"""The HTTP surface: health, GraphiQL, GraphQL over GET, WebSocket, and masked errors."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import websockets
+
+from gql.app import create_app
+from gql.database import connect
+from gql.migrate import Migrator
+from gql.settings import Settings
+from tests.support import GraphQLClient, ServerThread, drop, scratch_database
+
+
+async def test_health_reports_database_latency(client: GraphQLClient) -> None:
+    response = await client.http.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["database"]["reachable"] is True
+    assert 0 <= body["database"]["latencyMs"] < 2000
+
+
+async def test_graphiql_is_served_to_browsers(client: GraphQLClient) -> None:
+    response = await client.http.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_queries_over_get(client: GraphQLClient) -> None:
+    response = await client.http.get("/graphql", params={"query": "{ categories { slug } }"})
+    assert response.status_code == 200
+    assert len(response.json()["data"]["categories"]) == 5
+
+
+async def test_queries_over_websocket_with_graphql_transport_ws(api_server: ServerThread) -> None:
+    url = f"ws://127.0.0.1:{api_server.port}/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": "{ categories { slug } }"}}))
+        message = json.loads(await ws.recv())
+        assert message["type"] == "next" and len(message["payload"]["data"]["categories"]) == 5
+        assert json.loads(await ws.recv()) == {"id": "1", "type": "complete"}
+
+
+async def test_the_legacy_graphql_ws_subprotocol_is_refused(api_server: ServerThread) -> None:
+    url = f"ws://127.0.0.1:{api_server.port}/graphql"
+    with pytest.raises(websockets.exceptions.WebSocketException):
+        async with websockets.connect(url, subprotocols=["graphql-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await ws.recv()
+
+
+async def test_unexpected_errors_are_masked_and_health_turns_503(server_url: str) -> None:
+    """A broken database: the client learns nothing of SQL or connections; health says 503."""
+    name, url = await scratch_database(server_url)
+    conn = await connect(url)
+    try:
+        await Migrator(conn).up()
+    finally:
+        await conn.close()
+    with ServerThread(create_app(Settings.from_env({}), url)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            conn = await connect(url)
+            await conn.execute("drop function api.category_roots()")
+            await conn.close()
+            body = (await http.post("/graphql", json={"query": "{ categories { slug } }"})).json()
+            error = body["errors"][0]
+            assert error["message"] == "Unexpected error."
+            text = json.dumps(body).lower()
+            for leak in ("category_roots", "function", "sql", "postgres", "traceback", name):
+                assert leak not in text
+            # Validation errors are not masked: they help the client fix its query.
+            invalid = (await http.post("/graphql", json={"query": "{ nope }"})).json()
+            assert "Cannot query field 'nope'" in invalid["errors"][0]["message"]
+
+            await drop(server_url, name)  # terminates the server's connections
+            health = await http.get("/health")
+            assert health.status_code == 503
+            assert health.json()["status"] == "unavailable"
+            assert name not in health.text and "postgresql://" not in health.text
