@@ -9,7 +9,10 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+import asyncpg
 
 from gql.settings import Settings
 
@@ -53,22 +56,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _prepare(url: str, *, seed_if_empty: bool) -> None:
+async def _with_connection(url: str, action: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
     from gql.database import connect
-    from gql.migrate import Migrator
-    from gql.seed import SeedOptions, is_empty, seed_database
 
     conn = await connect(url)
     try:
-        applied = await Migrator(conn).up()
-        for m in applied:
-            log.info("applied migration %04d_%s", m.version, m.name)
-        if seed_if_empty and await is_empty(conn):
-            log.info("empty database: loading the demo data set")
-            counts = await seed_database(conn, SeedOptions())
-            log.info("seeded %s", counts)
+        await action(conn)
     finally:
         await conn.close()
+
+
+def _run_on_database(settings: Settings,
+                     action: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+    from gql.instance import database_in_use
+
+    with database_in_use(settings) as url:
+        asyncio.run(_with_connection(url, action))
+
+
+async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool) -> None:
+    from gql.migrate import Migrator
+    from gql.seed import SeedOptions, is_empty, seed_database
+
+    for m in await Migrator(conn).up():
+        log.info("applied migration %04d_%s", m.version, m.name)
+    if seed_if_empty and await is_empty(conn):
+        log.info("empty database: loading the demo data set")
+        log.info("seeded %s", await seed_database(conn, SeedOptions()))
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -84,7 +98,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with database_in_use(settings) as url:
-        asyncio.run(_prepare(url, seed_if_empty=not args.no_seed))
+        asyncio.run(_with_connection(
+            url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed)))
         os.environ["DATABASE_URL"] = url  # worker processes build the app from the environment
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run("gql.app:app_from_env", factory=True, host=args.host, port=args.port,
@@ -94,51 +109,37 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.database import connect
-    from gql.instance import database_in_use
     from gql.migrate import Migrator
 
-    async def run(url: str) -> None:
-        conn = await connect(url)
-        try:
-            migrator = Migrator(conn)
-            if args.action == "status":
-                for state in await migrator.status():
-                    m = state.migration
-                    mark = "MODIFIED" if state.modified else "applied" if state.applied else "pending"
-                    print(f"{m.version:04d}  {m.name:<32} {mark}")
-            elif args.action == "up":
-                done = await migrator.up(to=args.to)
-                print(f"applied {len(done)} migration(s); now at {await migrator.current_version()}")
-            else:
-                done = await migrator.down(to=args.to)
-                print(f"undid {len(done)} migration(s); now at {await migrator.current_version()}")
-        finally:
-            await conn.close()
+    async def run(conn: asyncpg.Connection) -> None:
+        migrator = Migrator(conn)
+        if args.action == "status":
+            for state in await migrator.status():
+                m = state.migration
+                mark = "MODIFIED" if state.modified else "applied" if state.applied else "pending"
+                print(f"{m.version:04d}  {m.name:<32} {mark}")
+            return
+        if args.action == "up":
+            verb, done = "applied", await migrator.up(to=args.to)
+        else:
+            verb, done = "undid", await migrator.down(to=args.to)
+        print(f"{verb} {len(done)} migration(s); now at {await migrator.current_version()}")
 
-    with database_in_use(settings) as url:
-        asyncio.run(run(url))
+    _run_on_database(settings, run)
     return 0
 
 
 def seed(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.database import connect
-    from gql.instance import database_in_use
     from gql.migrate import Migrator
     from gql.seed import SeedOptions, seed_database
 
-    async def run(url: str) -> None:
-        conn = await connect(url)
-        try:
-            await Migrator(conn).up()
-            options = SeedOptions(businesses=args.businesses, reviews=args.reviews, seed=args.seed)
-            counts = await seed_database(conn, options, replace=args.reset)
-            print(", ".join(f"{n} {table}" for table, n in counts.items()))
-        finally:
-            await conn.close()
+    async def run(conn: asyncpg.Connection) -> None:
+        await Migrator(conn).up()
+        options = SeedOptions(businesses=args.businesses, reviews=args.reviews, seed=args.seed)
+        counts = await seed_database(conn, options, replace=args.reset)
+        print(", ".join(f"{n} {table}" for table, n in counts.items()))
 
-    with database_in_use(settings) as url:
-        asyncio.run(run(url))
+    _run_on_database(settings, run)
     return 0
 
 

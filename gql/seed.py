@@ -142,7 +142,8 @@ class _Generator:
         noun = self.rng.choice(sub.nouns)
         pattern = self.rng.randrange(4)
         if pattern == 0:
-            return f"{self.fake.last_name()}'s {noun}"
+            owner = self.fake.last_name()
+            return f"{owner}' {noun}" if owner.endswith("s") else f"{owner}'s {noun}"
         if pattern == 1:
             return f"{city.name} {noun}"
         if pattern == 2:
