@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
-from gql.settings import Settings
+from gql.settings import DEVELOPMENT_JWT_SECRET, Settings
 
 log = logging.getLogger("gql")
 
@@ -80,6 +80,7 @@ async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool) -> None:
 
     for m in await Migrator(conn).up():
         log.info("applied migration %04d_%s", m.version, m.name)
+    await conn.execute("select api.ensure_audit_partitions(3)")
     if seed_if_empty and await is_empty(conn):
         log.info("empty database: loading the demo data set")
         log.info("seeded %s", await seed_database(conn, SeedOptions()))
@@ -97,6 +98,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from gql.instance import database_in_use
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
+        log.warning("JWT_SECRET is not set: tokens are signed with a development-only secret")
     with database_in_use(settings) as url:
         asyncio.run(_with_connection(
             url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed)))
@@ -124,6 +127,8 @@ def migrate(settings: Settings, args: argparse.Namespace) -> int:
         else:
             verb, done = "undid", await migrator.down(to=args.to)
         print(f"{verb} {len(done)} migration(s); now at {await migrator.current_version()}")
+        if verb == "undid" and done:
+            print("the api schema (db/functions) was removed with them; `migrate up` restores it")
 
     _run_on_database(settings, run)
     return 0

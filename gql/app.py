@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -14,13 +15,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.context import Context
-from gql.database import RequestDatabase, create_pool
-from gql.loaders import Loaders
+from gql.database import create_pool
 from gql.schema import build_schema
 from gql.settings import Settings
 
@@ -30,7 +34,7 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI app with our per-request context."""
+    """Strawberry's ASGI app with our per-request context and token checks."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -38,14 +42,48 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql",
             # The legacy graphql-ws subprotocol has no connection-init timeout: not offered.
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=timedelta(seconds=10),
             **kwargs,
         )
+        self.settings = settings
         self.pool: asyncpg.Pool | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # An HTTP request with a bad token is refused before GraphQL runs: a client that sent
+        # credentials must never be served silently as anonymous.
+        if scope["type"] == "http":
+            request = Request(scope)
+            try:
+                scope.setdefault("state", {})["identity"] = identity_from_authorization(
+                    request.headers.get("authorization"), self.settings.jwt_secret)
+            except InvalidToken as exc:
+                response = JSONResponse(
+                    {"errors": [{"message": f"Invalid token: {exc}",
+                                 "extensions": {"code": "UNAUTHENTICATED"}}]},
+                    status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         assert self.pool is not None, "the pool is created by the app's lifespan"
-        db = RequestDatabase(self.pool)
-        return Context(request=request, db=db, loaders=Loaders(db))
+        identity = request.state.identity if isinstance(request, Request) else ANONYMOUS
+        return Context(request=request, pool=self.pool, settings=self.settings, identity=identity)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """The token comes in the connection_init payload, as {"Authorization": "Bearer ..."}
+        (or {"token": "..."}); a bad one closes the socket with 4403."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if header is None and params.get("token"):
+            header = f"Bearer {params['token']}"
+        try:
+            context.identity = identity_from_authorization(
+                header if isinstance(header, str) else None, self.settings.jwt_secret)
+        except InvalidToken as exc:
+            raise ConnectionRejectionError({"message": f"Invalid token: {exc}"}) from exc
+        unset: UnsetType = UNSET
+        return unset
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:

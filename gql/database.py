@@ -15,7 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-ANONYMOUS_ROLE = "gql_anonymous"
+from gql.auth import ANONYMOUS, Identity
+from gql.user_errors import MutationFailed, from_postgres
 
 
 def _encode_jsonb(value: Any) -> bytes:
@@ -87,13 +88,10 @@ class RequestDatabase:
     introspection (so the figure would depend on the connection's history) and reports late.
     """
 
-    def __init__(
-        self, pool: asyncpg.Pool, *, role: str = ANONYMOUS_ROLE,
-        claims: dict[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS) -> None:
         self._pool = pool
-        self._role = role
-        self._claims = json.dumps(claims or {})
+        self._role = identity.database_role
+        self._claims = json.dumps(identity.claims())
         self._lock = asyncio.Lock()
         self._conn: PoolConnectionProxy | None = None
         self._transaction: Any = None
@@ -133,6 +131,22 @@ class RequestDatabase:
             conn = await self._connection()
             self.statements += 1
             return await conn.fetchval(query, *args)
+
+    async def mutate(self, query: str, *args: Any) -> asyncpg.Record | None:
+        """Run one write function inside a savepoint. An expected failure (a UserError raised
+        by SQL, a constraint) undoes just this write and raises MutationFailed; the request's
+        transaction stays usable, so the payload can still read the current state."""
+        async with self._lock:
+            conn = await self._connection()
+            self.statements += 1
+            try:
+                async with conn.transaction():  # a savepoint inside the request's transaction
+                    return await conn.fetchrow(query, *args)
+            except asyncpg.PostgresError as exc:
+                error = from_postgres(exc)
+                if error is None:
+                    raise
+                raise MutationFailed(error) from exc
 
     async def finish(self, *, commit: bool) -> None:
         """Commit (or roll back) and hand the connection back to the pool."""

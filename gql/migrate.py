@@ -134,7 +134,8 @@ class Migrator:
         return max((s.migration.version for s in await self.status() if s.applied), default=0)
 
     async def up(self, to: int | None = None) -> list[Migration]:
-        """Apply pending migrations (up to version `to`), then rebuild the code layer."""
+        """Apply pending migrations (up to version `to`); once the schema is the latest,
+        rebuild the code layer if its files changed (or any migration ran)."""
         async with _migration_lock(self.conn):
             states = await self.status()
             modified = [s.migration for s in states if s.modified]
@@ -160,11 +161,16 @@ class Migrator:
                         round((time.perf_counter() - started) * 1000),
                     )
                 done.append(m)
-            await self._rebuild_code(force=bool(done))
+            if all(s.applied for s in states) or len(done) == sum(not s.applied for s in states):
+                # Fully migrated: the code layer (written for the latest schema) fits.
+                await self._rebuild_code(force=bool(done))
             return done
 
     async def down(self, to: int | None = None) -> list[Migration]:
-        """Undo applied migrations down to version `to` (default: only the latest one)."""
+        """Undo applied migrations down to version `to` (default: only the latest one).
+
+        The code layer is written for the latest schema, so it is removed, not rebuilt: an
+        older schema has no matching db/functions in this checkout. `up` brings it back."""
         async with _migration_lock(self.conn):
             applied = [s.migration for s in await self.status() if s.applied]
             if not applied:
@@ -183,8 +189,6 @@ class Migrator:
                         "delete from schema_migrations where version = $1", m.version
                     )
                 undone.append(m)
-            if target > 0:
-                await self._rebuild_code(force=True)
             return undone
 
     async def _rebuild_code(self, *, force: bool) -> bool:

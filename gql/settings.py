@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+# Signs tokens when JWT_SECRET is unset: fine on a laptop, never in production (the server
+# warns at start-up).
+DEVELOPMENT_JWT_SECRET = "development-only-secret-set-JWT_SECRET-in-production"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -14,6 +18,7 @@ class Settings:
     """None means: run the embedded PostgreSQL under data_dir."""
     data_dir: Path
     jwt_secret: str
+    jwt_ttl_seconds: int
     broadcast_url: str | None
     log_level: str
     debug_sql: bool
@@ -27,7 +32,8 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("GQL_DATA_DIR") or ".data").resolve(),
-            jwt_secret=env.get("JWT_SECRET") or "dev-only-insecure-secret",
+            jwt_secret=env.get("JWT_SECRET") or DEVELOPMENT_JWT_SECRET,
+            jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 3600),
             broadcast_url=env.get("BROADCAST_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             debug_sql=(env.get("GQL_DEBUG_SQL") or "") not in {"", "0", "false", "no"},

@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from gql.migrate import discover
 from tests.support import drop, scratch_database, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ async def test_migrate_status_and_db_url_on_a_given_database(server_url: str) ->
         pending = run_cli("migrate", "status", env=env).stdout
         assert "0001  core_schema" in pending and "pending" in pending
         up = run_cli("migrate", "up", env=env)
-        assert up.returncode == 0 and "applied 2 migration(s)" in up.stdout
+        assert up.returncode == 0 and f"applied {len(discover())} migration(s)" in up.stdout
         assert "pending" not in run_cli("migrate", "status", env=env).stdout
         seeded = run_cli("seed", "--businesses", "50", "--reviews", "100", env=env)
         assert seeded.returncode == 0 and "50 businesses" in seeded.stdout

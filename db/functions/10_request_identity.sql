@@ -1,4 +1,5 @@
--- Who is asking: read from the transaction-local claims set by the server per request.
+-- Who is asking: read from the transaction-local claims the server sets per request, and
+-- the errors the write functions raise for the API to turn into UserErrors.
 
 create function api.claims() returns jsonb
 language sql stable parallel safe as $$
@@ -13,4 +14,61 @@ $$;
 create function api.has_role(role_name text) returns boolean
 language sql stable parallel safe as $$
     select coalesce(api.claims() -> 'roles' ? role_name, false)
+$$;
+
+-- Raise an error the API shows to the client as a UserError. The SQLSTATE carries the
+-- code (GQ400 VALIDATION, GQ401 UNAUTHENTICATED, GQ403 FORBIDDEN, GQ404 NOT_FOUND,
+-- GQ409 VERSION_CONFLICT, GQ429 RATE_LIMITED), COLUMN the input field, MESSAGE the text.
+create function api.raise_user_error(sqlstate text, field text, message text) returns void
+language plpgsql volatile as $$
+begin
+    raise exception using errcode = sqlstate, column = coalesce(field, ''), message = message;
+end
+$$;
+
+create function api.require_user() returns uuid
+language plpgsql stable as $$
+declare
+    me uuid := api.current_user_id();
+begin
+    if me is null then
+        perform api.raise_user_error('GQ401', null, 'sign in first');
+    end if;
+    return me;
+end
+$$;
+
+create function api.require_admin() returns uuid
+language plpgsql stable as $$
+declare
+    me uuid := api.require_user();
+begin
+    if not api.has_role('admin') then
+        perform api.raise_user_error('GQ403', null, 'only administrators may do this');
+    end if;
+    return me;
+end
+$$;
+
+-- Ownership checks read past RLS (security definer), so policies can use them without
+-- recursing into the policies of the tables they read.
+create function api.owns_business(business_id uuid) returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+    select exists (select 1 from businesses b
+                    where b.id = business_id and b.owner_id = api.current_user_id())
+$$;
+
+create function api.manages_business(business_id uuid) returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+    select api.owns_business(business_id)
+        or exists (select 1 from business_managers m
+                    where m.business_id = manages_business.business_id
+                      and m.user_id = api.current_user_id())
+$$;
+
+-- Is this an API request (the server switched to a request role for the transaction)?
+-- Read from the role setting, which a security-definer function does not change.
+create function api.in_request() returns boolean
+language sql stable as $$
+    select current_setting('role') in ('gql_anonymous', 'gql_user', 'gql_admin')
 $$;

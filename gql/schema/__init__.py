@@ -6,32 +6,47 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
-from gql.context import Context
+from gql.context import Context, Operation, enter_operation, leave_operation
 from gql.errors import is_for_client
+from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 
 
-class RequestTransaction(SchemaExtension):
-    """Ends the request's transaction once the operation has run (rule 4)."""
+class OperationTransaction(SchemaExtension):
+    """One transaction and fresh loaders per operation (rules 4 and 6), ended when it ends.
+    With report_statements, `extensions.sqlStatements` tells how many SQL statements the
+    resolvers sent (GQL_DEBUG_SQL=1)."""
+
+    def __init__(self, *, report_statements: bool = False) -> None:
+        self.report_statements = report_statements
+        self.operation: Operation | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:
-        yield
         context = self.execution_context.context
-        if isinstance(context, Context):
+        if not isinstance(context, Context):
+            yield
+            return
+        self.operation = context.start_operation()
+        token = enter_operation(self.operation)
+        try:
+            yield
+        finally:
             result = self.execution_context.result
             failed = bool(result is not None and getattr(result, "errors", None))
-            await context.db.finish(commit=not failed)
-
-
-class SqlStatementCount(SchemaExtension):
-    """With GQL_DEBUG_SQL=1: `extensions.sqlStatements`, the statements the resolvers sent."""
+            await self.operation.db.finish(commit=not failed)
+            leave_operation(token)
 
     def get_results(self) -> dict[str, Any]:
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            return {"sqlStatements": context.db.statements}
+        if self.report_statements and self.operation is not None:
+            return {"sqlStatements": self.operation.db.statements}
         return {}
 
 
@@ -39,8 +54,18 @@ def masked_errors() -> MaskErrors:
     return MaskErrors(should_mask_error=lambda error: not is_for_client(error))
 
 
+# Bounds on what one document may ask for, so a single request cannot exhaust the server.
+MAX_QUERY_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
 def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
-    extensions: list[Any] = [masked_errors, RequestTransaction]
-    if debug_sql:
-        extensions.append(SqlStatementCount)
-    return strawberry.Schema(query=Query, extensions=extensions)
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        masked_errors,
+        lambda: OperationTransaction(report_statements=debug_sql),
+    ]
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -8,6 +8,7 @@ from gql.context import Context
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
+from gql.schema import accounts
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
 from gql.schema.connection import Connection
@@ -58,6 +59,10 @@ class Query:
     @strawberry.field
     async def category(self, info: Info, slug: str) -> Category | None:
         return maybe_category(await category_resolvers.category(info.context, slug))
+
+    @strawberry.field(description="The signed-in user; null when anonymous.")
+    async def me(self, info: Info) -> accounts.Me | None:
+        return await accounts.me(info)
 
     @strawberry.field(description="One review by id; null if there is none you may see.")
     async def review(self, info: Info, id: strawberry.ID) -> Review | None:

@@ -1,0 +1,75 @@
+-- Accounts: sign-up, sign-in and throttling. Passwords are hashed (Argon2id) by the server;
+-- only hashes reach the database. These run as security definer because an anonymous
+-- request must be able to create an account and look up a login.
+
+-- An account as its owner sees it.
+create type api.account as (
+    id uuid, email text, display_name text, avatar_url text, created_at timestamptz, roles text[]
+);
+
+create function api.account_of(user_id uuid) returns api.account
+language sql stable security definer set search_path = public, pg_temp as $$
+    select u.id, u.email, u.display_name, u.avatar_url, u.created_at,
+           coalesce(array(select r.role from user_roles r where r.user_id = u.id order by r.role), '{}')
+      from users u
+     where u.id = account_of.user_id and u.deleted_at is null
+$$;
+
+create function api.sign_up(email text, password_hash text, display_name text) returns api.account
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    new_id uuid;
+begin
+    insert into users (email, password_hash, display_name)
+    values (lower(btrim(email)), password_hash, btrim(display_name))
+    returning id into new_id;  -- a taken email fails on users_email_key
+    return api.account_of(new_id);
+end
+$$;
+
+-- Failed sign-ins tolerated per email and per client address in the throttle window.
+create function api.login_limits() returns table (per_email integer, per_address integer, window_length interval)
+language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $$;
+
+-- The account to check a password against, or an error when sign-ins for this email or
+-- from this address are being throttled (a throttled attempt is itself recorded).
+create function api.login_candidate(email text, client_address text)
+returns table (account api.account, password_hash text)
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    limits record := api.login_limits();
+    by_email bigint;
+    by_address bigint;
+begin
+    select count(*) into by_email from security_events e
+     where e.kind = 'login_failed' and lower(e.email) = lower(btrim(login_candidate.email))
+       and e.created_at > now() - limits.window_length;
+    select count(*) into by_address from security_events e
+     where e.kind = 'login_failed' and e.client_address = login_candidate.client_address
+       and e.created_at > now() - limits.window_length;
+    if by_email >= limits.per_email or by_address >= limits.per_address then
+        insert into security_events (kind, email, client_address, details)
+        values ('login_throttled', lower(btrim(email)), client_address,
+                jsonb_build_object('failures_for_email', by_email, 'failures_from_address', by_address));
+        perform api.raise_user_error('GQ429', null, 'too many failed sign-ins; try again in 15 minutes');
+    end if;
+    return query
+        select api.account_of(u.id), u.password_hash
+          from users u
+         where lower(u.email) = lower(btrim(login_candidate.email)) and u.deleted_at is null;
+end
+$$;
+
+create function api.record_login(email text, client_address text, user_id uuid, succeeded boolean)
+returns void
+language sql volatile security definer set search_path = public, pg_temp as $$
+    insert into security_events (kind, email, client_address, user_id)
+    values (case when succeeded then 'login_succeeded' else 'login_failed' end,
+            lower(btrim(email)), client_address, user_id)
+$$;
+
+-- The signed-in user's own account, e-mail and roles included.
+create function api.me() returns setof api.account
+language sql stable as $$
+    select * from api.account_of(api.current_user_id()) a where a.id is not null
+$$;

@@ -1,0 +1,76 @@
+"""Accounts: sign up, sign in (throttled), and who am I."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from gql.auth import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    issue_token,
+    verify_password,
+)
+from gql.context import Context
+from gql.resolvers.inputs import checked_text, invalid
+from gql.resolvers.writes import call
+from gql.user_errors import ErrorCode, MutationFailed, UserErrorData
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    expires_at: datetime
+    account: asyncpg.Record
+
+
+def _check_credentials(email: str, password: str) -> None:
+    checked_text(email, "email")
+    checked_text(password, "password")
+    if not EMAIL.match(email.strip()) or len(email) > 254:
+        raise invalid("email", "email is not a valid address")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise invalid("password", f"password must be {MIN_PASSWORD_LENGTH} to "
+                                  f"{MAX_PASSWORD_LENGTH} characters long")
+
+
+def _signed_in(ctx: Context, account: asyncpg.Record) -> SignedIn:
+    token, expires = issue_token(account["id"], list(account["roles"]),
+                                 ctx.settings.jwt_secret, ctx.settings.jwt_ttl_seconds)
+    return SignedIn(token=token, expires_at=expires, account=account)
+
+
+async def sign_up(ctx: Context, email: str, password: str, display_name: str) -> SignedIn:
+    _check_credentials(email, password)
+    checked_text(display_name, "displayName")
+    password_hash = await asyncio.to_thread(hash_password, password)
+    account = await call(ctx, "select (api.sign_up($1, $2, $3)).*", email, password_hash, display_name)
+    assert account is not None
+    return _signed_in(ctx, account)
+
+
+async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
+    checked_text(email, "email")
+    checked_text(password, "password")
+    found = await call(ctx, "select (c.account).*, c.password_hash from api.login_candidate($1, $2) c",
+                       email, ctx.client_address)
+    password_hash = found["password_hash"] if found else None
+    ok = await asyncio.to_thread(verify_password, password_hash, password)
+    await ctx.db.mutate("select api.record_login($1, $2, $3, $4)", email, ctx.client_address,
+                        found["id"] if found and ok else None, ok)
+    if not ok or found is None:
+        raise MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, "the email or password is wrong"))
+    return _signed_in(ctx, found)
+
+
+async def me(ctx: Context) -> asyncpg.Record | None:
+    if ctx.identity.is_anonymous:
+        return None
+    return await ctx.db.fetchrow("select * from api.me()")

@@ -1,0 +1,45 @@
+"""Creating, editing, publishing and deleting businesses."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from gql.context import Context
+from gql.loaders import BUSINESS_SELECT
+from gql.resolvers.writes import call
+from gql.user_errors import ErrorCode, MutationFailed
+
+Record = asyncpg.Record
+
+CREATE = BUSINESS_SELECT.format(fn="api.create_business($1, $2, $3)")
+UPDATE = BUSINESS_SELECT.format(fn="api.update_business($1, $2, $3)")
+SET_STATUS = BUSINESS_SELECT.format(fn="api.set_business_status($1, $2, $3)")
+
+
+async def create(ctx: Context, columns: dict[str, Any], publish: bool,
+                 idempotency_key: str | None) -> Record | None:
+    return await call(ctx, CREATE, columns, publish, idempotency_key)
+
+
+async def update(ctx: Context, business_id: UUID, expected_version: int,
+                 patch: dict[str, Any]) -> tuple[Record | None, MutationFailed | None]:
+    """The updated business; on a version conflict, the current one and the conflict."""
+    try:
+        return await call(ctx, UPDATE, business_id, expected_version, patch), None
+    except MutationFailed as failed:
+        if failed.errors[0].code is not ErrorCode.VERSION_CONFLICT:
+            raise
+        ctx.loaders.business_by_id.clear(business_id)
+        return await ctx.loaders.business_by_id.load(business_id), failed
+
+
+async def set_status(ctx: Context, business_id: UUID, status: str, reason: str | None) -> Record | None:
+    return await call(ctx, SET_STATUS, business_id, status, reason)
+
+
+async def delete(ctx: Context, business_id: UUID) -> UUID:
+    await call(ctx, "select api.delete_business($1) as deleted", business_id)
+    return business_id

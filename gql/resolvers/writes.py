@@ -1,0 +1,28 @@
+"""Running one write function and reporting its outcome as (row, errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from gql.context import Context
+from gql.user_errors import MutationFailed, UserErrorData
+
+Outcome = tuple[asyncpg.Record | None, list[UserErrorData]]
+
+
+async def attempt(write: Callable[[], Awaitable[asyncpg.Record | None]]) -> Outcome:
+    try:
+        return await write(), []
+    except MutationFailed as failed:
+        return None, failed.errors
+
+
+async def call(ctx: Context, query: str, *args: Any) -> asyncpg.Record | None:
+    """One SQL write function; a composite result that is null (nothing visible) is None."""
+    row = await ctx.db.mutate(query, *args)
+    if row is None or ("id" in row and row["id"] is None):
+        return None
+    return row

@@ -1,0 +1,166 @@
+"""Mutations on businesses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry import UNSET
+
+from gql.context import Context
+from gql.resolvers import business_writes as writes
+from gql.resolvers.inputs import column_patch, input_id
+from gql.resolvers.writes import attempt
+from gql.schema.business import Business, maybe_business
+from gql.schema.enums import BusinessStatus, Weekday
+from gql.schema.user_error import UserError, user_errors
+from gql.user_errors import MutationFailed
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input
+class OpeningIntervalInput:
+    day: Weekday
+    opens: str = strawberry.field(description="HH:MM, local time.")
+    closes: str = strawberry.field(description="HH:MM; not after `opens` means the next day.")
+
+
+@strawberry.input
+class TimeIntervalInput:
+    opens: str
+    closes: str
+
+
+@strawberry.input(description="Hours for one date; no intervals means closed all day.")
+class SpecialHoursInput:
+    date: date
+    intervals: list[TimeIntervalInput]
+
+
+@strawberry.input(description="Fields of a business; on update, only the fields given change "
+                              "(null clears an optional one).")
+class BusinessInput:
+    name: str | None = UNSET
+    slug: str | None = UNSET
+    legal_name: str | None = UNSET
+    description: str | None = UNSET
+    short_description: str | None = UNSET
+    primary_category_id: strawberry.ID | None = UNSET
+    secondary_category_ids: list[strawberry.ID] | None = UNSET
+    tags: list[str] | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+    website: str | None = UNSET
+    address_line1: str | None = UNSET
+    address_line2: str | None = UNSET
+    city: str | None = UNSET
+    state: str | None = UNSET
+    zip: str | None = UNSET
+    country: str | None = UNSET
+    latitude: float | None = UNSET
+    longitude: float | None = UNSET
+    service_radius_meters: int | None = UNSET
+    timezone: str | None = strawberry.field(default=UNSET, description="IANA zone, e.g. America/Denver.")
+    hours: list[OpeningIntervalInput] | None = UNSET
+    special_hours: list[SpecialHoursInput] | None = UNSET
+
+    def to_columns(self) -> dict[str, Any]:
+        def ids(value: Any, field: str) -> Any:
+            if value is UNSET or value is None:
+                return value
+            if isinstance(value, list):
+                return [str(input_id(v, field)) for v in value]
+            return str(input_id(value, field))
+
+        hours: Any = self.hours
+        if isinstance(hours, list):
+            weekly: dict[str, list[list[str]]] = {}
+            for interval in hours:
+                weekly.setdefault(interval.day.value, []).append([interval.opens, interval.closes])
+            hours = weekly
+        special: Any = self.special_hours
+        if isinstance(special, list):
+            special = {d.date.isoformat(): [[i.opens, i.closes] for i in d.intervals] for d in special}
+        return column_patch({
+            "name": ("name", self.name), "slug": ("slug", self.slug),
+            "legalName": ("legal_name", self.legal_name),
+            "description": ("description", self.description),
+            "shortDescription": ("short_description", self.short_description),
+            "primaryCategoryId": ("primary_category_id",
+                                  ids(self.primary_category_id, "primaryCategoryId")),
+            "secondaryCategoryIds": ("secondary_category_ids",
+                                     ids(self.secondary_category_ids, "secondaryCategoryIds")),
+            "tags": ("tags", self.tags), "phone": ("phone", self.phone),
+            "email": ("email", self.email), "website": ("website", self.website),
+            "addressLine1": ("address_line1", self.address_line1),
+            "addressLine2": ("address_line2", self.address_line2),
+            "city": ("city", self.city), "state": ("state", self.state),
+            "zip": ("zip_code", self.zip), "country": ("country", self.country),
+            "latitude": ("latitude", self.latitude), "longitude": ("longitude", self.longitude),
+            "serviceRadiusMeters": ("service_radius_meters", self.service_radius_meters),
+            "timezone": ("timezone", self.timezone), "hours": ("hours", hours),
+            "specialHours": ("special_hours", special),
+        })
+
+
+@strawberry.type
+class BusinessPayload:
+    business: Business | None = strawberry.field(
+        description="The business as it now is; on VERSION_CONFLICT, the current version.")
+    errors: list[UserError]
+
+
+@strawberry.type
+class DeletePayload:
+    deleted_id: strawberry.ID | None
+    errors: list[UserError]
+
+
+def _payload(row: Any, errors: list[Any]) -> BusinessPayload:
+    return BusinessPayload(business=maybe_business(row), errors=user_errors(errors))
+
+
+@strawberry.type
+class BusinessMutations:
+    @strawberry.mutation(description="List a new business, owned by you: a draft unless "
+                                     "publish is true. name, primaryCategoryId, city and state "
+                                     "are required.")
+    async def create_business(
+        self, info: Info, input: BusinessInput, publish: bool = False,
+        idempotency_key: str | None = None,
+    ) -> BusinessPayload:
+        async def write() -> Any:
+            return await writes.create(info.context, input.to_columns(), publish, idempotency_key)
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Change a business you own or manage. expectedVersion is "
+                                     "the version you last read; if it has moved on, nothing "
+                                     "changes and you get VERSION_CONFLICT with the current one.")
+    async def update_business(
+        self, info: Info, id: strawberry.ID, input: BusinessInput, expected_version: int
+    ) -> BusinessPayload:
+        try:
+            row, conflict = await writes.update(
+                info.context, input_id(id, "id"), expected_version, input.to_columns())
+        except MutationFailed as failed:
+            return _payload(None, failed.errors)
+        return _payload(row, conflict.errors if conflict else [])
+
+    @strawberry.mutation(description="Owners switch between DRAFT and ACTIVE; only "
+                                     "administrators suspend a business or lift a suspension.")
+    async def set_business_status(
+        self, info: Info, id: strawberry.ID, status: BusinessStatus, reason: str | None = None
+    ) -> BusinessPayload:
+        async def write() -> Any:
+            return await writes.set_status(info.context, input_id(id, "id"), status.value, reason)
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Delete (softly) a business you own.")
+    async def delete_business(self, info: Info, id: strawberry.ID) -> DeletePayload:
+        try:
+            deleted = await writes.delete(info.context, input_id(id, "id"))
+        except MutationFailed as failed:
+            return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
+        return DeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])

@@ -1,0 +1,13 @@
+"""The root Mutation type, merged from each domain's mutations."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from gql.schema.accounts import AccountMutations
+from gql.schema.business_mutations import BusinessMutations
+from gql.schema.category_mutations import CategoryMutations
+from gql.schema.review_mutations import ReviewMutations
+
+Mutation = merge_types(
+    "Mutation", (AccountMutations, BusinessMutations, CategoryMutations, ReviewMutations))

@@ -1,0 +1,135 @@
+"""Mutations on reviews: writing, editing, responding, voting, flagging, moderating."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import UNSET
+
+from gql.context import Context
+from gql.resolvers import review_writes as writes
+from gql.resolvers.inputs import checked_text, column_patch, input_id
+from gql.resolvers.writes import attempt
+from gql.schema.business_mutations import DeletePayload
+from gql.schema.review import Review
+from gql.schema.user_error import UserError, user_errors
+from gql.user_errors import MutationFailed
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.input
+class CreateReviewInput:
+    business_id: strawberry.ID
+    rating: int = strawberry.field(description="1 to 5.")
+    content: str
+    title: str | None = None
+    visit_date: date | None = None
+
+
+@strawberry.input(description="Only the fields given change.")
+class UpdateReviewInput:
+    rating: int | None = UNSET
+    title: str | None = UNSET
+    content: str | None = UNSET
+    visit_date: date | None = UNSET
+
+    def to_columns(self) -> dict[str, Any]:
+        visit = self.visit_date.isoformat() if isinstance(self.visit_date, date) else self.visit_date
+        return column_patch({
+            "rating": ("rating", self.rating), "title": ("title", self.title),
+            "content": ("content", self.content), "visitDate": ("visit_date", visit),
+        })
+
+
+@strawberry.enum
+class ModerationDecision(Enum):
+    PUBLISH = "published"
+    REJECT = "rejected"
+
+
+@strawberry.type
+class ReviewPayload:
+    review: Review | None = strawberry.field(
+        description="The review as it now is (null when you can no longer see it); on "
+                    "VERSION_CONFLICT, the current version.")
+    errors: list[UserError]
+
+
+def _payload(row: Any, errors: list[Any]) -> ReviewPayload:
+    return ReviewPayload(review=None if row is None else Review.from_row(row),
+                         errors=user_errors(errors))
+
+
+@strawberry.type
+class ReviewMutations:
+    @strawberry.mutation(description="Review a business, once. Published at once unless it "
+                                     "holds a link or you had a review rejected in the last "
+                                     "90 days; then it waits (PENDING) for a moderator.")
+    async def create_review(
+        self, info: Info, input: CreateReviewInput, idempotency_key: str | None = None
+    ) -> ReviewPayload:
+        async def write() -> Any:
+            return await writes.create(
+                info.context, input_id(input.business_id, "businessId"), input.rating,
+                checked_text(input.title, "title"), checked_text(input.content, "content"),
+                input.visit_date, idempotency_key)
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Edit your review, within 30 days of writing it.")
+    async def update_review(
+        self, info: Info, id: strawberry.ID, input: UpdateReviewInput, expected_version: int
+    ) -> ReviewPayload:
+        try:
+            row, conflict = await writes.update(info.context, input_id(id, "id"), expected_version,
+                                                input.to_columns())
+        except MutationFailed as failed:
+            return _payload(None, failed.errors)
+        return _payload(row, conflict.errors if conflict else [])
+
+    @strawberry.mutation(description="Delete (softly) your review.")
+    async def delete_review(self, info: Info, id: strawberry.ID) -> DeletePayload:
+        try:
+            deleted = await writes.delete(info.context, input_id(id, "id"))
+        except MutationFailed as failed:
+            return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
+        return DeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])
+
+    @strawberry.mutation(description="Answer a review of a business you own or manage; a "
+                                     "second call replaces the answer.")
+    async def respond_to_review(
+        self, info: Info, review_id: strawberry.ID, content: str, idempotency_key: str | None = None
+    ) -> ReviewPayload:
+        async def write() -> Any:
+            return await writes.respond(info.context, input_id(review_id, "reviewId"),
+                                        checked_text(content, "content"), idempotency_key)
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Vote a review helpful (true) or not (false); null "
+                                     "withdraws your vote. One vote per user, changeable.")
+    async def vote_review(
+        self, info: Info, review_id: strawberry.ID, helpful: bool | None
+    ) -> ReviewPayload:
+        async def write() -> Any:
+            return await writes.vote(info.context, input_id(review_id, "reviewId"), helpful)
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Flag a review for moderators (once per user). Three flags "
+                                     "hide it until a moderator decides.")
+    async def flag_review(self, info: Info, review_id: strawberry.ID, reason: str) -> ReviewPayload:
+        async def write() -> Any:
+            return await writes.flag(info.context, input_id(review_id, "reviewId"),
+                                     checked_text(reason, "reason"))
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Administrators: publish or reject a review.")
+    async def moderate_review(
+        self, info: Info, id: strawberry.ID, decision: ModerationDecision, note: str | None = None
+    ) -> ReviewPayload:
+        async def write() -> Any:
+            return await writes.moderate(info.context, input_id(id, "id"), decision.value,
+                                         checked_text(note, "note"))
+        return _payload(*await attempt(write))
