@@ -19,6 +19,9 @@ from gql.migrate import Migrator
 from gql.seed import SeedOptions, seed_database
 from gql.settings import Settings
 from tests.support import GraphQLClient, ServerThread, drop, scratch_database
+from tests.world import World, build_world
+
+WORLD_JWT_SECRET = "test-secret-for-the-world-fixture-0123456789"
 
 # The data set every read test shares: small enough to load in a second, big enough for
 # several pages, ties in every order, and businesses of every status.
@@ -96,4 +99,21 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
     finally:
         await conn.close()
     yield url
+    await drop(server_url, name)
+
+
+@pytest.fixture(scope="module")
+async def world(server_url: str) -> AsyncIterator[World]:
+    """A migrated database with people in every role and their businesses, served over HTTP.
+    Shared by the tests of one module; tests make their own rows when they change things."""
+    name, url = await scratch_database(server_url)
+    conn = await connect(url)
+    try:
+        await Migrator(conn).up()
+    finally:
+        await conn.close()
+    settings = Settings.from_env({"JWT_SECRET": WORLD_JWT_SECRET})
+    with ServerThread(create_app(settings, url)) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            yield await build_world(url, GraphQLClient(http))
     await drop(server_url, name)

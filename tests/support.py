@@ -52,12 +52,19 @@ class ServerThread:
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
         self.http = http
+        self.token = token
+
+    def as_user(self, token: str | None) -> GraphQLClient:
+        """The same connection, sending `token` (None: anonymous)."""
+        return GraphQLClient(self.http, token)
 
     async def execute(self, query: str, variables: dict[str, Any] | None = None,
                       headers: dict[str, str] | None = None) -> dict[str, Any]:
         """The whole response body (data, errors, extensions)."""
+        if self.token is not None:
+            headers = {"authorization": f"Bearer {self.token}", **(headers or {})}
         response = await self.http.post("/graphql", json={"query": query, "variables": variables},
                                         headers=headers)
         assert response.status_code in (200, 400), response.text
@@ -70,6 +77,13 @@ class GraphQLClient:
         assert not body.get("errors"), body["errors"]
         data: dict[str, Any] = body["data"]
         return data
+
+    async def mutate(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The payload of a one-field mutation (no GraphQL errors allowed; UserErrors are)."""
+        data = await self.data(query, variables)
+        (payload,) = data.values()
+        result: dict[str, Any] = payload
+        return result
 
     async def error(self, query: str, variables: dict[str, Any] | None = None) -> str:
         """The first error message of a response that must fail."""

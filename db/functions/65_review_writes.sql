@@ -138,6 +138,7 @@ $$;
 create function api.respond_to_review(review_id uuid, content text, idempotency_key text)
 returns review_responses
 language plpgsql volatile as $$
+#variable_conflict use_column
 declare
     me uuid := api.require_user();
     review business_reviews := api.visible_review(review_id, 'reviewId');
@@ -152,7 +153,7 @@ begin
         perform api.raise_user_error('GQ403', 'reviewId', 'only the business''s owner or managers may respond');
     end if;
     insert into review_responses (review_id, business_id, responder_id, content)
-    values (review_id, review.business_id, me, btrim(content))
+    values (respond_to_review.review_id, review.business_id, me, btrim(respond_to_review.content))
     on conflict (review_id) where deleted_at is null
     do update set content = excluded.content, responder_id = excluded.responder_id
     returning * into result;

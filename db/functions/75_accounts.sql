@@ -31,10 +31,12 @@ $$;
 create function api.login_limits() returns table (per_email integer, per_address integer, window_length interval)
 language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $$;
 
--- The account to check a password against, or an error when sign-ins for this email or
--- from this address are being throttled (a throttled attempt is itself recorded).
+-- The account to check a password against (none for an unknown email), or throttled =
+-- true when sign-ins for this email or from this address are being throttled: then the
+-- attempt is recorded and no account is returned. (A flag, not an error, so that the
+-- record survives.)
 create function api.login_candidate(email text, client_address text)
-returns table (account api.account, password_hash text)
+returns table (account api.account, password_hash text, throttled boolean)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     limits record := api.login_limits();
@@ -51,10 +53,11 @@ begin
         insert into security_events (kind, email, client_address, details)
         values ('login_throttled', lower(btrim(email)), client_address,
                 jsonb_build_object('failures_for_email', by_email, 'failures_from_address', by_address));
-        perform api.raise_user_error('GQ429', null, 'too many failed sign-ins; try again in 15 minutes');
+        return query select null::api.account, null::text, true;
+        return;
     end if;
     return query
-        select api.account_of(u.id), u.password_hash
+        select api.account_of(u.id), u.password_hash, false
           from users u
          where lower(u.email) = lower(btrim(login_candidate.email)) and u.deleted_at is null;
 end

@@ -14,9 +14,12 @@ drop policy if exists businesses_public_read on businesses;
 create policy businesses_public_read on businesses for select
     to gql_anonymous, gql_user using (status = 'active' and deleted_at is null);
 
+-- owner_id is checked on the row itself (not only through api.manages_business, which reads
+-- the table) so that a row being inserted is already its owner's to see.
 drop policy if exists businesses_managed_read on businesses;
 create policy businesses_managed_read on businesses for select
-    to gql_user using (deleted_at is null and api.manages_business(id));
+    to gql_user
+    using (deleted_at is null and (owner_id = api.current_user_id() or api.manages_business(id)));
 
 drop policy if exists businesses_owner_insert on businesses;
 create policy businesses_owner_insert on businesses for insert
@@ -24,8 +27,9 @@ create policy businesses_owner_insert on businesses for insert
 
 drop policy if exists businesses_managed_update on businesses;
 create policy businesses_managed_update on businesses for update
-    to gql_user using (deleted_at is null and api.manages_business(id))
-    with check (api.manages_business(id));
+    to gql_user
+    using (deleted_at is null and (owner_id = api.current_user_id() or api.manages_business(id)))
+    with check (owner_id = api.current_user_id() or api.manages_business(id));
 
 -- Reviews: the public reads published reviews of businesses it can see; authors read their
 -- own in any status and change them (the guard trigger keeps edits to 30 days).

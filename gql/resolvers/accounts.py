@@ -51,7 +51,7 @@ async def sign_up(ctx: Context, email: str, password: str, display_name: str) ->
     _check_credentials(email, password)
     checked_text(display_name, "displayName")
     password_hash = await asyncio.to_thread(hash_password, password)
-    account = await call(ctx, "select (api.sign_up($1, $2, $3)).*", email, password_hash, display_name)
+    account = await call(ctx, "select * from api.sign_up($1, $2, $3)", email, password_hash, display_name)
     assert account is not None
     return _signed_in(ctx, account)
 
@@ -59,8 +59,12 @@ async def sign_up(ctx: Context, email: str, password: str, display_name: str) ->
 async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     checked_text(email, "email")
     checked_text(password, "password")
-    found = await call(ctx, "select (c.account).*, c.password_hash from api.login_candidate($1, $2) c",
-                       email, ctx.client_address)
+    found = await ctx.db.mutate(
+        "select (c.account).*, c.password_hash, c.throttled from api.login_candidate($1, $2) c",
+        email, ctx.client_address)
+    if found is not None and found["throttled"]:
+        raise MutationFailed(UserErrorData(
+            ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again in 15 minutes"))
     password_hash = found["password_hash"] if found else None
     ok = await asyncio.to_thread(verify_password, password_hash, password)
     await ctx.db.mutate("select api.record_login($1, $2, $3, $4)", email, ctx.client_address,

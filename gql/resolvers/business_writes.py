@@ -9,7 +9,7 @@ import asyncpg
 
 from gql.context import Context
 from gql.loaders import BUSINESS_SELECT
-from gql.resolvers.writes import call
+from gql.resolvers.writes import call, reload
 from gql.user_errors import ErrorCode, MutationFailed
 
 Record = asyncpg.Record
@@ -32,8 +32,7 @@ async def update(ctx: Context, business_id: UUID, expected_version: int,
     except MutationFailed as failed:
         if failed.errors[0].code is not ErrorCode.VERSION_CONFLICT:
             raise
-        ctx.loaders.business_by_id.clear(business_id)
-        return await ctx.loaders.business_by_id.load(business_id), failed
+        return await reload(ctx.loaders.business_by_id, business_id), failed
 
 
 async def set_status(ctx: Context, business_id: UUID, status: str, reason: str | None) -> Record | None:

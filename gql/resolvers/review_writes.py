@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from gql.context import Context
-from gql.resolvers.writes import call
+from gql.resolvers.writes import call, reload
 from gql.user_errors import ErrorCode, MutationFailed
 
 Record = asyncpg.Record
@@ -30,8 +30,7 @@ async def update(ctx: Context, review_id: UUID, expected_version: int,
     except MutationFailed as failed:
         if failed.errors[0].code is not ErrorCode.VERSION_CONFLICT:
             raise
-        ctx.loaders.review_by_id.clear(review_id)
-        return await ctx.loaders.review_by_id.load(review_id), failed
+        return await reload(ctx.loaders.review_by_id, review_id), failed
 
 
 async def delete(ctx: Context, review_id: UUID) -> UUID:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+import contextlib
+from typing import Any, TypeVar
 
 import asyncpg
+from strawberry.dataloader import DataLoader
 
 from gql.context import Context
 from gql.user_errors import MutationFailed, UserErrorData
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 Outcome = tuple[asyncpg.Record | None, list[UserErrorData]]
 
@@ -26,3 +31,10 @@ async def call(ctx: Context, query: str, *args: Any) -> asyncpg.Record | None:
     if row is None or ("id" in row and row["id"] is None):
         return None
     return row
+
+
+async def reload(loader: DataLoader[K, V], key: K) -> V:
+    """Load `key` afresh, past anything this operation's loader cached before the write."""
+    with contextlib.suppress(KeyError):  # clear() raises for a key never loaded
+        loader.clear(key)
+    return await loader.load(key)
