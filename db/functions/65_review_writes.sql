@@ -165,6 +165,7 @@ $$;
 -- helpful: true or false casts or changes the caller's vote; null withdraws it.
 create function api.vote_review(review_id uuid, helpful boolean) returns business_reviews
 language plpgsql volatile as $$
+#variable_conflict use_column
 declare
     me uuid := api.require_user();
     review business_reviews := api.visible_review(review_id, 'reviewId');
@@ -172,7 +173,7 @@ begin
     if review.author_id = me then
         perform api.raise_user_error('GQ403', 'reviewId', 'you cannot vote on your own review');
     end if;
-    if helpful is null then
+    if vote_review.helpful is null then
         delete from review_votes v where v.review_id = vote_review.review_id and v.user_id = me;
     else
         insert into review_votes (review_id, user_id, helpful)

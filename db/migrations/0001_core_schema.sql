@@ -128,7 +128,7 @@ create table businesses (
     constraint businesses_latitude_range check (latitude between -90 and 90),
     constraint businesses_longitude_range check (longitude between -180 and 180),
     constraint businesses_location_pair check ((latitude is null) = (longitude is null)),
-    constraint businesses_service_radius_range check (service_radius_meters between 1 and 500000),
+    constraint businesses_service_radius_meters_range check (service_radius_meters between 1 and 500000),
     constraint businesses_hours_object check (jsonb_typeof(hours) = 'object'),
     constraint businesses_special_hours_object check (jsonb_typeof(special_hours) = 'object'),
     constraint businesses_status_known check (status in ('draft', 'active', 'suspended')),
