@@ -85,6 +85,30 @@ async def test_login_is_throttled_after_repeated_failures_and_recorded(world: Wo
     assert {k["client_address"] for k in kinds} == {"127.0.0.1"}
 
 
+async def test_login_is_throttled_per_client_address_across_emails(server_url: str) -> None:
+    """20 failures from one address, each for a different email, throttle the 21st attempt."""
+    import httpx
+
+    from gql.app import create_app
+    from gql.migrate import Migrator
+    from gql.settings import Settings
+    from tests.support import ServerThread, drop, scratch_database
+
+    name, url = await scratch_database(server_url)
+    conn = await connect(url)
+    await Migrator(conn).up()
+    await conn.close()
+    try:
+        with ServerThread(create_app(Settings.from_env({}), url)) as server:
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                client = GraphQLClient(http)
+                results = [await client.mutate(LOG_IN, {"email": f"guess{i}@example.com", "password": "password1"})
+                           for i in range(21)]
+    finally:
+        await drop(server_url, name)
+    assert [r["errors"][0]["code"] for r in results] == ["UNAUTHENTICATED"] * 20 + ["RATE_LIMITED"]
+
+
 def token(secret: str = WORLD_JWT_SECRET, **claims: object) -> str:
     now = datetime.now(UTC)
     body = {"sub": str(uuid.uuid4()), "roles": [], "iat": now, "exp": now + timedelta(minutes=5)} | claims
