@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -25,12 +26,15 @@ from strawberry.types.unset import UNSET, UnsetType
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.context import Context
 from gql.database import create_pool
+from gql.realtime import ChangeHub
+from gql.resolvers.changes import SharedViews
 from gql.schema import build_schema
 from gql.settings import Settings
 
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 2.0
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -43,10 +47,13 @@ class GraphQLApp(GraphQL[Context, None]):
             # The legacy graphql-ws subprotocol has no connection-init timeout: not offered.
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
             **kwargs,
         )
         self.settings = settings
         self.pool: asyncpg.Pool | None = None
+        self.hub: ChangeHub | None = None
+        self.views: SharedViews | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # An HTTP request with a bad token is refused before GraphQL runs: a client that sent
@@ -68,7 +75,9 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         assert self.pool is not None, "the pool is created by the app's lifespan"
         identity = request.state.identity if isinstance(request, Request) else ANONYMOUS
-        return Context(request=request, pool=self.pool, settings=self.settings, identity=identity)
+        client_id = request.headers.get("x-client-id") if isinstance(request, Request) else None
+        return Context(request=request, pool=self.pool, settings=self.settings, identity=identity,
+                       hub=self.hub, views=self.views, client_id=client_id)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token comes in the connection_init payload, as {"Authorization": "Bearer ..."}
@@ -82,8 +91,26 @@ class GraphQLApp(GraphQL[Context, None]):
                 header if isinstance(header, str) else None, self.settings.jwt_secret)
         except InvalidToken as exc:
             raise ConnectionRejectionError({"message": f"Invalid token: {exc}"}) from exc
+        client_id = params.get("clientId")
+        context.client_id = client_id if isinstance(client_id, str) else None
+        if context.identity.expires_at is not None and isinstance(context.request, WebSocket):
+            _close_when_expired(context.request, context.identity.expires_at)
         unset: UnsetType = UNSET
         return unset
+
+
+def _close_when_expired(websocket: WebSocket, expires_at: datetime) -> None:
+    """Close the socket (4403) when its token expires, rather than stream on."""
+    async def close_at_expiry() -> None:
+        await asyncio.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()))
+        with contextlib.suppress(Exception):
+            await websocket.close(code=4403, reason="token expired")
+    task = asyncio.get_running_loop().create_task(close_at_expiry())
+    _expiry_timers.add(task)
+    task.add_done_callback(_expiry_timers.discard)
+
+
+_expiry_timers: set[asyncio.Task[None]] = set()
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
@@ -93,9 +120,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         graphql.pool = await create_pool(
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
+        graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
+        graphql.views = SharedViews(graphql.pool)
+        await graphql.hub.start()
         try:
             yield
         finally:
+            await graphql.hub.stop()
             await graphql.pool.close()
 
     async def health(_request: Request) -> JSONResponse:

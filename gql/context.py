@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from starlette.requests import Request
@@ -20,6 +20,10 @@ from gql.auth import ANONYMOUS, Identity
 from gql.database import RequestDatabase
 from gql.loaders import Loaders
 from gql.settings import Settings
+
+if TYPE_CHECKING:
+    from gql.realtime import ChangeHub
+    from gql.resolvers.changes import SharedViews
 
 
 @dataclass
@@ -37,6 +41,10 @@ class Context:
     pool: asyncpg.Pool
     settings: Settings
     identity: Identity = ANONYMOUS
+    hub: ChangeHub | None = None
+    views: SharedViews | None = None
+    client_id: str | None = None
+    """Set by the X-Client-Id header or a mutation's clientId: recorded on the changes made."""
     connection_params: dict[str, Any] | None = field(default=None)
     """The connection_init payload of a WebSocket (Strawberry fills it in)."""
 
@@ -45,7 +53,7 @@ class Context:
         return self.request.client.host if self.request.client else None
 
     def start_operation(self) -> Operation:
-        db = RequestDatabase(self.pool, self.identity)
+        db = RequestDatabase(self.pool, self.identity, client_id=self.client_id)
         return Operation(db=db, loaders=Loaders(db))
 
     @property

@@ -88,10 +88,12 @@ class RequestDatabase:
     introspection (so the figure would depend on the connection's history) and reports late.
     """
 
-    def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS) -> None:
+    def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS,
+                 client_id: str | None = None) -> None:
         self._pool = pool
         self._role = identity.database_role
         self._claims = json.dumps(identity.claims())
+        self._client_id = client_id or ""
         self._lock = asyncio.Lock()
         self._conn: PoolConnectionProxy | None = None
         self._transaction: Any = None
@@ -105,8 +107,9 @@ class RequestDatabase:
                 await self._transaction.start()
                 await conn.execute(
                     "select set_config('role', $1, true), "
-                    "set_config('request.jwt.claims', $2, true)",
-                    self._role, self._claims,
+                    "set_config('request.jwt.claims', $2, true), "
+                    "set_config('gql.client_id', $3, true)",
+                    self._role, self._claims, self._client_id,
                 )
             except BaseException:
                 await self._pool.release(conn)
@@ -131,6 +134,13 @@ class RequestDatabase:
             conn = await self._connection()
             self.statements += 1
             return await conn.fetchval(query, *args)
+
+    async def set_client_id(self, client_id: str) -> None:
+        """Tag the changes this transaction makes from now on (the device's echo filter)."""
+        async with self._lock:
+            conn = await self._connection()
+            self.statements += 1
+            await conn.execute("select set_config('gql.client_id', $1, true)", client_id)
 
     async def mutate(self, query: str, *args: Any) -> asyncpg.Record | None:
         """Run one write function inside a savepoint. An expected failure (a UserError raised

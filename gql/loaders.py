@@ -51,6 +51,7 @@ class Loaders:
         self.review_by_id = DataLoader(self._reviews_by_id)
         self.review_page = DataLoader(self._review_pages)
         self.response_by_review = DataLoader(self._responses_by_review)
+        self.response_by_id = DataLoader(self._responses_by_id)
         self.user_by_id = DataLoader(self._users_by_id)
 
     async def _businesses_by_id(self, ids: list[UUID]) -> list[Record | None]:
@@ -94,6 +95,9 @@ class Loaders:
     async def _responses_by_review(self, review_ids: list[UUID]) -> list[Record | None]:
         rows = await self.db.fetch("select * from api.responses_by_review($1)", review_ids)
         return by_key(review_ids, rows, "review_id")
+
+    async def _responses_by_id(self, ids: list[UUID]) -> list[Record | None]:
+        return by_key(ids, await self.db.fetch("select * from api.responses_by_id($1)", ids), "id")
 
     async def _users_by_id(self, ids: list[UUID]) -> list[Record | None]:
         return by_key(ids, await self.db.fetch("select * from api.user_profiles($1)", ids), "id")

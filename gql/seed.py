@@ -348,8 +348,8 @@ async def load(conn: asyncpg.Connection, data: DemoData, *, chunk_rows: int = 50
     tables = data.in_load_order()
     progress = None if quiet else Progress(sum(len(t.rows) for t in tables) + len(data.categories.rows))
     async with conn.transaction():
-        # A bulk load is not an edit anyone made: keep it out of the audit log.
-        await conn.execute("select set_config('gql.audit', 'off', true)")
+        # A bulk load is not an edit anyone made: keep it out of the audit and change logs.
+        await conn.execute("select set_config('gql.bulk_load', 'on', true)")
         # Categories one by one: each row's path trigger reads its parent's path.
         cols = data.categories.columns
         await conn.executemany(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from gql.realtime_settings import HubSettings
 
 # Signs tokens when JWT_SECRET is unset: fine on a laptop, never in production (the server
 # warns at start-up).
@@ -25,6 +27,7 @@ class Settings:
     """When true, GraphQL responses report how many SQL statements they sent."""
     pool_min_size: int = 2
     pool_max_size: int = 10
+    hub: HubSettings = field(default_factory=HubSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -39,4 +42,8 @@ class Settings:
             debug_sql=(env.get("GQL_DEBUG_SQL") or "") not in {"", "0", "false", "no"},
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
+            hub=HubSettings(
+                retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),
+                queue_size=int(env.get("GQL_SUBSCRIBER_QUEUE") or 1000),
+            ),
         )

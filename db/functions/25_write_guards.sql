@@ -128,7 +128,7 @@ create trigger review_flags_count after insert on review_flags
 ------------------------------------------------------------------------------------------
 -- Audit log: one row per insert, update or delete, with the acting user from the claims.
 -- A maintenance session (not a request role) may turn it off for bulk loads with
--- set_config('gql.audit', 'off', true); requests cannot.
+-- set_config('gql.bulk_load', 'on', true); requests cannot.
 
 create function api.audit_row() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
@@ -137,7 +137,7 @@ declare
     new_values jsonb := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
     changed text[];
 begin
-    if current_setting('gql.audit', true) = 'off' and not api.in_request() then
+    if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
         return null;
     end if;
     if tg_op = 'UPDATE' then

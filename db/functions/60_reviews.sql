@@ -69,3 +69,8 @@ create function api.responses_by_review(review_ids uuid[]) returns setof review_
 language sql stable as $$
     select * from review_responses where review_id = any(review_ids) and deleted_at is null
 $$;
+
+create function api.responses_by_id(ids uuid[]) returns setof review_responses
+language sql stable as $$
+    select * from review_responses where id = any(ids) and deleted_at is null
+$$;

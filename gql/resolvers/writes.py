@@ -10,7 +10,7 @@ import asyncpg
 from strawberry.dataloader import DataLoader
 
 from gql.context import Context
-from gql.user_errors import MutationFailed, UserErrorData
+from gql.user_errors import ErrorCode, MutationFailed, UserErrorData
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -38,3 +38,14 @@ async def reload(loader: DataLoader[K, V], key: K) -> V:
     with contextlib.suppress(KeyError):  # clear() raises for a key never loaded
         loader.clear(key)
     return await loader.load(key)
+
+
+async def tag_changes(ctx: Context, client_id: str | None) -> None:
+    """Record `client_id` on the changes this mutation makes, so the device that sent it can
+    recognise its own echo in the change feed."""
+    if client_id is None:
+        return
+    if not 1 <= len(client_id) <= 200 or "\x00" in client_id:
+        raise MutationFailed(UserErrorData(ErrorCode.VALIDATION,
+                                           "clientId must be 1 to 200 characters", "clientId"))
+    await ctx.db.set_client_id(client_id)

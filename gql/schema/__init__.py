@@ -16,6 +16,7 @@ from strawberry.extensions import (
 
 from gql.context import Context, Operation, enter_operation, leave_operation
 from gql.errors import is_for_client
+from gql.schema.changes import Subscription
 from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 
@@ -68,4 +69,5 @@ def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
         masked_errors,
         lambda: OperationTransaction(report_statements=debug_sql),
     ]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                             extensions=extensions)

@@ -11,7 +11,7 @@ from strawberry import UNSET
 from gql.context import Context
 from gql.resolvers import business_writes as writes
 from gql.resolvers.inputs import column_patch, input_id
-from gql.resolvers.writes import attempt
+from gql.resolvers.writes import attempt, tag_changes
 from gql.schema.business import Business, maybe_business
 from gql.schema.enums import BusinessStatus, Weekday
 from gql.schema.user_error import UserError, user_errors
@@ -130,8 +130,10 @@ class BusinessMutations:
     async def create_business(
         self, info: Info, input: BusinessInput, publish: bool = False,
         idempotency_key: str | None = None,
+        client_id: str | None = None,
     ) -> BusinessPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.create(info.context, input.to_columns(), publish, idempotency_key)
         return _payload(*await attempt(write))
 
@@ -139,9 +141,11 @@ class BusinessMutations:
                                      "the version you last read; if it has moved on, nothing "
                                      "changes and you get VERSION_CONFLICT with the current one.")
     async def update_business(
-        self, info: Info, id: strawberry.ID, input: BusinessInput, expected_version: int
+        self, info: Info, id: strawberry.ID, input: BusinessInput, expected_version: int,
+        client_id: str | None = None,
     ) -> BusinessPayload:
         try:
+            await tag_changes(info.context, client_id)
             row, conflict = await writes.update(
                 info.context, input_id(id, "id"), expected_version, input.to_columns())
         except MutationFailed as failed:
@@ -151,15 +155,20 @@ class BusinessMutations:
     @strawberry.mutation(description="Owners switch between DRAFT and ACTIVE; only "
                                      "administrators suspend a business or lift a suspension.")
     async def set_business_status(
-        self, info: Info, id: strawberry.ID, status: BusinessStatus, reason: str | None = None
+        self, info: Info, id: strawberry.ID, status: BusinessStatus, reason: str | None = None,
+        client_id: str | None = None,
     ) -> BusinessPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.set_status(info.context, input_id(id, "id"), status.value, reason)
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Delete (softly) a business you own.")
-    async def delete_business(self, info: Info, id: strawberry.ID) -> DeletePayload:
+    async def delete_business(
+        self, info: Info, id: strawberry.ID, client_id: str | None = None
+    ) -> DeletePayload:
         try:
+            await tag_changes(info.context, client_id)
             deleted = await writes.delete(info.context, input_id(id, "id"))
         except MutationFailed as failed:
             return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))

@@ -10,7 +10,7 @@ from strawberry import UNSET
 from gql.context import Context
 from gql.resolvers import category_writes as writes
 from gql.resolvers.inputs import column_patch, input_id
-from gql.resolvers.writes import attempt
+from gql.resolvers.writes import attempt, tag_changes
 from gql.schema.category import Category
 from gql.schema.user_error import UserError, user_errors
 
@@ -54,14 +54,19 @@ def _payload(row: Any, errors: list[Any]) -> CategoryPayload:
 class CategoryMutations:
     @strawberry.mutation
     async def create_category(
-        self, info: Info, input: CategoryInput, idempotency_key: str | None = None
+        self, info: Info, input: CategoryInput, idempotency_key: str | None = None,
+        client_id: str | None = None,
     ) -> CategoryPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.create(info.context, input.to_columns(), idempotency_key)
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Rename, move (parentId) or hide (active: false) a category.")
-    async def update_category(self, info: Info, id: strawberry.ID, input: CategoryInput) -> CategoryPayload:
+    async def update_category(
+        self, info: Info, id: strawberry.ID, input: CategoryInput, client_id: str | None = None
+    ) -> CategoryPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.update(info.context, input_id(id, "id"), input.to_columns())
         return _payload(*await attempt(write))

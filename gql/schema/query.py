@@ -11,6 +11,7 @@ from gql.resolvers import reviews as review_resolvers
 from gql.schema import accounts
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
+from gql.schema.changes import ChangePage, change_page
 from gql.schema.connection import Connection
 from gql.schema.enums import BusinessOrder
 from gql.schema.review import Review
@@ -59,6 +60,11 @@ class Query:
     @strawberry.field
     async def category(self, info: Info, slug: str) -> Category | None:
         return maybe_category(await category_resolvers.category(info.context, slug))
+
+    @strawberry.field(description="Catch up over HTTP: the events of the sync feed after "
+                                  "`after` (from the oldest retained when absent), as a page.")
+    async def changes(self, info: Info, after: str | None = None, first: int = 50) -> ChangePage:
+        return await change_page(info, after, first)
 
     @strawberry.field(description="The signed-in user; null when anonymous.")
     async def me(self, info: Info) -> accounts.Me | None:

@@ -12,7 +12,7 @@ from strawberry import UNSET
 from gql.context import Context
 from gql.resolvers import review_writes as writes
 from gql.resolvers.inputs import checked_text, column_patch, input_id
-from gql.resolvers.writes import attempt
+from gql.resolvers.writes import attempt, tag_changes
 from gql.schema.business_mutations import DeletePayload
 from gql.schema.review import Review
 from gql.schema.user_error import UserError, user_errors
@@ -70,9 +70,11 @@ class ReviewMutations:
                                      "holds a link or you had a review rejected in the last "
                                      "90 days; then it waits (PENDING) for a moderator.")
     async def create_review(
-        self, info: Info, input: CreateReviewInput, idempotency_key: str | None = None
+        self, info: Info, input: CreateReviewInput, idempotency_key: str | None = None,
+        client_id: str | None = None,
     ) -> ReviewPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.create(
                 info.context, input_id(input.business_id, "businessId"), input.rating,
                 checked_text(input.title, "title"), checked_text(input.content, "content"),
@@ -81,9 +83,11 @@ class ReviewMutations:
 
     @strawberry.mutation(description="Edit your review, within 30 days of writing it.")
     async def update_review(
-        self, info: Info, id: strawberry.ID, input: UpdateReviewInput, expected_version: int
+        self, info: Info, id: strawberry.ID, input: UpdateReviewInput, expected_version: int,
+        client_id: str | None = None,
     ) -> ReviewPayload:
         try:
+            await tag_changes(info.context, client_id)
             row, conflict = await writes.update(info.context, input_id(id, "id"), expected_version,
                                                 input.to_columns())
         except MutationFailed as failed:
@@ -91,8 +95,11 @@ class ReviewMutations:
         return _payload(row, conflict.errors if conflict else [])
 
     @strawberry.mutation(description="Delete (softly) your review.")
-    async def delete_review(self, info: Info, id: strawberry.ID) -> DeletePayload:
+    async def delete_review(
+        self, info: Info, id: strawberry.ID, client_id: str | None = None
+    ) -> DeletePayload:
         try:
+            await tag_changes(info.context, client_id)
             deleted = await writes.delete(info.context, input_id(id, "id"))
         except MutationFailed as failed:
             return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
@@ -101,9 +108,11 @@ class ReviewMutations:
     @strawberry.mutation(description="Answer a review of a business you own or manage; a "
                                      "second call replaces the answer.")
     async def respond_to_review(
-        self, info: Info, review_id: strawberry.ID, content: str, idempotency_key: str | None = None
+        self, info: Info, review_id: strawberry.ID, content: str, idempotency_key: str | None = None,
+        client_id: str | None = None,
     ) -> ReviewPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.respond(info.context, input_id(review_id, "reviewId"),
                                         checked_text(content, "content"), idempotency_key)
         return _payload(*await attempt(write))
@@ -111,25 +120,32 @@ class ReviewMutations:
     @strawberry.mutation(description="Vote a review helpful (true) or not (false); null "
                                      "withdraws your vote. One vote per user, changeable.")
     async def vote_review(
-        self, info: Info, review_id: strawberry.ID, helpful: bool | None
+        self, info: Info, review_id: strawberry.ID, helpful: bool | None,
+        client_id: str | None = None,
     ) -> ReviewPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.vote(info.context, input_id(review_id, "reviewId"), helpful)
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Flag a review for moderators (once per user). Three flags "
                                      "hide it until a moderator decides.")
-    async def flag_review(self, info: Info, review_id: strawberry.ID, reason: str) -> ReviewPayload:
+    async def flag_review(
+        self, info: Info, review_id: strawberry.ID, reason: str, client_id: str | None = None
+    ) -> ReviewPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.flag(info.context, input_id(review_id, "reviewId"),
                                      checked_text(reason, "reason"))
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Administrators: publish or reject a review.")
     async def moderate_review(
-        self, info: Info, id: strawberry.ID, decision: ModerationDecision, note: str | None = None
+        self, info: Info, id: strawberry.ID, decision: ModerationDecision, note: str | None = None,
+        client_id: str | None = None,
     ) -> ReviewPayload:
         async def write() -> Any:
+            await tag_changes(info.context, client_id)
             return await writes.moderate(info.context, input_id(id, "id"), decision.value,
                                          checked_text(note, "note"))
         return _payload(*await attempt(write))

@@ -1,0 +1,120 @@
+-- Change log triggers and readers. Request roles never read change_log directly: it names
+-- rows they may not see. The server reads it here, then re-reads each changed object under
+-- the subscriber's own role before sending anything.
+
+-- Record one change (security definer: request roles cannot write the log). Its position
+-- comes at commit, from api.sequence_changes.
+create function api.record_change() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+    row_now jsonb := to_jsonb(coalesce(new, old));
+    row_before jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) end;
+    topic text;
+    entity text;
+    business uuid;
+    was_public boolean := false;
+    stakeholders uuid[] := '{}';
+begin
+    if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
+        return null;  -- a maintenance bulk load (seeding) is not a change anyone subscribed to
+    end if;
+    if tg_op = 'UPDATE' and (row_now - 'updated_at') = (row_before - 'updated_at') then
+        return null;  -- nothing a reader could notice
+    end if;
+    case tg_table_name
+        when 'businesses' then
+            topic := 'business'; entity := 'Business'; business := (row_now ->> 'id')::uuid;
+            was_public := coalesce(row_before ->> 'status' = 'active' and row_before ->> 'deleted_at' is null, false);
+            stakeholders := array_remove(array[(row_before ->> 'owner_id')::uuid, (row_now ->> 'owner_id')::uuid], null);
+        when 'business_reviews' then
+            topic := 'review'; entity := 'Review'; business := (row_now ->> 'business_id')::uuid;
+            was_public := coalesce(row_before ->> 'status' = 'published' and row_before ->> 'deleted_at' is null, false);
+            stakeholders := array[(row_now ->> 'author_id')::uuid];
+        when 'review_responses' then
+            topic := 'review'; entity := 'ReviewResponse'; business := (row_now ->> 'business_id')::uuid;
+            was_public := coalesce(row_before ->> 'deleted_at' is null, false);
+            stakeholders := array_remove(array[(row_now ->> 'responder_id')::uuid], null);
+        else
+            topic := 'category'; entity := 'Category';
+            was_public := coalesce((row_before ->> 'active')::boolean, false);
+    end case;
+    insert into change_log (topic, entity, entity_id, business_id, op, actor_id, client_id,
+                            was_public, stakeholders)
+    values (topic, entity, (row_now ->> 'id')::uuid, business, tg_op, api.current_user_id(),
+            nullif(current_setting('gql.client_id', true), ''), was_public, stakeholders);
+    return null;
+end
+$$;
+
+-- At commit: number this transaction's changes in order, under a lock held until the commit
+-- is complete, and announce each position (NOTIFY, delivered after commit; ids only).
+create function api.sequence_changes() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+    entry record;
+    position bigint;
+begin
+    perform pg_advisory_xact_lock(7291046114);
+    for entry in select entry_id from change_log
+                  where txid = pg_current_xact_id() and seq is null order by entry_id loop
+        position := nextval('change_log_seq_seq');
+        update change_log set seq = position where entry_id = entry.entry_id;
+        perform pg_notify('gql_changes', position::text);
+    end loop;
+    return null;
+end
+$$;
+
+create constraint trigger change_log_sequence after insert on change_log
+    deferrable initially deferred
+    for each row execute function api.sequence_changes();
+
+create trigger businesses_record_change after insert or update or delete on businesses
+    for each row execute function api.record_change();
+create trigger business_reviews_record_change after insert or update or delete on business_reviews
+    for each row execute function api.record_change();
+create trigger review_responses_record_change after insert or update or delete on review_responses
+    for each row execute function api.record_change();
+create trigger categories_record_change after insert or update or delete on categories
+    for each row execute function api.record_change();
+
+-- Changes after position `after`, in order; at most `page_size`, none beyond `through`.
+create function api.changes_after(after bigint, page_size integer, through bigint default null)
+returns setof change_log
+language sql stable security definer set search_path = public, pg_temp as $$
+    select c.* from change_log c
+     where c.seq > after and (through is null or c.seq <= through)
+     order by c.seq
+     limit page_size
+$$;
+
+-- The newest position (the pruned horizon when the log is empty).
+create function api.change_log_position() returns bigint
+language sql stable security definer set search_path = public, pg_temp as $$
+    select coalesce((select max(seq) from change_log),
+                    (select pruned_through from change_log_horizon))
+$$;
+
+-- Is a cursor still covered by the log? False once changes after it were pruned.
+create function api.change_cursor_retained(after bigint) returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+    select after >= (select pruned_through from change_log_horizon)
+$$;
+
+-- Drop changes older than `keep`; returns how many went.
+create function api.prune_change_log(keep interval) returns bigint
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    through bigint;
+    removed bigint;
+begin
+    select max(seq) into through from change_log where at < now() - keep;
+    if through is null then
+        return 0;
+    end if;
+    delete from change_log where seq <= through;
+    get diagnostics removed = row_count;
+    update change_log_horizon set pruned_through = greatest(pruned_through, through);
+    return removed;
+end
+$$;

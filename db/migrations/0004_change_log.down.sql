@@ -1,0 +1,2 @@
+drop table if exists change_log_horizon;
+drop table if exists change_log;

@@ -1,0 +1,149 @@
+"""The sync feed: change events over WebSocket subscriptions and, for catching up, HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Annotated
+
+import asyncpg
+import strawberry
+from graphql import GraphQLError
+
+from gql.auth import Identity
+from gql.context import Context
+from gql.realtime import Change
+from gql.resolvers import changes as resolvers
+from gql.resolvers.ids import parse_id
+from gql.resolvers.paging import check_first
+from gql.schema.business import Business
+from gql.schema.category import Category
+from gql.schema.review import Review, ReviewResponse
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum
+class ChangeTopic(Enum):
+    BUSINESS = "business"
+    REVIEW = strawberry.enum_value("review", description="Reviews and owner responses.")
+    CATEGORY = "category"
+
+
+@strawberry.enum
+class ChangeOp(Enum):
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+ChangedObject = Annotated[Business | Review | ReviewResponse | Category,
+                          strawberry.union("ChangedObject")]
+
+
+@strawberry.type(description="One change, as you may see it. `node` is the object now; it is "
+                             "null on a tombstone: an object you could see before this change "
+                             "and no longer can (deleted, unpublished, hidden).")
+class ChangeEvent:
+    cursor: str = strawberry.field(description="Resume after this event: pass it as `after`.")
+    op: ChangeOp
+    entity: str = strawberry.field(description="Business, Review, ReviewResponse or Category.")
+    entity_id: strawberry.ID
+    business_id: strawberry.ID | None
+    at: datetime
+    client_id: str | None = strawberry.field(
+        description="The clientId of the mutation that caused it, so a device can skip its own echo.")
+    tombstone: bool
+    node: ChangedObject | None
+
+    @classmethod
+    def from_visible(cls, seen: resolvers.VisibleChange) -> ChangeEvent:
+        c = seen.change
+        return cls(cursor=seen.cursor, op=ChangeOp(c.op), entity=c.entity,
+                   entity_id=strawberry.ID(str(c.entity_id)),
+                   business_id=strawberry.ID(str(c.business_id)) if c.business_id else None,
+                   at=c.at, client_id=c.client_id, tombstone=seen.row is None,
+                   node=_node(c.entity, seen.row) if seen.row is not None else None)
+
+
+def _node(entity: str, row: asyncpg.Record) -> Business | Review | ReviewResponse | Category:
+    if entity == "Business":
+        return Business.from_row(row)
+    if entity == "Review":
+        return Review.from_row(row)
+    if entity == "ReviewResponse":
+        return ReviewResponse.from_row(row)
+    return Category.from_row(row)
+
+
+@strawberry.type
+class ChangePage:
+    events: list[ChangeEvent]
+    end_cursor: str | None = strawberry.field(
+        description="Where to continue from (past events you may not see, too).")
+    has_more: bool
+
+
+async def change_page(info: Info, after: str | None, first: int) -> ChangePage:
+    ctx = info.context
+    check_first(first)
+    position = resolvers.decode_change_cursor(after)
+    hub = ctx.hub
+    assert hub is not None
+    start = 0 if position is None else position
+    if position is not None and not await hub.cursor_retained(position):
+        raise resolvers.resync_required("the cursor is older than the retained change log")
+    changes = await hub.changes_after(start, first + 1)
+    page, more = changes[:first], len(changes) > first
+    seen = await resolvers.visible_changes(ctx.loaders, ctx.identity, page)
+    end = resolvers.encode_change_cursor(page[-1].seq) if page else after
+    return ChangePage(events=[ChangeEvent.from_visible(s) for s in seen], end_cursor=end, has_more=more)
+
+
+async def _stream(info: Info, accepts: Callable[[Change], bool],
+                  after: str | None) -> AsyncGenerator[ChangeEvent, None]:
+    ctx = info.context
+    position = resolvers.decode_change_cursor(after)
+    if ctx.hub is None or ctx.views is None:
+        raise GraphQLError("subscriptions are not available")
+
+    def identity_now() -> Identity:
+        expires = ctx.identity.expires_at
+        if expires is not None and expires <= datetime.now(UTC):
+            raise GraphQLError("the token has expired", extensions={"code": "UNAUTHENTICATED"})
+        return ctx.identity
+
+    async for seen in resolvers.follow(ctx.hub, ctx.views, identity_now, accepts, position):
+        yield ChangeEvent.from_visible(seen)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The sync feed: everything after `after` (replayed), "
+                                         "then live, each change once and in order. Without "
+                                         "`after`, live from now.")
+    async def changes(
+        self, info: Info, after: str | None = None, topics: list[ChangeTopic] | None = None,
+        business_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[ChangeEvent, None]:
+        business = parse_id(business_id, "businessId") if business_id is not None else None
+        accepts = resolvers.make_filter([t.value for t in topics] if topics else None, business)
+        async for event in _stream(info, accepts, after):
+            yield event
+
+    @strawberry.subscription(description="Changes to one business.")
+    async def business_changed(
+        self, info: Info, id: strawberry.ID, after: str | None = None
+    ) -> AsyncGenerator[ChangeEvent, None]:
+        accepts = resolvers.make_filter(["business"], entity="Business", entity_id=parse_id(id))
+        async for event in _stream(info, accepts, after):
+            yield event
+
+    @strawberry.subscription(description="Reviews and owner responses of one business.")
+    async def reviews_changed(
+        self, info: Info, business_id: strawberry.ID, after: str | None = None
+    ) -> AsyncGenerator[ChangeEvent, None]:
+        accepts = resolvers.make_filter(["review"], parse_id(business_id, "businessId"))
+        async for event in _stream(info, accepts, after):
+            yield event
