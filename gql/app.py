@@ -146,7 +146,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         return JSONResponse({"status": "ok", "database": {"reachable": True,
                                                           "latencyMs": latency_ms}})
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -154,6 +154,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.graphql = graphql  # tests and tools reach the hub through this
+    return app
 
 
 def app_from_env() -> Starlette:

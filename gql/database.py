@@ -44,8 +44,8 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
     return pool
 
 
-async def connect(url: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(url, server_settings={"application_name": "directory-gql"})
+async def connect(url: str, application_name: str = "directory-gql") -> asyncpg.Connection:
+    conn = await asyncpg.connect(url, server_settings={"application_name": application_name})
     await _init_connection(conn)
     return conn
 

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "gql_changes"
 PAGE_SIZE = 500
 PRUNE_LOCK_KEY = 7_291_046_115
+LISTENER_APPLICATION_NAME = "directory-gql-listener"
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class ChangeHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._read_lock = asyncio.Lock()
         self.reconnects = 0
+        self.broadcasts_heard = 0
         self.connected = asyncio.Event()
 
     # -- life cycle -------------------------------------------------------------------
@@ -244,7 +246,7 @@ class ChangeHub:
 
     async def _connect_listener(self) -> None:
         self._listener_lost.clear()
-        conn = await connect(self._url)
+        conn = await connect(self._url, application_name=LISTENER_APPLICATION_NAME)
         conn.add_termination_listener(lambda _conn: self._listener_lost.set())
         await conn.add_listener(CHANNEL, lambda *_args: self._wake.set())
         self._listener = conn
@@ -314,6 +316,7 @@ class ChangeHub:
             try:
                 async with self._broadcast.subscribe(channel=CHANNEL) as subscriber:
                     async for event in subscriber:
+                        self.broadcasts_heard += 1
                         if int(event.message) > self.position:
                             self._wake.set()
             except asyncio.CancelledError:

@@ -115,5 +115,7 @@ async def world(server_url: str) -> AsyncIterator[World]:
     settings = Settings.from_env({"JWT_SECRET": WORLD_JWT_SECRET})
     with ServerThread(create_app(settings, url)) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-            yield await build_world(url, GraphQLClient(http))
+            built = await build_world(url, GraphQLClient(http))
+            built.server = server
+            yield built
     await drop(server_url, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import uuid
@@ -119,3 +120,59 @@ async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 10
     async with asyncio.timeout(timeout):
         while not await predicate():  # noqa: ASYNC110 - the state lives in another process
             await asyncio.sleep(0.05)
+
+
+class FeedClient:
+    """A real graphql-transport-ws client, for subscriptions."""
+
+    def __init__(self, port: int, token: str | None = None, client_id: str | None = None) -> None:
+        self.url = f"ws://127.0.0.1:{port}/graphql"
+        self.init: dict[str, Any] = {}
+        if token:
+            self.init["Authorization"] = f"Bearer {token}"
+        if client_id:
+            self.init["clientId"] = client_id
+        self.ws: Any = None
+        self._ids = 0
+
+    async def __aenter__(self) -> FeedClient:
+        import websockets
+
+        self.ws = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"],
+                                           max_queue=None)
+        await self.ws.send(json.dumps({"type": "connection_init", "payload": self.init}))
+        ack = json.loads(await self.ws.recv())
+        assert ack["type"] == "connection_ack", ack
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.ws.close()
+
+    async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        self._ids += 1
+        op_id = str(self._ids)
+        await self.ws.send(json.dumps({"id": op_id, "type": "subscribe",
+                                       "payload": {"query": query, "variables": variables or {}}}))
+        return op_id
+
+    async def message(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The next message other than a ping, within `timeout` seconds."""
+        async with asyncio.timeout(timeout):
+            while True:
+                message: dict[str, Any] = json.loads(await self.ws.recv())
+                if message["type"] == "ping":
+                    await self.ws.send(json.dumps({"type": "pong"}))
+                    continue
+                return message
+
+    async def events(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The next `count` events (the `data` of `next` messages, any operation)."""
+        got: list[dict[str, Any]] = []
+        async with asyncio.timeout(timeout):
+            while len(got) < count:
+                message = await self.message(timeout)
+                assert message["type"] == "next", message
+                assert not message["payload"].get("errors"), message
+                (event,) = message["payload"]["data"].values()
+                got.append(event)
+        return got

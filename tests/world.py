@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gql.database import connect
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, ServerThread
 
 PASSWORD = "correct horse battery staple"
 
@@ -44,6 +44,12 @@ class World:
     subcategory_id: str
     listed_id: str
     draft_id: str
+    server: ServerThread | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.port
 
     def business_input(self, **overrides: Any) -> dict[str, Any]:
         return {"name": "Test Pizza", "primaryCategoryId": self.subcategory_id, "city": "Austin",
