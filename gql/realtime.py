@@ -8,9 +8,13 @@ process's subscriptions.
   lost or duplicated notification costs nothing. A periodic read is the safety net.
 - Each subscription has a bounded queue. One that falls too far behind is told to resync
   (RESYNC_REQUIRED) and dropped, so a slow consumer cannot grow the server's memory.
-- With BROADCAST_URL=redis://..., each position the hub reads is also published through
-  broadcaster, and positions heard from other processes wake this hub at once. The change
-  log stays the source of truth either way.
+- Across processes, PostgreSQL's NOTIFY already reaches every hub. With
+  BROADCAST_URL=redis://..., each position a hub reads is also published through
+  broadcaster's Redis backend, and positions heard from other processes wake this hub at
+  once (even while its own LISTEN connection is being re-established). broadcaster's
+  PostgreSQL backend is not used: it shares one connection for LISTEN and publish, never
+  reconnects and queues without bound; the hub's own listener replaces it. The change log
+  stays the source of truth either way.
 """
 
 from __future__ import annotations
@@ -130,7 +134,7 @@ class ChangeHub:
         self._tasks = [asyncio.create_task(self._keep_listening(), name="hub-listener"),
                        asyncio.create_task(self._read_on_wake(), name="hub-reader"),
                        asyncio.create_task(self._prune_periodically(), name="hub-pruner")]
-        if self._broadcast_url:
+        if self._broadcast_url and self._broadcast_url.startswith(("redis://", "rediss://")):
             await self._start_broadcast()
 
     async def stop(self) -> None:
@@ -299,9 +303,10 @@ class ChangeHub:
     # -- cross-process fan-out through broadcaster ---------------------------------------
 
     async def _start_broadcast(self) -> None:
-        from broadcaster import Broadcast
+        from gql.broadcast import open_broadcast
 
-        self._broadcast = Broadcast(self._broadcast_url)
+        assert self._broadcast_url is not None
+        self._broadcast = open_broadcast(self._broadcast_url)
         await self._broadcast.connect()
         self._tasks.append(asyncio.create_task(self._hear_broadcast(), name="hub-broadcast"))
 

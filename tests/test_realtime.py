@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 from typing import Any
 
@@ -312,3 +313,139 @@ async def test_a_cursor_older_than_the_retained_log_must_resync(fresh_database: 
             await client.subscribe(CHANGES, {"after": encode_change_cursor(0)})
             message = await client.message()
             assert "RESYNC_REQUIRED" in json.dumps(message)
+
+
+async def test_a_database_restart_loses_nothing(tmp_path: Any) -> None:
+    """On a cluster of its own (embedded), restarted while a client is subscribed."""
+    import subprocess
+
+    from gql.app import create_app
+    from gql.database import ensure_database
+    from gql.embedded import EmbeddedPostgres
+    from gql.migrate import Migrator
+    from gql.settings import Settings
+
+    os.chmod(tmp_path, 0o755)
+    cluster = EmbeddedPostgres(tmp_path)
+    url = await ensure_database(cluster.start(), "restart")
+    conn = await connect(url)
+    await Migrator(conn).up()
+    await conn.execute("insert into categories (slug, name) values ('before', 'Before')")
+    await conn.close()
+    try:
+        with ServerThread(create_app(Settings.from_env({}), url)) as server:
+            feed_hub = server.server.config.app.state.graphql.hub
+            async with FeedClient(server.port) as client:
+                await client.subscribe(CHANGES, {"topics": ["CATEGORY"]})
+
+                async def registered() -> bool:
+                    return bool(feed_hub.subscriber_count == 1)
+
+                await wait_for(registered)
+                await asyncio.to_thread(cluster.restart)
+                conn = await connect(url)  # the first write after the restart
+                await conn.execute("update categories set name = 'During recovery' where slug = 'before'")
+                await conn.execute("insert into categories (slug, name) values ('after', 'After')")
+                await conn.close()
+                events = await client.events(2, timeout=60)
+                assert [(e["op"], e["entity"]) for e in events] == [("UPDATE", "Category"), ("INSERT", "Category")]
+                assert feed_hub.reconnects >= 1
+    except subprocess.CalledProcessError as exc:
+        raise AssertionError(exc.stderr) from exc
+    finally:
+        cluster.stop()
+
+
+async def serve_in_subprocess(url: str, port: int, **env: str) -> Any:
+    import subprocess
+    import sys
+
+    from tests.test_cli import ROOT
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gql", "serve", "--port", str(port), "--no-seed"], cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "JWT_SECRET": WORLD_JWT_SECRET, "LOG_LEVEL": "WARNING", **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    import httpx
+
+    async def healthy() -> bool:
+        assert process.poll() is None, process.communicate()[0]
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await wait_for(healthy, timeout=60)
+    return process
+
+
+async def test_two_server_processes_deliver_each_others_changes(world: World) -> None:
+    import signal
+
+    from tests.test_cli import free_port
+    from tests.world import GraphQLClient
+
+    port = free_port()
+    process = await serve_in_subprocess(world.url, port)
+    try:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            owner_there = GraphQLClient(http, world.owner.token)
+            business_id = await new_business(world)
+            async with FeedClient(world.port) as here, FeedClient(port) as there:
+                await here.subscribe(BUSINESS_CHANGED, {"id": business_id})
+                await there.subscribe(BUSINESS_CHANGED, {"id": business_id})
+                await hub_settled(world, 1)
+                # A write through the other process reaches both...
+                payload = await owner_there.mutate(UPDATE_BUSINESS, {"id": business_id, "input": {"name": "Via B"}, "v": 1})
+                assert payload["errors"] == []
+                assert (await here.events(1))[0]["node"]["name"] == "Via B"
+                assert (await there.events(1))[0]["node"]["name"] == "Via B"
+                # ...and a write through this one reaches the other.
+                await rename(world, business_id, "Via A")
+                assert (await there.events(1))[0]["node"]["name"] == "Via A"
+                assert (await here.events(1))[0]["node"]["name"] == "Via A"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+def redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+async def test_positions_fan_out_through_redis(fresh_database: str) -> None:
+    from gql.app import create_app
+    from gql.settings import Settings
+
+    settings = Settings.from_env({"BROADCAST_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")})
+    conn = await connect(fresh_database)
+    await conn.execute("insert into categories (slug, name) values ('r', 'R')")
+    with ServerThread(create_app(settings, fresh_database)) as a, ServerThread(create_app(settings, fresh_database)) as b:
+        hub_b = b.server.config.app.state.graphql.hub
+        async with FeedClient(b.port) as client:
+            await client.subscribe(CHANGES, {"topics": ["CATEGORY"]})
+
+            async def registered() -> bool:
+                return bool(hub_b.subscriber_count == 1)
+
+            await wait_for(registered)
+            heard = hub_b.broadcasts_heard
+            await conn.execute("update categories set name = 'Through Redis' where slug = 'r'")
+            (event,) = await client.events(1)
+            assert event["op"] == "UPDATE"
+
+            async def heard_from_redis() -> bool:
+                return bool(hub_b.broadcasts_heard > heard)
+
+            await wait_for(heard_from_redis)  # the other hub's publication arrived via Redis
+        assert a.server.config.app.state.graphql.hub.broadcasts_heard > 0
+    await conn.close()

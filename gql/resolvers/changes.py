@@ -28,7 +28,8 @@ CURSOR_KIND = "CHANGES"
 # What a database restart or a lost connection looks like from asyncpg.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)
+    asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+    asyncpg.ConnectionDoesNotExistError)
 TOPICS = ("business", "review", "category")
 
 
