@@ -96,10 +96,11 @@ class Subscription:
             await asyncio.wait((getter, overflow), return_when=asyncio.FIRST_COMPLETED)
         finally:
             overflow.cancel()
-        if getter.done() and not self._overflowed.is_set():
-            return getter.result()
-        getter.cancel()
-        raise ResyncRequired("the subscriber fell too far behind")
+            if not getter.done():
+                getter.cancel()
+        if self._overflowed.is_set():
+            raise ResyncRequired("the subscriber fell too far behind")
+        return getter.result()
 
     @property
     def pending(self) -> int:

@@ -1,0 +1,74 @@
+"""A server to measure: the app on a free loopback port, on DATABASE_URL or a fresh
+embedded cluster, with a migrated and seeded database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from gql.app import create_app
+from gql.database import connect, ensure_database
+from gql.embedded import EmbeddedPostgres
+from gql.migrate import Migrator
+from gql.seed import SeedOptions, is_empty, seed_database
+from gql.settings import Settings
+
+
+@dataclass
+class RunningServer:
+    url: str
+    database_url: str
+    server: uvicorn.Server
+
+    @property
+    def port(self) -> int:
+        port: int = self.server.servers[0].sockets[0].getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def bench_server(seed: SeedOptions, settings: Settings | None = None) -> AsyncIterator[RunningServer]:
+    settings = settings or Settings.from_env()
+    with tempfile.TemporaryDirectory(prefix="gql-bench-") as tmp:
+        cluster = None
+        if settings.database_url:
+            database_url = settings.database_url
+        else:
+            os.chmod(tmp, 0o755)
+            cluster = EmbeddedPostgres(Path(tmp))
+            database_url = await ensure_database(cluster.start(), "bench")
+        try:
+            conn = await connect(database_url)
+            try:
+                await Migrator(conn).up()
+                if await is_empty(conn):
+                    await seed_database(conn, seed, quiet=True)
+            finally:
+                await conn.close()
+            config = uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=0,
+                                    log_level="warning", ws="websockets-sansio")
+            server = uvicorn.Server(config)
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            while not server.started:
+                await asyncio.sleep(0.02)
+            try:
+                yield RunningServer(f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}",
+                                    database_url, server)
+            finally:
+                server.should_exit = True
+                deadline = time.monotonic() + 30
+                while thread.is_alive() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+        finally:
+            if cluster is not None:
+                cluster.stop()
