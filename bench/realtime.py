@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +56,8 @@ async def _subscriber(url: str, ready: asyncio.Event, ready_count: list[int], to
             received[marker] = time.perf_counter()
 
 
-async def fanout(server: RunningServer, subscribers: int, events: int, interval: float = 0.05) -> FanoutResult:
+async def fanout(server: RunningServer, subscribers: int, events: int,
+                 interval: float = 0.05) -> FanoutResult:
     ws_url = f"ws://127.0.0.1:{server.port}/graphql"
     ready = asyncio.Event()
     count = [0]
@@ -79,7 +79,7 @@ async def fanout(server: RunningServer, subscribers: int, events: int, interval:
         committed[marker] = time.perf_counter()
         await asyncio.sleep(interval)
     await conn.close()
-    done, pending = await asyncio.wait(tasks, timeout=60)
+    _done, pending = await asyncio.wait(tasks, timeout=60)
     for task in pending:
         task.cancel()
     latencies = []
@@ -93,10 +93,12 @@ async def fanout(server: RunningServer, subscribers: int, events: int, interval:
             else:
                 lost += 1
     latencies.sort()
+
     def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2) if latencies else float("nan")
+        if not latencies:
+            return float("nan")
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2)
+
     return FanoutResult(subscribers, events, delivered, lost, duplicated, pct(0.5), pct(0.99),
                         round(max(latencies), 2) if latencies else float("nan"))
 
-
-__all__ = ["FanoutResult", "fanout", "statistics"]
