@@ -20,8 +20,15 @@ from gql.database import RequestDatabase
 K = TypeVar("K", bound=Hashable)
 Record = asyncpg.Record
 
-# Columns computed per business row besides the table's own.
-BUSINESS_SELECT = "select b.*, api.is_open_now(b) as is_open_now from {fn} b"
+# The columns a Business is built from (not the search columns), and isOpenNow.
+BUSINESS_COLUMNS = (
+    "b.id, b.slug, b.name, b.description, b.short_description, b.status, b.tags, b.phone,"
+    " b.email, b.website, b.address_line1, b.address_line2, b.city, b.state, b.zip_code,"
+    " b.country, b.latitude, b.longitude, b.service_radius_meters, b.timezone, b.hours,"
+    " b.special_hours, b.rating_counts, b.review_count, b.rating_avg, b.verification_status,"
+    " b.version, b.created_at, b.updated_at, b.primary_category_id, b.secondary_category_ids,"
+    " b.owner_id, api.is_open_now(b) as is_open_now")
+BUSINESS_SELECT = "select " + BUSINESS_COLUMNS + " from {fn} b"
 
 
 def by_key(keys: Sequence[K], rows: Iterable[Record], column: str) -> list[Record | None]:
@@ -53,6 +60,8 @@ class Loaders:
         self.response_by_review = DataLoader(self._responses_by_review)
         self.response_by_id = DataLoader(self._responses_by_id)
         self.user_by_id = DataLoader(self._users_by_id)
+        self.service_areas = DataLoader(self._service_areas)
+        self.serves_point = DataLoader(self._serves_point)
 
     async def _businesses_by_id(self, ids: list[UUID]) -> list[Record | None]:
         rows = await self.db.fetch(BUSINESS_SELECT.format(fn="api.businesses_by_id($1)"), ids)
@@ -98,6 +107,21 @@ class Loaders:
 
     async def _responses_by_id(self, ids: list[UUID]) -> list[Record | None]:
         return by_key(ids, await self.db.fetch("select * from api.responses_by_id($1)", ids), "id")
+
+    async def _service_areas(self, business_ids: list[UUID]) -> list[list[Record]]:
+        rows = await self.db.fetch("select * from api.service_areas_of($1)", business_ids)
+        return grouped(business_ids, rows, "business_id")
+
+    async def _serves_point(self, keys: list[tuple[UUID, float, float]]) -> list[bool]:
+        """Keys are (business id, latitude, longitude); one call per distinct point."""
+        answers: dict[tuple[UUID, float, float], bool] = {}
+        points = {(lat, lon) for _, lat, lon in keys}
+        for lat, lon in points:
+            ids = [k[0] for k in keys if (k[1], k[2]) == (lat, lon)]
+            for row in await self.db.fetch("select * from api.businesses_serving($1, $2, $3)",
+                                           ids, lat, lon):
+                answers[(row["id"], lat, lon)] = row["serves"]
+        return [answers.get(k, False) for k in keys]
 
     async def _users_by_id(self, ids: list[UUID]) -> list[Record | None]:
         return by_key(ids, await self.db.fetch("select * from api.user_profiles($1)", ids), "id")

@@ -37,7 +37,8 @@ $$;
 create trigger businesses_touch before update on businesses
     for each row execute function api.touch_versioned(
         'version', 'updated_at', 'rating_counts', 'review_count', 'rating_avg',
-        'view_count', 'click_count', 'save_count', 'share_count');
+        'view_count', 'click_count', 'save_count', 'share_count',
+        'search_vector', 'search_text', 'geo');
 create trigger business_reviews_touch before update on business_reviews
     for each row execute function api.touch_versioned(
         'version', 'updated_at', 'helpful_count', 'not_helpful_count', 'flag_count');

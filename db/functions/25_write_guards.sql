@@ -133,8 +133,11 @@ create trigger review_flags_count after insert on review_flags
 create function api.audit_row() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
-    old_values jsonb := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
-    new_values jsonb := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
+    -- Derived search columns are left out: large, and recomputed from what is recorded.
+    old_values jsonb := case when tg_op in ('UPDATE', 'DELETE')
+                             then to_jsonb(old) - array['search_vector', 'search_text', 'geo'] end;
+    new_values jsonb := case when tg_op in ('INSERT', 'UPDATE')
+                             then to_jsonb(new) - array['search_vector', 'search_text', 'geo'] end;
     changed text[];
 begin
     if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then

@@ -7,8 +7,9 @@
 create function api.record_change() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
-    row_now jsonb := to_jsonb(coalesce(new, old));
-    row_before jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) end;
+    row_now jsonb := to_jsonb(coalesce(new, old)) - array['search_vector', 'search_text', 'geo'];
+    row_before jsonb := case when tg_op <> 'INSERT'
+                             then to_jsonb(old) - array['search_vector', 'search_text', 'geo'] end;
     topic text;
     entity text;
     business uuid;

@@ -104,6 +104,20 @@ drop policy if exists users_update_self on users;
 create policy users_update_self on users for update
     to gql_user using (id = api.current_user_id()) with check (id = api.current_user_id());
 
+-- Service areas: public with their business; written by its owner and managers.
+drop policy if exists business_service_areas_read on business_service_areas;
+create policy business_service_areas_read on business_service_areas for select
+    to gql_anonymous, gql_user
+    using (exists (select 1 from businesses b where b.id = business_id));
+
+drop policy if exists business_service_areas_managed_write on business_service_areas;
+create policy business_service_areas_managed_write on business_service_areas for insert
+    to gql_user with check (api.manages_business(business_id));
+
+drop policy if exists business_service_areas_managed_delete on business_service_areas;
+create policy business_service_areas_managed_delete on business_service_areas for delete
+    to gql_user using (api.manages_business(business_id));
+
 -- Idempotency keys: each user's own.
 drop policy if exists idempotency_keys_own on idempotency_keys;
 create policy idempotency_keys_own on idempotency_keys for all
@@ -117,7 +131,8 @@ declare
 begin
     foreach t in array array['categories', 'businesses', 'business_reviews', 'review_responses',
                              'review_votes', 'review_flags', 'business_managers', 'users',
-                             'user_roles', 'audit_logs', 'security_events'] loop
+                             'user_roles', 'audit_logs', 'security_events',
+                             'business_service_areas'] loop
         execute format('drop policy if exists %I on %I', t || '_admin_all', t);
         execute format('create policy %I on %I for all to gql_admin using (true) with check (true)',
                        t || '_admin_all', t);

@@ -8,10 +8,13 @@ from uuid import UUID
 
 import asyncpg
 import strawberry
+from strawberry.scalars import JSON
 
 from gql.context import Context
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
+from gql.resolvers import search as search_resolvers
+from gql.resolvers import service_areas as service_area_resolvers
 from gql.resolvers import users as user_resolvers
 from gql.schema.category import Category, maybe_category
 from gql.schema.connection import Connection
@@ -115,6 +118,12 @@ class Business:
         description="Increases with every edit; send it back as expectedVersion when updating.")
     created_at: datetime
     updated_at: datetime
+    distance_meters: float | None = strawberry.field(
+        description="From the location the query gave (search, nearby); null otherwise.")
+    bearing_degrees: float | None = strawberry.field(
+        description="Initial compass bearing from that location, 0-360 (0 = north).")
+    service_radius_meters: int | None = strawberry.field(
+        description="The business also serves everything this close to it.")
     _id: strawberry.Private[UUID]
     _primary_category_id: strawberry.Private[UUID]
     _secondary_category_ids: strawberry.Private[list[UUID]]
@@ -141,7 +150,10 @@ class Business:
             review_count=row["review_count"],
             rating_distribution=[RatingCount(rating=r, count=counts[r - 1]) for r in range(5, 0, -1)],
             verified=row["verification_status"] == "verified", version=row["version"],
-            created_at=row["created_at"], updated_at=row["updated_at"], _id=row["id"],
+            created_at=row["created_at"], updated_at=row["updated_at"],
+            distance_meters=row.get("distance_meters"),
+            bearing_degrees=float(row["bearing_degrees"]) if row.get("bearing_degrees") is not None else None,
+            service_radius_meters=row["service_radius_meters"], _id=row["id"],
             _primary_category_id=row["primary_category_id"],
             _secondary_category_ids=list(row["secondary_category_ids"]), _owner_id=row["owner_id"],
         )
@@ -170,6 +182,20 @@ class Business:
             return review_count
 
         return Connection.from_page(page, Review.from_row, count)
+
+    @strawberry.field(description="Does the business serve this point (its service areas, or its "
+                                  "service radius)?")
+    async def serves_location(self, info: strawberry.Info[Context, None], latitude: float,
+                              longitude: float) -> bool:
+        point = search_resolvers.Point(latitude, longitude).check()
+        served: bool = await info.context.loaders.serves_point.load(
+            (self._id, point.latitude, point.longitude))
+        return served
+
+    @strawberry.field(description="The areas it serves, as a GeoJSON MultiPolygon.")
+    async def service_areas(self, info: strawberry.Info[Context, None]) -> JSON | None:
+        rows = await info.context.loaders.service_areas.load(self._id)
+        return service_area_resolvers.as_geojson(rows)  # type: ignore[return-value]
 
     @strawberry.field
     async def owner(self, info: strawberry.Info[Context, None]) -> User | None:

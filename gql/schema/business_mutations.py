@@ -7,11 +7,13 @@ from typing import Any
 
 import strawberry
 from strawberry import UNSET
+from strawberry.scalars import JSON
 
 from gql.context import Context
 from gql.resolvers import business_writes as writes
+from gql.resolvers import service_areas
 from gql.resolvers.inputs import column_patch, input_id
-from gql.resolvers.writes import attempt, tag_changes
+from gql.resolvers.writes import attempt, reload, tag_changes
 from gql.schema.business import Business, maybe_business
 from gql.schema.enums import BusinessStatus, Weekday
 from gql.schema.user_error import UserError, user_errors
@@ -161,6 +163,20 @@ class BusinessMutations:
         async def write() -> Any:
             await tag_changes(info.context, client_id)
             return await writes.set_status(info.context, input_id(id, "id"), status.value, reason)
+        return _payload(*await attempt(write))
+
+    @strawberry.mutation(description="Replace the areas a business serves: a GeoJSON Polygon or "
+                                     "MultiPolygon of [longitude, latitude] positions (null clears "
+                                     "them). Rings must be closed and must not cross themselves.")
+    async def set_service_areas(
+        self, info: Info, business_id: strawberry.ID, areas: JSON | None,
+        client_id: str | None = None,
+    ) -> BusinessPayload:
+        async def write() -> Any:
+            await tag_changes(info.context, client_id)
+            business = input_id(business_id, "businessId")
+            await service_areas.set_areas(info.context, business, areas)
+            return await reload(info.context.loaders.business_by_id, business)
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Delete (softly) a business you own.")

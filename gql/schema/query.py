@@ -8,7 +8,7 @@ from gql.context import Context
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
-from gql.schema import accounts
+from gql.schema import accounts, search
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
 from gql.schema.changes import ChangePage, change_page
@@ -52,6 +52,35 @@ class Query:
         page = await business_resolvers.business_page(info.context, flt, order_by.value, first, after)
         return Connection.from_page(
             page, Business.from_row, lambda: business_resolvers.business_count(info.context, flt))
+
+    @strawberry.field(description="Ranked, typo-tolerant search with filters; without `query`, "
+                                  "a filtered browse. `near` + `radiusMeters` (default 25 km, at "
+                                  "most 100 km) limit by distance and fill `distanceMeters`.")
+    async def search_businesses(
+        self, info: Info, query: str | None = None, near: search.GeoPointInput | None = None,
+        radius_meters: float | None = None, category_slug: str | None = None,
+        open_now: bool = False, min_rating: float | None = None,
+        serves_location: search.GeoPointInput | None = None,
+        sort: search.SearchSort = search.SearchSort.BEST_MATCH, first: int = 20,
+        after: str | None = None,
+    ) -> search.BusinessSearchConnection:
+        return await search.search_businesses(info, query, near, radius_meters, category_slug, open_now,
+                                              min_rating, serves_location, sort, first, after)
+
+    @strawberry.field(description="Listed businesses within radiusMeters (at most 100 km), "
+                                  "nearest first, with distance and bearing.")
+    async def nearby_businesses(
+        self, info: Info, near: search.GeoPointInput, radius_meters: float = 5000,
+        first: int = 20, after: str | None = None,
+    ) -> Connection[Business]:
+        return await search.nearby_businesses(info, near, radius_meters, first, after)
+
+    @strawberry.field(description="Suggestions while typing: categories, cities and businesses "
+                                  "(typo-tolerant; nearer businesses first when `near` is given).")
+    async def autocomplete(
+        self, info: Info, prefix: str, near: search.GeoPointInput | None = None, limit: int = 8
+    ) -> list[search.Suggestion]:
+        return await search.autocomplete(info, prefix, near, limit)
 
     @strawberry.field(description="The top-level categories; walk down with `children`.")
     async def categories(self, info: Info) -> list[Category]:

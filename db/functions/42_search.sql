@@ -1,0 +1,242 @@
+-- Finding businesses: ranked, typo-tolerant text search with filters, nearby by true
+-- distance, autocomplete, and "did you mean".
+
+-- Great-circle distance in metres (earthdistance's sphere) and the initial bearing in degrees.
+create function api.distance_meters(b businesses, lat double precision, lon double precision)
+returns double precision
+language sql stable parallel safe as $$
+    select public.earth_distance(b.geo, public.ll_to_earth(lat, lon))
+$$;
+
+create function api.bearing_degrees(from_lat double precision, from_lon double precision,
+                                    to_lat double precision, to_lon double precision)
+returns double precision
+language sql immutable parallel safe as $$
+    select (degrees(atan2(
+                sin(radians(to_lon - from_lon)) * cos(radians(to_lat)),
+                cos(radians(from_lat)) * sin(radians(to_lat))
+                - sin(radians(from_lat)) * cos(radians(to_lat)) * cos(radians(to_lon - from_lon))))
+            + 360)::numeric % 360
+$$;
+
+-- Does the business serve this point: within its service radius, or inside one of its
+-- service areas (bounding box first, through the index; then the exact polygon test)?
+create function api.serves_location(b businesses, lat double precision, lon double precision)
+returns boolean
+language sql stable parallel safe as $$
+    select (b.service_radius_meters is not null and b.geo is not null
+            and public.earth_distance(b.geo, public.ll_to_earth(lat, lon)) <= b.service_radius_meters)
+        or exists (
+            select 1 from business_service_areas a
+             where a.business_id = b.id
+               and a.bbox @> point(lon, lat)
+               and a.exterior @> point(lon, lat)
+               and not exists (select 1 from unnest(a.holes) h where h @> point(lon, lat)))
+$$;
+
+-- The text query as a tsquery (websearch syntax: no input can make it a syntax error).
+create function api.search_tsquery(query text) returns tsquery
+language sql immutable parallel safe as $$
+    select websearch_to_tsquery('public.directory', coalesce(query, ''))
+$$;
+
+-- Every listed business matching the filters, with its rank for the query (0 without one)
+-- and its distance from (lat, lon) when given. Text matches: the full-text vector, or
+-- trigram word similarity against name, categories, tags and city (typos).
+create function api.search_candidates(
+    p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
+    p_category_slug text, p_open_now boolean, p_min_rating numeric,
+    p_serves_lat double precision, p_serves_lon double precision
+) returns table (business businesses, rank double precision, distance double precision)
+language sql stable as $$
+    with input as (
+        select nullif(btrim(p_query), '') as q,
+               api.normalized(btrim(p_query)) as normalized,
+               api.search_tsquery(p_query) as tsq,
+               case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center,
+               case when p_category_slug is not null then api.category_subtree_ids(p_category_slug) end
+                   as category_ids
+    )
+    select b,
+           case when i.q is null then 0::double precision
+                else 2 * ts_rank_cd(b.search_vector, i.tsq, 32)
+                     + word_similarity(i.normalized, api.normalized(b.name))
+                     + 0.5 * word_similarity(i.normalized, b.search_text)
+                     + 0.05 * (b.rating_avg / 5) * ln(1 + b.review_count) / ln(1000) end,
+           case when i.center is not null then public.earth_distance(b.geo, i.center) end
+      from businesses b, input i
+     where api.business_listed_and_matches(b, i.category_ids, null, null, p_min_rating)
+       and (i.q is null or b.search_vector @@ i.tsq or i.normalized <% b.search_text)
+       and (i.center is null or (public.earth_box(i.center, p_radius) @> b.geo
+                                 and public.earth_distance(b.geo, i.center) <= p_radius))
+       and (p_open_now is not true or api.is_open_now(b))
+       and (p_serves_lat is null or api.serves_location(b, p_serves_lat, p_serves_lon))
+$$;
+
+-- One page of search results in keyset order. p_sort: BEST_MATCH, DISTANCE, RATING or
+-- REVIEW_COUNT; p_after: the sort key of the last row seen (id last).
+create function api.search_businesses(
+    p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
+    p_category_slug text, p_open_now boolean, p_min_rating numeric,
+    p_serves_lat double precision, p_serves_lon double precision,
+    p_sort text, p_after jsonb, p_page_size integer
+) returns table (business businesses, rank double precision, distance double precision)
+language plpgsql stable as $$
+begin
+    if p_sort = 'BEST_MATCH' then
+        return query
+            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+             where p_after is null or (c.rank, (c.business).id)
+                   < ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
+             order by c.rank desc, (c.business).id desc
+             limit p_page_size;
+    elsif p_sort = 'DISTANCE' then
+        return query
+            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+             where p_after is null or (c.distance, (c.business).id)
+                   > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
+             order by c.distance, (c.business).id
+             limit p_page_size;
+    elsif p_sort = 'RATING' then
+        return query
+            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+             where p_after is null or ((c.business).rating_avg, (c.business).review_count, (c.business).id)
+                   < ((p_after ->> 0)::numeric, (p_after ->> 1)::integer, (p_after ->> 2)::uuid)
+             order by (c.business).rating_avg desc, (c.business).review_count desc, (c.business).id desc
+             limit p_page_size;
+    elsif p_sort = 'REVIEW_COUNT' then
+        return query
+            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+             where p_after is null or ((c.business).review_count, (c.business).rating_avg, (c.business).id)
+                   < ((p_after ->> 0)::integer, (p_after ->> 1)::numeric, (p_after ->> 2)::uuid)
+             order by (c.business).review_count desc, (c.business).rating_avg desc, (c.business).id desc
+             limit p_page_size;
+    else
+        raise exception 'unknown search order %', p_sort using errcode = '22023';
+    end if;
+end
+$$;
+
+create function api.search_count(
+    p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
+    p_category_slug text, p_open_now boolean, p_min_rating numeric,
+    p_serves_lat double precision, p_serves_lon double precision
+) returns bigint
+language sql stable as $$
+    select count(*) from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+                                               p_open_now, p_min_rating, p_serves_lat, p_serves_lon)
+$$;
+
+-- The query with each word the directory does not know replaced by the closest one it does
+-- (edit distance at most 2, or 1 for short words; the more frequent wins ties); null when
+-- there is nothing to correct.
+create function api.spelling_suggestion(query text) returns text
+language sql stable as $$
+    with words as (
+        select word, ordinality
+          from regexp_split_to_table(api.normalized(query), '[^a-z0-9]+') with ordinality as t(word, ordinality)
+         where word <> ''
+    ),
+    corrected as (
+        select w.ordinality, w.word,
+               coalesce(
+                   (select t.term from search_terms t where t.term = w.word),
+                   (select t.term from search_terms t
+                     where length(w.word) >= 3
+                       and abs(length(t.term) - length(w.word)) <= 2
+                       and levenshtein(t.term, w.word) <= case when length(w.word) >= 5 then 2 else 1 end
+                     order by levenshtein(t.term, w.word), t.frequency desc, t.term
+                     limit 1),
+                   w.word) as fixed
+          from words w
+    )
+    select case when bool_or(fixed <> word) then string_agg(fixed, ' ' order by ordinality) end
+      from corrected
+$$;
+
+-- Nearest listed businesses within p_radius metres, nearest first (GiST k-nearest-neighbour
+-- order on geo: the cube distance <-> grows with the great-circle distance), resuming after
+-- (distance, id).
+create function api.nearby_businesses(
+    p_lat double precision, p_lon double precision, p_radius double precision,
+    p_after jsonb, p_page_size integer
+) returns table (business businesses, rank double precision, distance double precision)
+language sql stable as $$
+    with center as (select public.ll_to_earth(p_lat, p_lon) as point)
+    select b, 0::double precision, public.earth_distance(b.geo, c.point)
+      from businesses b, center c
+     where b.status = 'active' and b.deleted_at is null
+       and public.earth_box(c.point, p_radius) @> b.geo
+       and public.earth_distance(b.geo, c.point) <= p_radius
+       and (p_after is null or (public.earth_distance(b.geo, c.point), b.id)
+            > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid))
+     order by b.geo <-> c.point, b.id
+     limit p_page_size
+$$;
+
+create function api.nearby_count(p_lat double precision, p_lon double precision, p_radius double precision)
+returns bigint
+language sql stable as $$
+    select count(*) from businesses b
+     where b.status = 'active' and b.deleted_at is null
+       and public.earth_box(public.ll_to_earth(p_lat, p_lon), p_radius) @> b.geo
+       and public.earth_distance(b.geo, public.ll_to_earth(p_lat, p_lon)) <= p_radius
+$$;
+
+-- Suggestions as someone types: categories, cities and businesses whose name starts with
+-- the prefix or resembles it (typos); businesses nearer first when a location is given.
+create function api.autocomplete(p_prefix text, p_lat double precision, p_lon double precision,
+                                 p_limit integer)
+returns table (kind text, label text, slug text, business_id uuid, distance double precision,
+               score double precision)
+language sql stable as $$
+    with input as (
+        select api.normalized(btrim(p_prefix)) as p,
+               case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center
+    ),
+    categories_found as (
+        select 'CATEGORY'::text as kind, c.name as label, c.slug as slug, null::uuid as business_id,
+               null::double precision as distance,
+               (api.normalized(c.name) like i.p || '%')::int * 2
+                   + word_similarity(i.p, api.normalized(c.name)) as score
+          from categories c, input i
+         where c.active and (api.normalized(c.name) like i.p || '%'
+                             or i.p <% api.normalized(c.name))
+         order by score desc limit p_limit
+    ),
+    cities_found as (
+        select 'CITY'::text as kind, s.city || ', ' || s.state as label, null::text as slug,
+               null::uuid as business_id, null::double precision as distance,
+               (api.normalized(s.city) like i.p || '%')::int * 2
+                   + word_similarity(i.p, api.normalized(s.city)) + 0.01 * ln(1 + s.businesses) as score
+          from search_cities s, input i
+         where lower(public.directory_unaccent(s.city)) like i.p || '%'
+            or i.p <% lower(public.directory_unaccent(s.city))
+         order by score desc limit p_limit
+    ),
+    businesses_found as (
+        select 'BUSINESS'::text as kind, b.name as label, b.slug as slug, b.id as business_id,
+               case when i.center is not null then public.earth_distance(b.geo, i.center) end as distance,
+               (lower(public.directory_unaccent(b.name)) like i.p || '%')::int * 2
+                   + word_similarity(i.p, lower(public.directory_unaccent(b.name))) as score
+          from businesses b, input i
+         where b.status = 'active' and b.deleted_at is null
+           and (lower(public.directory_unaccent(b.name)) like i.p || '%'
+                or i.p <% lower(public.directory_unaccent(b.name)))
+         order by score desc,
+                  case when i.center is not null then public.earth_distance(b.geo, i.center) end nulls last,
+                  b.name
+         limit p_limit
+    )
+    select * from (
+        select * from categories_found
+        union all select * from cities_found
+        union all select * from businesses_found
+    ) found
+    order by score desc, distance nulls last, label
+    limit p_limit
+$$;

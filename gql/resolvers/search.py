@@ -1,0 +1,154 @@
+"""Search, nearby and autocomplete: argument checks, then one SQL function each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from gql.context import Context
+from gql.errors import BadArgument
+from gql.loaders import BUSINESS_COLUMNS
+from gql.resolvers.paging import Page, check_first, decode_cursor, make_page
+
+Record = asyncpg.Record
+
+MAX_QUERY_LENGTH = 200
+MAX_RADIUS_METERS = 100_000.0
+DEFAULT_RADIUS_METERS = 25_000.0
+MAX_SUGGESTIONS = 20
+
+# Sort key of each order: the ORDER BY of api.search_businesses (id last).
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "BEST_MATCH": ("rank", "id"),
+    "DISTANCE": ("distance_meters", "id"),
+    "RATING": ("rating_avg", "review_count", "id"),
+    "REVIEW_COUNT": ("review_count", "rating_avg", "id"),
+}
+KEY_TYPES: dict[str, Callable[[Any], Any]] = {
+    "rank": float, "distance_meters": float, "rating_avg": Decimal, "review_count": int, "id": UUID,
+}
+
+RESULT_SELECT = (
+    "select " + BUSINESS_COLUMNS + ", s.rank,"
+    " s.distance as distance_meters,"
+    " case when $2::float8 is not null"
+    "      then api.bearing_degrees($2, $3, b.latitude, b.longitude) end as bearing_degrees"
+    " from {fn} s, lateral unnest(array[s.business]) b"
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    latitude: float
+    longitude: float
+
+    def check(self, argument: str = "") -> Point:
+        """Raise naming `argument.latitude` (or plain `latitude`) when out of range."""
+        prefix = f"{argument}." if argument else ""
+        if not -90 <= self.latitude <= 90:
+            raise BadArgument(f"{prefix}latitude", f"must be between -90 and 90, got {self.latitude}")
+        if not -180 <= self.longitude <= 180:
+            raise BadArgument(f"{prefix}longitude", f"must be between -180 and 180, got {self.longitude}")
+        return self
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str | None = None
+    near: Point | None = None
+    radius_meters: float | None = None
+    category_slug: str | None = None
+    open_now: bool = False
+    min_rating: float | None = None
+    serves: Point | None = None
+    sort: str = "BEST_MATCH"
+
+    def checked(self) -> SearchRequest:
+        query = self.query.strip() if self.query is not None else None
+        if query is not None and len(query) > MAX_QUERY_LENGTH:
+            raise BadArgument("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+        if query is not None and "\x00" in query:
+            raise BadArgument("query", "must not contain NUL characters")
+        near = self.near.check("near") if self.near else None
+        serves = self.serves.check("servesLocation") if self.serves else None
+        radius = self.radius_meters
+        if radius is not None:
+            if near is None:
+                raise BadArgument("radiusMeters", "needs `near`")
+            if not 0 < radius <= MAX_RADIUS_METERS:
+                raise BadArgument("radiusMeters", f"must be above 0 and at most {MAX_RADIUS_METERS:g}")
+        if self.sort == "DISTANCE" and near is None:
+            raise BadArgument("sort", "DISTANCE needs `near`")
+        if self.min_rating is not None and not 1 <= self.min_rating <= 5:
+            raise BadArgument("minRating", f"must be between 1 and 5, got {self.min_rating}")
+        return SearchRequest(query or None, near,
+                             radius if radius is not None else (DEFAULT_RADIUS_METERS if near else None),
+                             self.category_slug, self.open_now, self.min_rating, serves, self.sort)
+
+    def filter_args(self) -> tuple[Any, ...]:
+        return (self.query, self.near.latitude if self.near else None,
+                self.near.longitude if self.near else None, self.radius_meters, self.category_slug,
+                self.open_now, None if self.min_rating is None else Decimal(str(self.min_rating)),
+                self.serves.latitude if self.serves else None,
+                self.serves.longitude if self.serves else None)
+
+
+def sort_key(row: Record, order: str) -> Sequence[Any]:
+    return [row[column] for column in SORT_KEYS[order]]
+
+
+async def search(ctx: Context, request: SearchRequest, first: int, after: str | None) -> Page[Record]:
+    check_first(first)
+    key = decode_cursor(after, request.sort, [KEY_TYPES[c] for c in SORT_KEYS[request.sort]])
+    rows = await ctx.db.fetch(
+        RESULT_SELECT.format(fn="api.search_businesses($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+        *request.filter_args(), request.sort, key,
+        first + 1)
+    return make_page(rows, first, request.sort, after is not None, lambda r: sort_key(r, request.sort))
+
+
+async def count(ctx: Context, request: SearchRequest) -> int:
+    total: int = await ctx.db.fetchval(
+        "select api.search_count($1, $2, $3, $4, $5, $6, $7, $8, $9)", *request.filter_args())
+    return total
+
+
+async def suggestion(ctx: Context, query: str | None) -> str | None:
+    if not query:
+        return None
+    suggested: str | None = await ctx.db.fetchval("select api.spelling_suggestion($1)", query)
+    return suggested
+
+
+async def nearby(ctx: Context, near: Point, radius: float, first: int, after: str | None) -> Page[Record]:
+    check_first(first)
+    near.check("near")
+    if not 0 < radius <= MAX_RADIUS_METERS:
+        raise BadArgument("radiusMeters", f"must be above 0 and at most {MAX_RADIUS_METERS:g}")
+    key = decode_cursor(after, "DISTANCE", [float, UUID])
+    rows = await ctx.db.fetch(RESULT_SELECT.format(fn="api.nearby_businesses($2, $3, $1, $4, $5)"),
+                              radius, near.latitude, near.longitude, key, first + 1)
+    return make_page(rows, first, "DISTANCE", after is not None, lambda r: sort_key(r, "DISTANCE"))
+
+
+async def nearby_count(ctx: Context, near: Point, radius: float) -> int:
+    total: int = await ctx.db.fetchval("select api.nearby_count($1, $2, $3)",
+                                       near.latitude, near.longitude, radius)
+    return total
+
+
+async def autocomplete(ctx: Context, prefix: str, near: Point | None, limit: int) -> list[Record]:
+    prefix = prefix.strip()
+    if not 1 <= len(prefix) <= 100 or "\x00" in prefix:
+        raise BadArgument("prefix", "must be 1 to 100 characters")
+    if not 1 <= limit <= MAX_SUGGESTIONS:
+        raise BadArgument("limit", f"must be between 1 and {MAX_SUGGESTIONS}, got {limit}")
+    if near is not None:
+        near.check("near")
+    return await ctx.db.fetch("select * from api.autocomplete($1, $2, $3, $4)", prefix,
+                              near.latitude if near else None, near.longitude if near else None, limit)
