@@ -81,7 +81,11 @@ create function api.search_businesses(
     p_serves_lat double precision, p_serves_lon double precision,
     p_sort text, p_after jsonb, p_page_size integer
 ) returns table (business businesses, rank double precision, distance double precision)
-language plpgsql stable as $$
+language plpgsql stable
+-- Typo tolerance: one swapped letter in a seven-letter word keeps 57% of the query's
+-- trigrams; pg_trgm's default (60%) would miss it.
+set pg_trgm.word_similarity_threshold = 0.45
+as $$
 begin
     if p_sort = 'BEST_MATCH' then
         return query
@@ -126,7 +130,9 @@ create function api.search_count(
     p_category_slug text, p_open_now boolean, p_min_rating numeric,
     p_serves_lat double precision, p_serves_lon double precision
 ) returns bigint
-language sql stable as $$
+language sql stable
+set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
+as $$
     select count(*) from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon)
 $$;
@@ -193,7 +199,9 @@ create function api.autocomplete(p_prefix text, p_lat double precision, p_lon do
                                  p_limit integer)
 returns table (kind text, label text, slug text, business_id uuid, distance double precision,
                score double precision)
-language sql stable as $$
+language sql stable
+set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
+as $$
     with input as (
         select api.normalized(btrim(p_prefix)) as p,
                case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center

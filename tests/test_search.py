@@ -1,0 +1,239 @@
+"""Search and geo against the seeded directory: typo tolerance, accents, filters, distance,
+pagination, nearby, autocomplete, did-you-mean, bad input, and service areas."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import asyncpg
+import pytest
+from shapely.geometry import Point as ShapelyPoint
+from shapely.geometry import Polygon
+
+from tests.support import GraphQLClient
+from tests.world import World
+
+SEARCH = """query($q: String, $near: GeoPointInput, $r: Float, $cat: String, $open: Boolean! = false,
+                  $min: Float, $serves: GeoPointInput, $sort: SearchSort! = BEST_MATCH, $first: Int! = 20,
+                  $after: String) {
+  searchBusinesses(query: $q, near: $near, radiusMeters: $r, categorySlug: $cat, openNow: $open,
+                   minRating: $min, servesLocation: $serves, sort: $sort, first: $first, after: $after) {
+    totalCount didYouMean
+    edges { cursor node { id name isOpenNow distanceMeters bearingDegrees rating reviewCount
+                          location { latitude longitude } categories { slug ancestors { slug } } } }
+    pageInfo { hasNextPage endCursor } } }"""
+
+
+def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+async def search(client: GraphQLClient, **variables: object) -> dict:
+    return (await client.data(SEARCH, variables))["searchBusinesses"]
+
+
+async def unique_names(db: asyncpg.Connection, count: int) -> list[asyncpg.Record]:
+    return await db.fetch("""
+        select id, name from businesses b
+         where status = 'active' and deleted_at is null and length(name) >= 12
+           and (select count(*) from businesses o where o.name = b.name) = 1
+         order by id limit $1""", count)
+
+
+def typos(name: str) -> list[str]:
+    longest = max(name.split(), key=len)
+    i = len(longest) // 2
+    dropped = longest[:i] + longest[i + 1:]
+    swapped = longest[:i - 1] + longest[i] + longest[i - 1] + longest[i + 1:]
+    return [name.replace(longest, dropped), name.replace(longest, swapped)]
+
+
+async def test_a_misspelled_name_still_finds_the_business_in_the_top_three(
+    client: GraphQLClient, db: asyncpg.Connection
+) -> None:
+    for row in await unique_names(db, 8):
+        for typo in typos(row["name"]):
+            top = await search(client, q=typo, first=3)
+            assert str(row["id"]) in [e["node"]["id"] for e in top["edges"]], (row["name"], typo, top["edges"])
+
+
+async def test_accents_are_ignored(client: GraphQLClient) -> None:
+    plain = await search(client, q="cafe", first=100)
+    accented = await search(client, q="Café", first=100)
+    assert plain["totalCount"] > 0 and plain["totalCount"] == accented["totalCount"]
+    assert any("Café" in e["node"]["name"] for e in plain["edges"])
+
+
+async def test_category_filter_includes_sub_categories(client: GraphQLClient, db: asyncpg.Connection) -> None:
+    result = await search(client, cat="restaurants", first=100)
+    expected = await db.fetchval("""
+        select count(*) from businesses b where status = 'active' and deleted_at is null
+           and b.primary_category_id = any(api.category_subtree_ids('restaurants'))
+            or (status = 'active' and deleted_at is null
+                and b.secondary_category_ids && api.category_subtree_ids('restaurants'))""")
+    assert result["totalCount"] == expected > 0
+    for edge in result["edges"]:
+        slugs = {c["slug"] for c in edge["node"]["categories"]} | {
+            a["slug"] for c in edge["node"]["categories"] for a in c["ancestors"]}
+        assert "restaurants" in slugs
+
+
+async def test_open_now_respects_each_business_time_zone(client: GraphQLClient, db: asyncpg.Connection) -> None:
+    result = await search(client, open=True, first=100)
+    expected = await db.fetchval("select count(*) from businesses b where status = 'active'"
+                                 " and deleted_at is null and api.is_open_now(b)")
+    assert result["totalCount"] == expected
+    assert all(e["node"]["isOpenNow"] for e in result["edges"])
+
+
+async def test_distance_sort_is_monotone_within_radius_and_matches_haversine(client: GraphQLClient) -> None:
+    austin = {"latitude": 30.2672, "longitude": -97.7431}
+    result = await search(client, near=austin, r=20000.0, sort="DISTANCE", first=100)
+    distances = [e["node"]["distanceMeters"] for e in result["edges"]]
+    assert distances and distances == sorted(distances) and distances[-1] <= 20000
+    for edge in result["edges"]:
+        loc = edge["node"]["location"]
+        reference = haversine(austin["latitude"], austin["longitude"], loc["latitude"], loc["longitude"])
+        assert abs(edge["node"]["distanceMeters"] - reference) <= 0.005 * reference + 0.01
+
+
+async def test_search_pages_have_no_duplicates_or_gaps(client: GraphQLClient) -> None:
+    for variables in ({"q": "pizza"}, {"q": "dentist", "sort": "RATING"},
+                      {"near": {"latitude": 40.7128, "longitude": -74.006}, "r": 30000.0, "sort": "DISTANCE"},
+                      {"sort": "REVIEW_COUNT", "cat": "home-services"}):
+        whole = await search(client, first=100, **variables)
+        assert whole["totalCount"] <= 100
+        seen, after = [], None
+        while True:
+            page = await search(client, first=4, after=after, **variables)
+            seen += [e["node"]["id"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == [e["node"]["id"] for e in whole["edges"]] and len(seen) == whole["totalCount"]
+
+
+async def test_nearby_is_ordered_by_true_distance_with_bearing(client: GraphQLClient) -> None:
+    chicago = {"latitude": 41.8781, "longitude": -87.6298}
+    nearby = (await client.data("""query($near: GeoPointInput!) { nearbyBusinesses(near: $near, radiusMeters: 8000, first: 50) {
+        totalCount edges { node { distanceMeters bearingDegrees location { latitude longitude } } } } }""",
+                                {"near": chicago}))["nearbyBusinesses"]
+    nodes = [e["node"] for e in nearby["edges"]]
+    assert nodes and [n["distanceMeters"] for n in nodes] == sorted(n["distanceMeters"] for n in nodes)
+    for n in nodes:
+        loc = n["location"]
+        assert abs(n["distanceMeters"] - haversine(chicago["latitude"], chicago["longitude"],
+                                                   loc["latitude"], loc["longitude"])) <= 0.005 * n["distanceMeters"] + 0.01
+        north = loc["latitude"] > chicago["latitude"]
+        east = loc["longitude"] > chicago["longitude"]
+        quadrant = 0 if north and east else 1 if east else 2 if not north else 3
+        assert quadrant * 90 <= n["bearingDegrees"] <= quadrant * 90 + 90
+
+
+async def test_autocomplete_finds_categories_cities_and_businesses(client: GraphQLClient) -> None:
+    query = """query($p: String!, $near: GeoPointInput) { autocomplete(prefix: $p, near: $near, limit: 8) {
+        kind label slug distanceMeters } }"""
+    pizza = (await client.data(query, {"p": "piz"}))["autocomplete"]
+    assert {"kind": "CATEGORY", "label": "Pizza"} in [{"kind": s["kind"], "label": s["label"]} for s in pizza]
+    city = (await client.data(query, {"p": "chicgo"}))["autocomplete"]  # a typo
+    assert "Chicago, IL" in [s["label"] for s in city]
+    near = (await client.data(query, {"p": "the", "near": {"latitude": 47.6062, "longitude": -122.3321}}))["autocomplete"]
+    businesses = [s for s in near if s["kind"] == "BUSINESS"]
+    assert businesses and all(s["distanceMeters"] is not None for s in businesses)
+
+
+async def test_did_you_mean_when_nothing_is_found(client: GraphQLClient) -> None:
+    result = await search(client, q="pitsa")
+    assert result["totalCount"] == 0 and result["didYouMean"] == "pizza"
+    assert (await search(client, q="pizza"))["didYouMean"] is None
+
+
+@pytest.mark.parametrize("query", ["", "   ", "!!!", "& | ! : * ( )", "pizza & (", "'; drop table businesses; --",
+                                   "\\", "ピザ", "a:*"])
+async def test_awkward_queries_are_answered_not_errors(client: GraphQLClient, query: str) -> None:
+    result = await search(client, q=query, first=5)
+    assert result["totalCount"] >= 0
+
+
+async def test_blank_query_is_a_browse(client: GraphQLClient, db: asyncpg.Connection) -> None:
+    listed = await db.fetchval("select count(*) from businesses where status = 'active' and deleted_at is null")
+    assert (await search(client, q="   "))["totalCount"] == listed
+
+
+@pytest.mark.parametrize("variables, argument", [
+    ({"q": "x" * 10000}, "query"),
+    ({"near": {"latitude": 91, "longitude": 0}}, "near.latitude"),
+    ({"near": {"latitude": 0, "longitude": 200}}, "near.longitude"),
+    ({"near": {"latitude": 0, "longitude": 0}, "r": 0.0}, "radiusMeters"),
+    ({"near": {"latitude": 0, "longitude": 0}, "r": -5.0}, "radiusMeters"),
+    ({"near": {"latitude": 0, "longitude": 0}, "r": 1e9}, "radiusMeters"),
+    ({"r": 100.0}, "radiusMeters"),
+    ({"sort": "DISTANCE"}, "sort"),
+    ({"first": 101}, "first"),
+    ({"min": 7.0}, "minRating"),
+])
+async def test_bad_search_arguments_are_named(client: GraphQLClient, variables: dict, argument: str) -> None:
+    body = await client.execute(SEARCH, variables)
+    assert body["errors"][0]["extensions"]["argument"] == argument, body["errors"]
+
+
+SET_AREAS = """mutation($id: ID!, $areas: JSON) { setServiceAreas(businessId: $id, areas: $areas) {
+    business { id serviceAreas } errors { code field message } } }"""
+# A square around downtown Austin with a square hole in it.
+SQUARE = [[-97.80, 30.20], [-97.70, 30.20], [-97.70, 30.30], [-97.80, 30.30], [-97.80, 30.20]]
+HOLE = [[-97.76, 30.24], [-97.74, 30.24], [-97.74, 30.26], [-97.76, 30.26], [-97.76, 30.24]]
+
+
+@pytest.mark.parametrize("areas, problem", [
+    ({"type": "Polygon", "coordinates": [[[-97.8, 30.2], [-97.7, 30.3], [-97.8, 30.3], [-97.7, 30.2], [-97.8, 30.2]]]},
+     "Self-intersection"),
+    ({"type": "Polygon", "coordinates": [[[-97.8, 30.2], [-97.7, 30.2], [-97.7, 30.3], [-97.8, 30.3]]]}, "closed"),
+    ({"type": "Polygon", "coordinates": [[[-97.8, 95.0], [-97.7, 30.2], [-97.7, 30.3], [-97.8, 95.0]]]}, "out of range"),
+    ({"type": "Polygon", "coordinates": [[[-97.8, 30.2], [-97.7, 30.2], [-97.8, 30.2]]]}, "at least 4"),
+    ({"type": "Point", "coordinates": [-97.8, 30.2]}, "Polygon"),
+    ({"type": "Polygon", "coordinates": [[["a", "b"], [1, 2], [3, 4], ["a", "b"]]]}, "numbers"),
+])
+async def test_invalid_service_areas_are_refused(world: World, areas: dict, problem: str) -> None:
+    payload = await world.owner.client.mutate(SET_AREAS, {"id": world.listed_id, "areas": areas})
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION", "areas")]
+    assert problem.lower() in payload["errors"][0]["message"].lower()
+
+
+async def test_service_area_answers_match_shapely_for_random_points(world: World) -> None:
+    payload = await world.owner.client.mutate(SET_AREAS, {"id": world.listed_id, "areas": {
+        "type": "MultiPolygon", "coordinates": [[SQUARE, HOLE], [[[-97.60, 30.40], [-97.55, 30.40], [-97.55, 30.45], [-97.60, 30.40]]]]}})
+    assert payload["errors"] == [] and payload["business"]["serviceAreas"]["type"] == "MultiPolygon"
+    assert codes_of(await world.other.client.mutate(SET_AREAS, {"id": world.listed_id, "areas": None})) == ["FORBIDDEN"]
+    shapes = [Polygon(SQUARE, [HOLE]), Polygon([[-97.60, 30.40], [-97.55, 30.40], [-97.55, 30.45], [-97.60, 30.40]])]
+    rng = random.Random(5)
+    points = [(rng.uniform(30.15, 30.5), rng.uniform(-97.85, -97.5)) for _ in range(400)]
+    from gql.database import connect
+    conn = await connect(world.url)
+    try:
+        answers = await conn.fetch(
+            "select p.ord, api.serves_location(b, p.lat, p.lon) as serves from businesses b,"
+            " unnest($2::float8[], $3::float8[]) with ordinality as p(lat, lon, ord) where b.id = $1 order by p.ord",
+            world.listed_id, [p[0] for p in points], [p[1] for p in points])
+    finally:
+        await conn.close()
+    expected = [any(s.contains(ShapelyPoint(lon, lat)) for s in shapes) for lat, lon in points]
+    assert [a["serves"] for a in answers] == expected
+    assert 20 < sum(expected) < len(points) - 20  # the sample exercises both answers
+    # Through the API too, for a few points, and as a search filter.
+    for lat, lon in points[:12]:
+        served = await world.anonymous.data(
+            f'{{ business(id: "{world.listed_id}") {{ servesLocation(latitude: {lat}, longitude: {lon}) }} }}')
+        assert served["business"]["servesLocation"] == any(s.contains(ShapelyPoint(lon, lat)) for s in shapes)
+    inside = await search(world.anonymous, serves={"latitude": 30.21, "longitude": -97.79})
+    hole = await search(world.anonymous, serves={"latitude": 30.25, "longitude": -97.75})
+    assert world.listed_id in [e["node"]["id"] for e in inside["edges"]]
+    assert world.listed_id not in [e["node"]["id"] for e in hole["edges"]]
+
+
+def codes_of(payload: dict) -> list[str]:
+    return [e["code"] for e in payload["errors"]]
