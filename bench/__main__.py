@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 
-from bench.server import bench_server
+from bench.server import bench_database, bench_server
 from gql.seed import SeedOptions
 
 
@@ -18,10 +18,15 @@ def main() -> None:
     realtime.add_argument("--subscribers", type=int, nargs="+", default=[1, 100, 1000])
     realtime.add_argument("--events", type=int, default=100)
     realtime.add_argument("--interval", type=float, default=0.05, help="seconds between writes")
+    dataset = commands.add_parser("dataset", help="grow the bench database to this size (generated in SQL)")
+    dataset.add_argument("--businesses", type=int, default=100_000)
+    dataset.add_argument("--reviews", type=int, default=1_000_000)
+    search = commands.add_parser("search", help="search, nearby, autocomplete: p50/p95 at SQL and GraphQL")
+    search.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    async def run() -> None:
+    async def realtime_run() -> None:
         from bench.realtime import fanout
 
         async with bench_server(SeedOptions(businesses=200, reviews=500)) as server:
@@ -29,7 +34,33 @@ def main() -> None:
                 result = await fanout(server, n, args.events, args.interval)
                 print(json.dumps(result.as_dict()), flush=True)
 
-    asyncio.run(run())
+    async def dataset_run() -> None:
+        from bench.dataset import generate
+        from gql.database import connect
+
+        async with bench_database() as url:
+            conn = await connect(url)
+            try:
+                have = await conn.fetchval("select count(*) from businesses")
+                reviews = await conn.fetchval("select count(*) from business_reviews")
+                result = await generate(conn, max(0, args.businesses - have), max(0, args.reviews - reviews))
+            finally:
+                await conn.close()
+            print(json.dumps(result), flush=True)
+
+    async def search_run() -> None:
+        from bench import search as search_bench
+
+        async with bench_server(SeedOptions(businesses=1000, reviews=5000)) as server:
+            conn = await __import__("asyncpg").connect(server.database_url)
+            size = dict(await conn.fetchrow("select (select count(*) from businesses) as businesses,"
+                                            " (select count(*) from business_reviews) as reviews"))
+            await conn.close()
+            result = await search_bench.run(server.database_url, server.url, args.samples)
+            print(json.dumps({"data": size, **result}, indent=1), flush=True)
+
+    runs = {"realtime": realtime_run, "dataset": dataset_run, "search": search_run}
+    asyncio.run(runs[args.command]())
 
 
 if __name__ == "__main__":

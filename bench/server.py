@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -35,40 +34,56 @@ class RunningServer:
         return port
 
 
+BENCH_DATA_DIR = Path(".data/bench")
+
+
+@asynccontextmanager
+async def bench_database(settings: Settings | None = None) -> AsyncIterator[str]:
+    """DATABASE_URL, or a persistent embedded cluster under .data/bench (kept between runs so
+    a large data set is built once); migrated."""
+    settings = settings or Settings.from_env()
+    cluster = None
+    if settings.database_url:
+        database_url = settings.database_url
+    else:
+        BENCH_DATA_DIR.mkdir(parents=True, exist_ok=True)
+        os.chmod(BENCH_DATA_DIR, 0o755)
+        cluster = EmbeddedPostgres(BENCH_DATA_DIR.resolve())
+        database_url = await ensure_database(cluster.start(), "bench")
+    try:
+        conn = await connect(database_url)
+        try:
+            await Migrator(conn).up()
+        finally:
+            await conn.close()
+        yield database_url
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
 @asynccontextmanager
 async def bench_server(seed: SeedOptions, settings: Settings | None = None) -> AsyncIterator[RunningServer]:
     settings = settings or Settings.from_env()
-    with tempfile.TemporaryDirectory(prefix="gql-bench-") as tmp:
-        cluster = None
-        if settings.database_url:
-            database_url = settings.database_url
-        else:
-            os.chmod(tmp, 0o755)
-            cluster = EmbeddedPostgres(Path(tmp))
-            database_url = await ensure_database(cluster.start(), "bench")
+    async with bench_database(settings) as database_url:
+        conn = await connect(database_url)
         try:
-            conn = await connect(database_url)
-            try:
-                await Migrator(conn).up()
-                if await is_empty(conn):
-                    await seed_database(conn, seed, quiet=True)
-            finally:
-                await conn.close()
-            config = uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=0,
-                                    log_level="warning", ws="websockets-sansio")
-            server = uvicorn.Server(config)
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            while not server.started:
-                await asyncio.sleep(0.02)
-            try:
-                yield RunningServer(f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}",
-                                    database_url, server)
-            finally:
-                server.should_exit = True
-                deadline = time.monotonic() + 30
-                while thread.is_alive() and time.monotonic() < deadline:
-                    await asyncio.sleep(0.05)
+            if await is_empty(conn):
+                await seed_database(conn, seed, quiet=True)
         finally:
-            if cluster is not None:
-                cluster.stop()
+            await conn.close()
+        config = uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=0,
+                                log_level="warning", ws="websockets-sansio")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            await asyncio.sleep(0.02)
+        try:
+            yield RunningServer(f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}",
+                                database_url, server)
+        finally:
+            server.should_exit = True
+            deadline = time.monotonic() + 30
+            while thread.is_alive() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)

@@ -1,5 +1,7 @@
--- Reading businesses. Row visibility is RLS's job; the listing functions additionally keep
--- to listed businesses (active, not deleted) so the partial keyset indexes apply.
+-- Reading businesses. Row visibility is RLS's job. The listing functions return listed
+-- businesses only (active, not deleted: what every role may see) and read past RLS
+-- (security definer) so that the planner may use the category and keyset indexes; see the
+-- note at api.search_businesses.
 
 create function api.businesses_by_id(ids uuid[]) returns setof businesses
 language sql stable as $$
@@ -40,7 +42,7 @@ create function api.business_page(
     p_category_slug text, p_city text, p_state text, p_min_rating numeric,
     p_sort text, p_after jsonb, p_page_size integer
 ) returns setof businesses
-language plpgsql stable as $$
+language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
     category_ids uuid[] := case when p_category_slug is null then null
                                 else api.category_subtree_ids(p_category_slug) end;
@@ -85,7 +87,7 @@ $$;
 create function api.business_count(
     p_category_slug text, p_city text, p_state text, p_min_rating numeric
 ) returns bigint
-language sql stable as $$
+language sql stable security definer set search_path = public, pg_temp as $$
     select count(*) from businesses b
      where api.business_listed_and_matches(
          b, case when p_category_slug is null then null
