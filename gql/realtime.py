@@ -271,13 +271,6 @@ class ChangeHub:
             async with asyncio.timeout(self.settings.probe_interval):
                 await self._listener.fetchval("select 1")
 
-    @property
-    def listener_pid(self) -> int | None:
-        if self._listener is None or self._listener.is_closed():
-            return None
-        pid: int = self._listener.get_server_pid()
-        return pid
-
     # -- retention ---------------------------------------------------------------------
 
     async def _prune_periodically(self) -> None:

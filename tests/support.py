@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -18,6 +21,7 @@ from starlette.applications import Starlette
 from gql.database import drop_database, ensure_database, with_database
 
 STARTUP_TIMEOUT_SECONDS = 30.0
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 class ServerThread:
@@ -176,3 +180,21 @@ class FeedClient:
                 (event,) = message["payload"]["data"].values()
                 got.append(event)
         return got
+
+
+async def serve_in_subprocess(port: int, env: dict[str, str], timeout: float = 180) -> subprocess.Popen[str]:
+    """`python -m gql serve` as a user runs it, once its /health answers 200."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gql", "serve", "--port", str(port)], cwd=REPOSITORY, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    async def healthy() -> bool:
+        assert process.poll() is None, process.communicate()[0]
+        try:
+            async with httpx.AsyncClient() as http:
+                return (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await wait_for(healthy, timeout=timeout)
+    return process

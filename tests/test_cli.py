@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 
 from gql.migrate import discover
-from tests.support import drop, scratch_database, wait_for
+from tests.support import drop, scratch_database, serve_in_subprocess
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,21 +60,7 @@ async def test_migrate_status_and_db_url_on_a_given_database(server_url: str) ->
 
 
 async def serve_until_healthy(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "serve", "--port", str(port)], cwd=ROOT, text=True,
-        env=env_without_database(GQL_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING"),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-    async def healthy() -> bool:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            async with httpx.AsyncClient() as http:
-                return (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    await wait_for(healthy, timeout=180)
-    return process
+    return await serve_in_subprocess(port, env_without_database(GQL_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING"))
 
 
 def stop(process: subprocess.Popen[str]) -> str:

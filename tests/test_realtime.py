@@ -16,7 +16,7 @@ from gql.auth import issue_token
 from gql.database import connect
 from gql.realtime import LISTENER_APPLICATION_NAME
 from tests.conftest import WORLD_JWT_SECRET
-from tests.support import FeedClient, ServerThread, wait_for
+from tests.support import FeedClient, ServerThread, serve_in_subprocess, wait_for
 from tests.test_policies import CREATE_REVIEW, SET_STATUS, UPDATE_BUSINESS, new_business
 from tests.world import World
 
@@ -356,29 +356,6 @@ async def test_a_database_restart_loses_nothing(tmp_path: Any) -> None:
         cluster.stop()
 
 
-async def serve_in_subprocess(url: str, port: int, **env: str) -> Any:
-    import subprocess
-    import sys
-
-    from tests.test_cli import ROOT
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "serve", "--port", str(port), "--no-seed"], cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, "JWT_SECRET": WORLD_JWT_SECRET, "LOG_LEVEL": "WARNING", **env},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    import httpx
-
-    async def healthy() -> bool:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            async with httpx.AsyncClient() as http:
-                return (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    await wait_for(healthy, timeout=60)
-    return process
-
-
 async def test_two_server_processes_deliver_each_others_changes(world: World) -> None:
     import signal
 
@@ -386,7 +363,8 @@ async def test_two_server_processes_deliver_each_others_changes(world: World) ->
     from tests.world import GraphQLClient
 
     port = free_port()
-    process = await serve_in_subprocess(world.url, port)
+    process = await serve_in_subprocess(port, {**os.environ, "DATABASE_URL": world.url, "JWT_SECRET": WORLD_JWT_SECRET,
+                                               "LOG_LEVEL": "WARNING"})
     try:
         import httpx
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
@@ -120,6 +122,15 @@ class DeletePayload:
     errors: list[UserError]
 
 
+async def delete_payload(delete: Awaitable[UUID]) -> DeletePayload:
+    """Run a soft delete; report the id it deleted, or why it could not."""
+    try:
+        deleted = await delete
+    except MutationFailed as failed:
+        return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
+    return DeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])
+
+
 def _payload(row: Any, errors: list[Any]) -> BusinessPayload:
     return BusinessPayload(business=maybe_business(row), errors=user_errors(errors))
 
@@ -183,9 +194,7 @@ class BusinessMutations:
     async def delete_business(
         self, info: Info, id: strawberry.ID, client_id: str | None = None
     ) -> DeletePayload:
-        try:
+        async def delete() -> UUID:
             await tag_changes(info.context, client_id)
-            deleted = await writes.delete(info.context, input_id(id, "id"))
-        except MutationFailed as failed:
-            return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
-        return DeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])
+            return await writes.delete(info.context, input_id(id, "id"))
+        return await delete_payload(delete())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
@@ -13,7 +14,7 @@ from gql.context import Context
 from gql.resolvers import review_writes as writes
 from gql.resolvers.inputs import checked_text, column_patch, input_id
 from gql.resolvers.writes import attempt, tag_changes
-from gql.schema.business_mutations import DeletePayload
+from gql.schema.business_mutations import DeletePayload, delete_payload
 from gql.schema.review import Review
 from gql.schema.user_error import UserError, user_errors
 from gql.user_errors import MutationFailed
@@ -98,12 +99,10 @@ class ReviewMutations:
     async def delete_review(
         self, info: Info, id: strawberry.ID, client_id: str | None = None
     ) -> DeletePayload:
-        try:
+        async def delete() -> UUID:
             await tag_changes(info.context, client_id)
-            deleted = await writes.delete(info.context, input_id(id, "id"))
-        except MutationFailed as failed:
-            return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
-        return DeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])
+            return await writes.delete(info.context, input_id(id, "id"))
+        return await delete_payload(delete())
 
     @strawberry.mutation(description="Answer a review of a business you own or manage; a "
                                      "second call replaces the answer.")
