@@ -98,7 +98,7 @@ async def explain(conn: asyncpg.Connection, kind: str) -> list[str]:
         "nearby": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
                   " earth_box(ll_to_earth(30.27, -97.74), 5000) @> b.geo order by b.geo <-> ll_to_earth(30.27, -97.74) limit 21",
         "autocomplete": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
-                        " lower(directory_unaccent(b.name)) like 'piz%' limit 8",
+                        " b.name_normalized like 'piz%' limit 8",
     }[kind]
     plan = await conn.fetchval(f"explain (format json) {inner}")
     text = plan if isinstance(plan, str) else json.dumps(plan)

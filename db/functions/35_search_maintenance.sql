@@ -34,6 +34,7 @@ begin
                                                     new.description, new.city);
     new.search_text := api.normalized(concat_ws(' ', new.name, category_names,
                                                 array_to_string(new.tags, ' '), new.city));
+    new.name_normalized := api.normalized(new.name);
     new.geo := case when new.latitude is not null
                     then public.ll_to_earth(new.latitude, new.longitude) end;
     return new;
@@ -86,5 +87,5 @@ $$;
 -- Rows written before these columns existed get them now; after the first run this
 -- touches nothing. Maintenance, not an edit: kept out of the audit and change logs.
 select set_config('gql.bulk_load', 'on', true);
-update businesses set name = name where search_vector is null;
+update businesses set name = name where search_vector is null or name_normalized is null;
 select api.refresh_search_vocabulary() where not exists (select 1 from search_terms);

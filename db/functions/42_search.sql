@@ -215,53 +215,50 @@ set search_path = public, pg_temp
 set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
 as $$
-    with input as (
-        select api.normalized(btrim(p_prefix)) as p,
-               case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center
-    ),
-    categories_found as (
+    -- The prefix and the location are written out in each branch (not taken from a CTE) so
+    -- that the planner sees them as values: index conditions and GiST ordering need that.
+    with categories_found as (
         select 'CATEGORY'::text as kind, c.name as label, c.slug as slug, null::uuid as business_id,
                null::double precision as distance,
-               (api.normalized(c.name) like i.p || '%')::int * 2
-                   + word_similarity(i.p, api.normalized(c.name)) as score
-          from categories c, input i
-         where c.active and (api.normalized(c.name) like i.p || '%'
-                             or i.p <% api.normalized(c.name))
+               (api.normalized(c.name) like api.normalized(btrim(p_prefix)) || '%')::int * 2
+                   + word_similarity(api.normalized(btrim(p_prefix)), api.normalized(c.name)) as score
+          from categories c
+         where c.active and (api.normalized(c.name) like api.normalized(btrim(p_prefix)) || '%'
+                             or api.normalized(btrim(p_prefix)) <% api.normalized(c.name))
          order by score desc limit p_limit
     ),
     cities_found as (
         select 'CITY'::text as kind, s.city || ', ' || s.state as label, null::text as slug,
                null::uuid as business_id, null::double precision as distance,
-               (api.normalized(s.city) like i.p || '%')::int * 2
-                   + word_similarity(i.p, api.normalized(s.city)) + 0.01 * ln(1 + s.businesses) as score
-          from search_cities s, input i
-         where lower(public.directory_unaccent(s.city)) like i.p || '%'
-            or i.p <% lower(public.directory_unaccent(s.city))
+               (api.normalized(s.city) like api.normalized(btrim(p_prefix)) || '%')::int * 2
+                   + word_similarity(api.normalized(btrim(p_prefix)), api.normalized(s.city)) + 0.01 * ln(1 + s.businesses) as score
+          from search_cities s
+         where lower(public.directory_unaccent(s.city)) like api.normalized(btrim(p_prefix)) || '%'
+            or api.normalized(btrim(p_prefix)) <% lower(public.directory_unaccent(s.city))
          order by score desc limit p_limit
     ),
     -- Names starting with the prefix, in index order (or nearest first, by the GiST index)...
     prefix_hits as (
         select 'BUSINESS'::text as kind, b.name as label, b.slug as slug, b.id as business_id,
-               case when i.center is not null then public.earth_distance(b.geo, i.center) end as distance,
-               2 + word_similarity(i.p, lower(public.directory_unaccent(b.name))) as score
-          from businesses b, input i
+               case when p_lat is not null then public.earth_distance(b.geo, public.ll_to_earth(p_lat, p_lon)) end as distance,
+               2 + word_similarity(api.normalized(btrim(p_prefix)), b.name_normalized) as score
+          from businesses b
          where b.status = 'active' and b.deleted_at is null
-           and lower(public.directory_unaccent(b.name)) like i.p || '%'
-         order by case when i.center is not null then b.geo <-> i.center end,
-                  lower(public.directory_unaccent(b.name))
+           and b.name_normalized like api.normalized(btrim(p_prefix)) || '%'
+         order by case when p_lat is not null then b.geo <-> public.ll_to_earth(p_lat, p_lon) end, b.name_normalized
          limit p_limit
     ),
     -- ...and only when those are too few, names that resemble it (typos).
     fuzzy_hits as (
         select 'BUSINESS'::text as kind, b.name as label, b.slug as slug, b.id as business_id,
-               case when i.center is not null then public.earth_distance(b.geo, i.center) end as distance,
-               word_similarity(i.p, lower(public.directory_unaccent(b.name))) as score
-          from businesses b, input i
+               case when p_lat is not null then public.earth_distance(b.geo, public.ll_to_earth(p_lat, p_lon)) end as distance,
+               word_similarity(api.normalized(btrim(p_prefix)), b.name_normalized) as score
+          from businesses b
          where (select count(*) from prefix_hits) < p_limit
            and b.status = 'active' and b.deleted_at is null
-           and i.p <% lower(public.directory_unaccent(b.name))
-           and lower(public.directory_unaccent(b.name)) not like i.p || '%'
-         order by score desc, b.name
+           and api.normalized(btrim(p_prefix)) <% b.name_normalized
+           and b.name_normalized not like api.normalized(btrim(p_prefix)) || '%'
+         order by api.normalized(btrim(p_prefix)) <<-> b.name_normalized  -- nearest first, straight from the GiST index
          limit p_limit
     ),
     businesses_found as (
