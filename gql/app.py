@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 import asyncpg
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -26,6 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.context import Context
 from gql.database import create_pool
+from gql.metrics import RequestCounter, metrics_endpoint
 from gql.realtime import ChangeHub
 from gql.resolvers.changes import SharedViews
 from gql.schema import build_schema
@@ -146,12 +149,15 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         return JSONResponse({"status": "ok", "database": {"reachable": True,
                                                           "latencyMs": latency_ms}})
 
+    responses: Counter[int] = Counter()
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(responses, graphql), methods=["GET"]),
         ],
+        middleware=[Middleware(RequestCounter, by_status=responses)],
         lifespan=lifespan,
     )
     app.state.graphql = graphql  # tests and tools reach the hub through this
