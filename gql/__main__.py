@@ -51,8 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="dump the database to FILE (pg_dump -Fc)")
     backup.add_argument("file")
-    restore = commands.add_parser("restore", help="restore FILE made by backup")
+    restore = commands.add_parser("restore", help="restore FILE made by backup into the (empty) "
+                                                  "database in use")
     restore.add_argument("file")
+    restore.add_argument("--replace", action="store_true",
+                         help="drop and re-create the database in use first")
     return parser
 
 
@@ -177,9 +180,32 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _pg_tool(name: str) -> str:
+def _pg_tool(name: str, url: str) -> str:
+    """pg_dump/pg_restore of the server's major version: the wheel's own (PostgreSQL 18)
+    write archives and SET commands an older server cannot read."""
+    import shutil
+
     from gql.embedded import tool_path
 
+    async def server_major() -> int:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+        try:
+            return int(await conn.fetchval("select current_setting('server_version_num')")) // 10000
+        finally:
+            await conn.close()
+
+    def major_of(program: str) -> int | None:
+        out = subprocess.run([program, "--version"], capture_output=True, text=True).stdout
+        digits = out.split()[-1].split(".")[0] if out.split() else ""
+        return int(digits) if digits.isdigit() else None
+
+    major = asyncio.run(server_major())
+    for candidate in (str(tool_path(name)), f"/usr/lib/postgresql/{major}/bin/{name}", shutil.which(name)):
+        if candidate and Path(candidate).exists() and major_of(candidate) == major:
+            return candidate
+    log.warning("no %s for PostgreSQL %s found; using the embedded one", name, major)
     return str(tool_path(name))
 
 
@@ -187,18 +213,44 @@ def backup(settings: Settings, args: argparse.Namespace) -> int:
     from gql.instance import database_in_use
 
     with database_in_use(settings) as url:
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", f"--file={args.file}",
+        subprocess.run([_pg_tool("pg_dump", url), "--format=custom", f"--file={args.file}",
                         f"--dbname={url}"], check=True)
     print(f"wrote {args.file}", file=sys.stderr)
     return 0
 
 
 def restore(settings: Settings, args: argparse.Namespace) -> int:
+    """pg_restore into an empty database: --clean cannot replace partitioned tables (the
+    audit log), so a database that has data is re-created (--replace) rather than cleaned."""
+    from urllib.parse import urlsplit
+
+    from gql.database import drop_database, ensure_database, with_database
     from gql.instance import database_in_use
 
     with database_in_use(settings) as url:
-        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                        "--single-transaction", f"--dbname={url}", args.file], check=True)
+        name = urlsplit(url).path.lstrip("/")
+
+        async def has_tables() -> bool:
+            from gql.database import connect
+
+            conn = await connect(url)
+            try:
+                return bool(await conn.fetchval(
+                    "select exists(select 1 from pg_tables where schemaname = 'public')"))
+            finally:
+                await conn.close()
+
+        if asyncio.run(has_tables()):
+            if not args.replace:
+                print(f"error: database {name} is not empty; pass --replace to drop and re-create it",
+                      file=sys.stderr)
+                return 1
+            maintenance = with_database(url, "postgres")
+            asyncio.run(drop_database(maintenance, name))
+            asyncio.run(ensure_database(maintenance, name))
+        subprocess.run([_pg_tool("pg_restore", url), "--no-owner", "--single-transaction",
+                        "--exit-on-error", f"--dbname={url}", args.file], check=True)
+    print(f"restored {args.file} into {name}", file=sys.stderr)
     return 0
 
 

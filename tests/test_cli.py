@@ -97,3 +97,31 @@ async def test_serve_runs_the_embedded_database_with_demo_data_and_reuses_it(tmp
         assert body["data"]["businesses"]["totalCount"] < 1000  # not seeded a second time
     finally:
         stop(process)
+
+
+async def test_backup_then_restore_into_an_empty_database(server_url: str, tmp_path: Path) -> None:
+    source, source_url = await scratch_database(server_url)
+    target, target_url = await scratch_database(server_url)
+    dump = tmp_path / "directory.dump"
+    try:
+        env = {**os.environ, "DATABASE_URL": source_url}
+        assert run_cli("seed", "--businesses", "30", "--reviews", "60", env=env).returncode == 0
+        assert run_cli("backup", str(dump), env=env).returncode == 0
+        restored = run_cli("restore", str(dump), env={**os.environ, "DATABASE_URL": target_url})
+        assert restored.returncode == 0, restored.stderr
+        again = run_cli("restore", str(dump), env={**os.environ, "DATABASE_URL": target_url})
+        assert again.returncode == 1 and "--replace" in again.stderr
+        replaced = run_cli("restore", "--replace", str(dump), env={**os.environ, "DATABASE_URL": target_url})
+        assert replaced.returncode == 0, replaced.stderr
+        counts = []
+        for url in (source_url, target_url):
+            conn = await asyncpg.connect(url)
+            counts.append(await conn.fetchrow(
+                "select (select count(*) from businesses) b, (select count(*) from business_reviews) r,"
+                " (select count(*) from api.search_businesses('pizza', null, null, null, null, false, null,"
+                " null, null, 'BEST_MATCH', null, 100)) s"))
+            await conn.close()
+        assert tuple(counts[0]) == tuple(counts[1]) and counts[0]["b"] == 30
+    finally:
+        await drop(server_url, source)
+        await drop(server_url, target)
