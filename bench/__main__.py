@@ -7,6 +7,8 @@ import asyncio
 import json
 import logging
 
+import asyncpg
+
 from bench.server import bench_database, bench_server
 from gql.seed import SeedOptions
 
@@ -52,7 +54,7 @@ def main() -> None:
         from bench import search as search_bench
 
         async with bench_server(SeedOptions(businesses=1000, reviews=5000)) as server:
-            conn = await __import__("asyncpg").connect(server.database_url)
+            conn = await asyncpg.connect(server.database_url)
             size = dict(await conn.fetchrow("select (select count(*) from businesses) as businesses,"
                                             " (select count(*) from business_reviews) as reviews"))
             await conn.close()
