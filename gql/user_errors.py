@@ -48,7 +48,8 @@ _OUR_CODES = {
 _BAD_VALUE_STATES = {"22P02", "22007", "22008", "22003", "22021", "22P05", "22001", "22023", "2201B"}
 
 # Table name prefixes of constraint names, longest first.
-_TABLES = ("business_reviews", "review_responses", "business_managers", "review_votes",
+_TABLES = ("business_view_events", "business_click_events",
+           "business_reviews", "review_responses", "business_managers", "review_votes",
            "review_flags", "idempotency_keys", "businesses", "categories", "users")
 _RULE_SUFFIXES = {
     "format": "is not in a valid format",

@@ -147,8 +147,9 @@ begin
         select array_agg(key order by key) into changed
           from jsonb_each(new_values) n
          where n.value is distinct from old_values -> n.key;
-        if changed is null then
-            return null;  -- nothing changed
+        if changed is null or changed <@ array['updated_at', 'view_count', 'click_count', 'save_count',
+                                                 'share_count'] then
+            return null;  -- nothing changed, or only the traffic counters (analytics has those)
         end if;
     end if;
     insert into audit_logs (table_name, record_id, action, user_id, old_values, new_values, changed_fields)

@@ -19,8 +19,9 @@ begin
     if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
         return null;  -- a maintenance bulk load (seeding) is not a change anyone subscribed to
     end if;
-    if tg_op = 'UPDATE' and (row_now - 'updated_at') = (row_before - 'updated_at') then
-        return null;  -- nothing a reader could notice
+    if tg_op = 'UPDATE' and (row_now - array['updated_at', 'view_count', 'click_count', 'save_count', 'share_count'])
+                            = (row_before - array['updated_at', 'view_count', 'click_count', 'save_count', 'share_count']) then
+        return null;  -- nothing a reader could notice (traffic counters are analytics' business)
     end if;
     case tg_table_name
         when 'businesses' then

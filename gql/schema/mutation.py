@@ -5,9 +5,11 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from gql.schema.accounts import AccountMutations
+from gql.schema.analytics import AnalyticsMutations
 from gql.schema.business_mutations import BusinessMutations
 from gql.schema.category_mutations import CategoryMutations
 from gql.schema.review_mutations import ReviewMutations
 
 Mutation = merge_types(
-    "Mutation", (AccountMutations, BusinessMutations, CategoryMutations, ReviewMutations))
+    "Mutation",
+    (AccountMutations, AnalyticsMutations, BusinessMutations, CategoryMutations, ReviewMutations))

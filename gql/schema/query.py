@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 import strawberry
 
 from gql.context import Context
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
-from gql.schema import accounts, search
+from gql.schema import accounts, analytics, search
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
 from gql.schema.changes import ChangePage, change_page
@@ -94,6 +97,16 @@ class Query:
                                   "`after` (from the oldest retained when absent), as a page.")
     async def changes(self, info: Info, after: str | None = None, first: int = 50) -> ChangePage:
         return await change_page(info, after, first)
+
+    @strawberry.field(description="Traffic and review figures of a business you own or manage "
+                                  "(administrators: any). Default window: the last 30 days; at "
+                                  "most 366 days.")
+    async def business_analytics(
+        self, info: Info, business_id: strawberry.ID,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> analytics.BusinessAnalytics:
+        return await analytics.business_analytics(info, business_id, from_, to)
 
     @strawberry.field(description="The signed-in user; null when anonymous.")
     async def me(self, info: Info) -> accounts.Me | None:

@@ -1,0 +1,59 @@
+"""Analytics: recording views and clicks, and an owner's report."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from graphql import GraphQLError
+
+from gql.context import Context
+from gql.errors import BadArgument
+from gql.resolvers.inputs import checked_text
+from gql.resolvers.writes import call
+from gql.user_errors import from_postgres
+
+DEFAULT_WINDOW_DAYS = 30
+MAX_WINDOW_DAYS = 366
+
+
+async def record_view(ctx: Context, business_id: UUID, visitor_id: str, referrer: str | None,
+                      time_on_page: int | None, bounced: bool, client_event_id: str | None) -> bool:
+    row = await call(ctx, "select api.record_business_view($1, $2, $3, $4, $5, $6) as counted",
+                     business_id, checked_text(visitor_id, "visitorId"), checked_text(referrer, "referrer"),
+                     time_on_page, bounced, checked_text(client_event_id, "clientEventId"))
+    return bool(row and row["counted"])
+
+
+async def record_click(ctx: Context, business_id: UUID, visitor_id: str, kind: str,
+                       client_event_id: str | None) -> bool:
+    row = await call(ctx, "select api.record_business_click($1, $2, $3, $4) as counted",
+                     business_id, checked_text(visitor_id, "visitorId"), kind,
+                     checked_text(client_event_id, "clientEventId"))
+    return bool(row and row["counted"])
+
+
+def window(start: date | None, end: date | None) -> tuple[date, date]:
+    """[start, end] in UTC days: the last 30 days by default, at most 366 days long."""
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if start > end:
+        raise BadArgument("from", f"({start}) is after `to` ({end})")
+    if (end - start).days + 1 > MAX_WINDOW_DAYS:
+        raise BadArgument("to", f"makes a window longer than {MAX_WINDOW_DAYS} days")
+    return start, end
+
+
+async def report(ctx: Context, business_id: UUID, start: date, end: date) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = await ctx.db.fetchval(
+            "select api.business_analytics($1, $2, $3)", business_id, start, end)
+    except asyncpg.PostgresError as exc:
+        error = from_postgres(exc)
+        if error is None:
+            raise
+        raise GraphQLError(error.message,
+                           extensions={"code": error.code.value, "argument": error.field}) from None
+    return result
