@@ -28,6 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.context import Context
 from gql.database import create_pool
+from gql.maintenance import run_periodically
 from gql.metrics import RequestCounter, metrics_endpoint
 from gql.realtime import ChangeHub
 from gql.resolvers.changes import SharedViews
@@ -126,9 +127,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
         graphql.views = SharedViews(graphql.pool)
         await graphql.hub.start()
+        upkeep = asyncio.create_task(run_periodically(graphql.pool, settings.stats_refresh_seconds))
         try:
             yield
         finally:
+            upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await upkeep
             await graphql.hub.stop()
             await graphql.pool.close()
 

@@ -28,6 +28,8 @@ class Settings:
     pool_min_size: int = 2
     pool_max_size: int = 10
     hub: HubSettings = field(default_factory=HubSettings)
+    stats_refresh_seconds: float = 300.0
+    """How often one process refreshes the business_stats materialized view."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,6 +44,7 @@ class Settings:
             debug_sql=(env.get("GQL_DEBUG_SQL") or "") not in {"", "0", "false", "no"},
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
+            stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             hub=HubSettings(
                 retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),
                 queue_size=int(env.get("GQL_SUBSCRIBER_QUEUE") or 1000),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gql.database import connect
+from gql.database import connect, create_pool
 from tests.test_policies import CREATE_REVIEW, new_business
 from tests.world import World
 
@@ -179,3 +179,62 @@ async def test_unknown_business_and_event_limits(world: World) -> None:
     results = [await world.anonymous.mutate(VIEW, {"id": world.listed_id, "visitor": visitor, "ref": None, "t": None,
                                                    "bounced": False, "event": None}) for _ in range(121)]
     assert [r["errors"][0]["code"] if r["errors"] else None for r in results] == [None] * 120 + ["RATE_LIMITED"]
+
+
+PLATFORM = """query { platformStats { refreshedAt weekly { week businesses reviews users }
+  topCategories { slug activity } topCities { city state activity } } }"""
+
+
+async def test_platform_stats_are_for_admins_and_count_growth(world: World) -> None:
+    from gql.maintenance import STATS_LOCK_KEY, refresh_business_stats
+
+    for who in (world.anonymous, world.owner.client):
+        body = await who.execute(PLATFORM)
+        assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
+    pool = await create_pool(world.url, min_size=1, max_size=2)
+    try:
+        assert await refresh_business_stats(pool) is True
+        async with pool.acquire() as holder:  # another process holding the lock: this one skips
+            await holder.execute("select pg_advisory_lock($1)", STATS_LOCK_KEY)
+            assert await refresh_business_stats(pool) is False
+            await holder.execute("select pg_advisory_unlock($1)", STATS_LOCK_KEY)
+    finally:
+        await pool.close()
+    stats = (await world.admin.client.data(PLATFORM))["platformStats"]
+    conn = await connect(world.url)
+    try:
+        businesses = await conn.fetchval(
+            "select count(*) from businesses where created_at > now() - interval '29 days'")
+        users = await conn.fetchval("select count(*) from users where created_at > now() - interval '29 days'")
+    finally:
+        await conn.close()
+    assert sum(w["businesses"] for w in stats["weekly"]) == businesses
+    assert sum(w["users"] for w in stats["weekly"]) == users
+    assert stats["topCategories"][0]["slug"] == "food"  # the world's only top-level category with traffic
+    assert {k: stats["topCities"][0][k] for k in ("city", "state")} == {"city": "Austin", "state": "TX"}
+
+
+async def test_live_analytics_tick_at_most_once_a_second(world: World) -> None:
+    from tests.support import FeedClient
+
+    business_id = await new_business(world)
+    subscription = """subscription($id: ID!) { analyticsUpdated(businessId: $id) {
+        viewsToday uniqueVisitorsToday clicksToday totalViews } }"""
+    async with FeedClient(world.port, world.other.token) as stranger:
+        await stranger.subscribe(subscription, {"id": business_id})
+        refused = await stranger.message()
+        assert "FORBIDDEN" in str(refused) or "only the owner" in str(refused)
+    async with FeedClient(world.port, world.owner.token) as owner:
+        await owner.subscribe(subscription, {"id": business_id})
+        (first,) = await owner.events(1)
+        assert first["viewsToday"] == 0
+        started = asyncio.get_running_loop().time()
+        await asyncio.gather(*(
+            world.anonymous.mutate(VIEW, {"id": business_id, "visitor": f"live-{i % 5}", "ref": None, "t": None,
+                                          "bounced": False, "event": f"live-{i}"}) for i in range(30)))
+        ticks = []
+        while not ticks or ticks[-1]["viewsToday"] < 30:
+            ticks += await owner.events(1, timeout=10)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert ticks[-1] == {"viewsToday": 30, "uniqueVisitorsToday": 5, "clicksToday": 0, "totalViews": 30}
+        assert len(ticks) <= elapsed + 1  # coalesced: however many views, at most one tick a second

@@ -10,12 +10,14 @@ import asyncpg
 from graphql import GraphQLError
 
 from gql.context import Context
+from gql.database import RequestDatabase
 from gql.errors import BadArgument
 from gql.resolvers.inputs import checked_text
 from gql.resolvers.writes import call
 from gql.user_errors import from_postgres
 
 DEFAULT_WINDOW_DAYS = 30
+TICK_SECONDS = 1.0  # live analytics: at most one event a second per subscription
 MAX_WINDOW_DAYS = 366
 
 
@@ -46,10 +48,10 @@ def window(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-async def report(ctx: Context, business_id: UUID, start: date, end: date) -> dict[str, Any]:
+async def _read(db: RequestDatabase, query: str, *args: Any) -> dict[str, Any]:
+    """One report function; its UserErrors become GraphQL errors (this is a query)."""
     try:
-        result: dict[str, Any] = await ctx.db.fetchval(
-            "select api.business_analytics($1, $2, $3)", business_id, start, end)
+        result: dict[str, Any] = await db.fetchval(query, *args)
     except asyncpg.PostgresError as exc:
         error = from_postgres(exc)
         if error is None:
@@ -57,3 +59,20 @@ async def report(ctx: Context, business_id: UUID, start: date, end: date) -> dic
         raise GraphQLError(error.message,
                            extensions={"code": error.code.value, "argument": error.field}) from None
     return result
+
+
+async def report(ctx: Context, business_id: UUID, start: date, end: date) -> dict[str, Any]:
+    return await _read(ctx.db, "select api.business_analytics($1, $2, $3)", business_id, start, end)
+
+
+async def platform_report(ctx: Context, start: date, end: date) -> dict[str, Any]:
+    return await _read(ctx.db, "select api.platform_stats($1, $2)", start, end)
+
+
+async def analytics_now(ctx: Context, business_id: UUID) -> dict[str, Any]:
+    """Today's figures, read in a transaction of their own (a subscription outlives any one)."""
+    db = RequestDatabase(ctx.pool, ctx.identity)
+    try:
+        return await _read(db, "select api.analytics_now($1)", business_id)
+    finally:
+        await db.finish(commit=True)

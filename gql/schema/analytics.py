@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -132,3 +134,66 @@ class AnalyticsMutations:
             return await resolvers.record_click(info.context, input_id(business_id, "businessId"), visitor_id,
                                                 kind.value, client_event_id)
         return _record_payload(*await attempt(write))
+
+
+@strawberry.type
+class WeeklyGrowth:
+    week: date
+    businesses: int
+    reviews: int
+    users: int
+
+
+@strawberry.type
+class ActiveCategory:
+    slug: str
+    name: str
+    activity: int = strawberry.field(description="Views in the last 30 days plus recent reviews.")
+
+
+@strawberry.type
+class ActiveCity:
+    city: str
+    state: str
+    activity: int
+
+
+@strawberry.type(description="The whole directory, for administrators.")
+class PlatformStats:
+    refreshed_at: datetime = strawberry.field(description="When business_stats was last refreshed.")
+    weekly: list[WeeklyGrowth]
+    top_categories: list[ActiveCategory]
+    top_cities: list[ActiveCity]
+
+
+async def platform_stats(info: Info, start: date | None, end: date | None) -> PlatformStats:
+    first, last = resolvers.window(start, end)
+    r = await resolvers.platform_report(info.context, first, last)
+    return PlatformStats(
+        refreshed_at=datetime.fromisoformat(r["refreshed_at"]),
+        weekly=[WeeklyGrowth(week=date.fromisoformat(w["week"]), businesses=w["businesses"],
+                             reviews=w["reviews"], users=w["users"]) for w in r["weekly"] or []],
+        top_categories=[ActiveCategory(**c) for c in r["top_categories"]],
+        top_cities=[ActiveCity(**c) for c in r["top_cities"]])
+
+
+@strawberry.type(description="Today's traffic of a business (UTC day), as it changes.")
+class AnalyticsTick:
+    business_id: strawberry.ID
+    at: datetime
+    views_today: int
+    unique_visitors_today: int
+    clicks_today: int
+    total_views: int
+
+
+async def analytics_updates(info: Info, business_id: strawberry.ID) -> AsyncGenerator[AnalyticsTick, None]:
+    """At most one tick a second, and only when the figures moved."""
+    business = parse_id(business_id, "businessId")
+    last: dict[str, Any] | None = None
+    while True:
+        now = await resolvers.analytics_now(info.context, business)
+        if now != last:
+            last = now
+            yield AnalyticsTick(business_id=business_id, at=datetime.now(UTC), **now)
+        await asyncio.sleep(resolvers.TICK_SECONDS)

@@ -17,6 +17,7 @@ from gql.realtime import Change
 from gql.resolvers import changes as resolvers
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
+from gql.schema.analytics import AnalyticsTick, analytics_updates
 from gql.schema.business import Business
 from gql.schema.category import Category
 from gql.schema.review import Review, ReviewResponse
@@ -139,6 +140,14 @@ class Subscription:
         accepts = resolvers.make_filter(["business"], entity="Business", entity_id=parse_id(id))
         async for event in _stream(info, accepts, after):
             yield event
+
+    @strawberry.subscription(description="Live traffic of a business you run: today's views, "
+                                         "visitors and clicks, at most once a second.")
+    async def analytics_updated(
+        self, info: Info, business_id: strawberry.ID
+    ) -> AsyncGenerator[AnalyticsTick, None]:
+        async for tick in analytics_updates(info, business_id):
+            yield tick
 
     @strawberry.subscription(description="Reviews and owner responses of one business.")
     async def reviews_changed(

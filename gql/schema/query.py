@@ -108,6 +108,14 @@ class Query:
     ) -> analytics.BusinessAnalytics:
         return await analytics.business_analytics(info, business_id, from_, to)
 
+    @strawberry.field(description="Administrators: growth per week over the window (default the "
+                                  "last 30 days) and the most active categories and cities.")
+    async def platform_stats(
+        self, info: Info, from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> analytics.PlatformStats:
+        return await analytics.platform_stats(info, from_, to)
+
     @strawberry.field(description="The signed-in user; null when anonymous.")
     async def me(self, info: Info) -> accounts.Me | None:
         return await accounts.me(info)

@@ -1,0 +1,37 @@
+"""Periodic upkeep in each server process; where only one process should act, an advisory
+lock picks it (the others skip that round)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+STATS_LOCK_KEY = 7_291_046_116
+
+
+async def refresh_business_stats(pool: asyncpg.Pool) -> bool:
+    """Refresh business_stats concurrently if no other process is doing it; True if done."""
+    async with pool.acquire() as conn:
+        if not await conn.fetchval("select pg_try_advisory_lock($1)", STATS_LOCK_KEY):
+            return False
+        try:
+            await conn.execute("select api.refresh_business_stats()")
+            await conn.execute("select api.ensure_audit_partitions(3)")
+            return True
+        finally:
+            await conn.execute("select pg_advisory_unlock($1)", STATS_LOCK_KEY)
+
+
+async def run_periodically(pool: asyncpg.Pool, every_seconds: float) -> None:
+    while True:
+        await asyncio.sleep(every_seconds)
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await refresh_business_stats(pool)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("refreshing business_stats failed: %r", exc)
