@@ -25,6 +25,10 @@ def main() -> None:
     dataset.add_argument("--reviews", type=int, default=1_000_000)
     search = commands.add_parser("search", help="search, nearby, autocomplete: p50/p95 at SQL and GraphQL")
     search.add_argument("--samples", type=int, default=200)
+    analytics = commands.add_parser("analytics", help="90-day report p95 at N events; recordBusinessView rate")
+    analytics.add_argument("--events", type=int, default=10_000_000)
+    analytics.add_argument("--samples", type=int, default=200)
+    analytics.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -61,7 +65,25 @@ def main() -> None:
             result = await search_bench.run(server.database_url, server.url, args.samples)
             print(json.dumps({"data": size, **result}, indent=1), flush=True)
 
-    runs = {"realtime": realtime_run, "dataset": dataset_run, "search": search_run}
+    async def analytics_run() -> None:
+        from bench import analytics as analytics_bench
+
+        async with bench_server(SeedOptions(businesses=1000, reviews=5000)) as server:
+            conn = await asyncpg.connect(server.database_url)
+            try:
+                have = await conn.fetchval("select count(*) from business_view_events")
+                generated = (await analytics_bench.generate_events(conn, args.events - have)
+                             if have < args.events else {"events": have, "generated": 0})
+                latency = await analytics_bench.report_latency(conn, args.samples)
+                ids = [str(r["id"]) for r in await conn.fetch(
+                    "select id from businesses where status = 'active' and deleted_at is null limit 500")]
+            finally:
+                await conn.close()
+            rate = await analytics_bench.view_rate(server.url, ids, args.seconds, concurrency=20)
+            print(json.dumps({"events": generated, "report_90_days": latency, "record_view": rate}, indent=1))
+
+    runs = {"realtime": realtime_run, "dataset": dataset_run, "search": search_run,
+            "analytics": analytics_run}
     asyncio.run(runs[args.command]())
 
 
