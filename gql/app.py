@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL over HTTP and WebSocket, GraphiQL, health."""
+"""The ASGI application: GraphQL over HTTP and WebSocket, GraphiQL, health, metrics."""
 
 from __future__ import annotations
 

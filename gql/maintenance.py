@@ -4,7 +4,6 @@ lock picks it (the others skip that round)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import asyncpg
@@ -30,8 +29,7 @@ async def refresh_business_stats(pool: asyncpg.Pool) -> bool:
 async def run_periodically(pool: asyncpg.Pool, every_seconds: float) -> None:
     while True:
         await asyncio.sleep(every_seconds)
-        with contextlib.suppress(asyncio.CancelledError):
-            try:
-                await refresh_business_stats(pool)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("refreshing business_stats failed: %r", exc)
+        try:
+            await refresh_business_stats(pool)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("refreshing business_stats failed: %r", exc)
