@@ -135,9 +135,9 @@ language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     -- Derived search columns are left out: large, and recomputed from what is recorded.
     old_values jsonb := case when tg_op in ('UPDATE', 'DELETE')
-                             then to_jsonb(old) - array['search_vector', 'search_text', 'geo'] end;
+                             then to_jsonb(old) - api.derived_columns() end;
     new_values jsonb := case when tg_op in ('INSERT', 'UPDATE')
-                             then to_jsonb(new) - array['search_vector', 'search_text', 'geo'] end;
+                             then to_jsonb(new) - api.derived_columns() end;
     changed text[];
 begin
     if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
@@ -147,8 +147,7 @@ begin
         select array_agg(key order by key) into changed
           from jsonb_each(new_values) n
          where n.value is distinct from old_values -> n.key;
-        if changed is null or changed <@ array['updated_at', 'view_count', 'click_count', 'save_count',
-                                                 'share_count'] then
+        if changed is null or changed <@ ('updated_at'::text || api.traffic_columns()) then
             return null;  -- nothing changed, or only the traffic counters (analytics has those)
         end if;
     end if;

@@ -7,9 +7,8 @@
 create function api.record_change() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
-    row_now jsonb := to_jsonb(coalesce(new, old)) - array['search_vector', 'search_text', 'geo'];
-    row_before jsonb := case when tg_op <> 'INSERT'
-                             then to_jsonb(old) - array['search_vector', 'search_text', 'geo'] end;
+    row_now jsonb := to_jsonb(coalesce(new, old)) - api.derived_columns();
+    row_before jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - api.derived_columns() end;
     topic text;
     entity text;
     business uuid;
@@ -19,8 +18,8 @@ begin
     if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
         return null;  -- a maintenance bulk load (seeding) is not a change anyone subscribed to
     end if;
-    if tg_op = 'UPDATE' and (row_now - array['updated_at', 'view_count', 'click_count', 'save_count', 'share_count'])
-                            = (row_before - array['updated_at', 'view_count', 'click_count', 'save_count', 'share_count']) then
+    if tg_op = 'UPDATE' and (row_now - ('updated_at'::text || api.traffic_columns()))
+                            = (row_before - ('updated_at'::text || api.traffic_columns())) then
         return null;  -- nothing a reader could notice (traffic counters are analytics' business)
     end if;
     case tg_table_name
