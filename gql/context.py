@@ -57,10 +57,6 @@ class Context:
         return Operation(db=db, loaders=Loaders(db))
 
     @property
-    def operation(self) -> Operation:
-        return _current_operation.get()
-
-    @property
     def db(self) -> RequestDatabase:
         return _current_operation.get().db
 
