@@ -23,6 +23,7 @@ def main() -> None:
     dataset = commands.add_parser("dataset", help="grow the bench database to this size (generated in SQL)")
     dataset.add_argument("--businesses", type=int, default=100_000)
     dataset.add_argument("--reviews", type=int, default=1_000_000)
+    dataset.add_argument("--events", type=int, default=0, help="analytics view events over 90 days")
     search = commands.add_parser("search", help="search, nearby, autocomplete: p50/p95 at SQL and GraphQL")
     search.add_argument("--samples", type=int, default=200)
     analytics = commands.add_parser("analytics", help="90-day report p95 at N events; recordBusinessView rate")
@@ -41,18 +42,10 @@ def main() -> None:
                 print(json.dumps(result.as_dict()), flush=True)
 
     async def dataset_run() -> None:
-        from bench.dataset import generate
-        from gql.database import connect
+        from bench.dataset import grow
 
         async with bench_database() as url:
-            conn = await connect(url)
-            try:
-                have = await conn.fetchval("select count(*) from businesses")
-                reviews = await conn.fetchval("select count(*) from business_reviews")
-                result = await generate(conn, max(0, args.businesses - have), max(0, args.reviews - reviews))
-            finally:
-                await conn.close()
-            print(json.dumps(result), flush=True)
+            print(json.dumps(await grow(url, args.businesses, args.reviews, args.events), indent=1), flush=True)
 
     async def search_run() -> None:
         from bench import search as search_bench

@@ -1,20 +1,50 @@
-"""A data set of any size, generated inside PostgreSQL (generate_series), with the demo
-seed's vocabulary: cities, categories, hours profiles, statuses. Faker is not needed for
-volume; the names come from the seed's word lists."""
+"""The scale data set: `python -m bench dataset --businesses N --reviews M [--events E]`.
+
+Volume is generated set-wise inside PostgreSQL by bench/dataset.sql; Python only supplies
+the demo seed's vocabulary (gql/seed_data.py) and a few hundred Faker words. The load runs
+in one transaction with row triggers off and the secondary indexes dropped, then rebuilds
+the indexes in bulk: about what pg_restore does, and for the same reason.
+"""
 
 from __future__ import annotations
 
+import random
+import re
 import time
+from pathlib import Path
+from typing import Any
 
 import asyncpg
+from faker import Faker
 
-from gql.seed_data import ADJECTIVES, CATEGORIES, CITIES, HOURS_PROFILES
+from gql.seed_data import (
+    ADJECTIVES,
+    CATEGORIES,
+    CITIES,
+    HOURS_PROFILES,
+    OWNER_REPLIES,
+    REVIEW_DETAILS,
+    REVIEW_OPENERS,
+    REVIEW_TITLES,
+)
 
-USERS_PER_REVIEWS = 10  # one user per ten reviews
+SCRIPT = Path(__file__).with_name("dataset.sql")
+TABLES = ("users", "businesses", "business_managers", "business_reviews", "review_responses")
+VOCABULARY_SIZE = 400
 
 
-async def ensure_categories(conn: asyncpg.Connection) -> list[tuple[str, list[str], str]]:
-    """The seed's category tree (created if missing): (sub-category id, nouns, hours profile)."""
+class DatasetError(Exception):
+    pass
+
+
+def script_steps(text: str) -> list[tuple[str, str]]:
+    """(name, sql) for each '-- step: name' section of the script."""
+    parts = re.split(r"^-- step: (.+)$", text, flags=re.MULTILINE)
+    return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
+async def ensure_categories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """The seed's category tree, created where missing; its leaves for the generator."""
     leaves = []
     for order, top in enumerate(CATEGORIES):
         top_id = await conn.fetchval(
@@ -26,77 +56,150 @@ async def ensure_categories(conn: asyncpg.Connection) -> list[tuple[str, list[st
                 "insert into categories (slug, name, parent_id, sort_order) values ($1, $2, $3, $4)"
                 " on conflict (slug) do update set name = excluded.name returning id",
                 sub.slug, sub.name, top_id, sub_order)
-            leaves.append((str(sub_id), list(sub.nouns), sub.hours))
+            leaves.append({"id": str(sub_id), "name": sub.name, "nouns": list(sub.nouns), "keywords": list(sub.keywords),
+                           "hours": sub.hours})
     return leaves
 
 
-async def generate(conn: asyncpg.Connection, businesses: int, reviews: int, *, seed: float = 0.42) -> dict[str, float]:
-    """Add businesses and reviews (and their users) in bulk; returns counts and rows/s."""
+def vocabulary(seed: int) -> dict[str, Any]:
+    """Word lists of VOCABULARY_SIZE entries each (short lists repeated) and review texts."""
+    rng = random.Random(seed)
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+
+    def sized(words: list[str]) -> list[str]:
+        return [words[i % len(words)] for i in range(VOCABULARY_SIZE)]
+
+    def review_text(rating: int) -> tuple[str, str]:
+        detail = rng.choice(REVIEW_DETAILS[rating])
+        detail = detail[0].upper() + detail[1:] if not detail.startswith("{kw}") else "{Kw}" + detail[4:]
+        content = f"{rng.choice(REVIEW_OPENERS[rating])} {detail} {fake.sentence(nb_words=10)}"
+        return rng.choice(REVIEW_TITLES[rating]), content
+
+    return {
+        "words_per_list": VOCABULARY_SIZE,
+        "words": {
+            "adjectives": sized(list(ADJECTIVES)),
+            "last_names": [fake.last_name() for _ in range(VOCABULARY_SIZE)],
+            "first_names": [fake.first_name() for _ in range(VOCABULARY_SIZE)],
+            "catch_phrases": [fake.catch_phrase() for _ in range(VOCABULARY_SIZE)],
+            "streets": [fake.street_name() for _ in range(VOCABULARY_SIZE)],
+            "replies": sized(list(OWNER_REPLIES)),
+        },
+        "review_texts": [{"rating": rating, "i": i, **dict(zip(("title", "content"), review_text(rating)))}
+                         for rating in REVIEW_TITLES for i in range(VOCABULARY_SIZE)],
+        "cities": [{"name": c.name, "state": c.state, "lat": c.latitude, "lon": c.longitude,
+                    "tz": c.timezone, "weight": c.weight, "zip": c.zip_prefix} for c in CITIES],
+        "hours": {name: [{d: [list(iv) for iv in ivs] for d, ivs in h.items()} for h in profiles]
+                  for name, profiles in HOURS_PROFILES.items()},
+    }
+
+
+async def strip_tables(conn: asyncpg.Connection, tables: tuple[str, ...]) -> list[str]:
+    """Drop the triggers, foreign keys, keys and indexes of `tables` (foreign keys from other
+    tables to them too), as pg_restore loads data before them. Returns the statements that
+    put them back: keys, indexes, foreign keys (validated in bulk), triggers."""
+    oids = "array(select oid from pg_class where relnamespace = 'public'::regnamespace" \
+           " and relname = any($1::text[]))"
+    foreign_keys = await conn.fetch(f"""
+        select conrelid::regclass::text as tab, conname, pg_get_constraintdef(oid) as definition
+          from pg_constraint
+         where contype = 'f' and conparentid = 0
+           and (conrelid = any({oids}) or confrelid = any({oids}))""", list(tables))
+    triggers = await conn.fetch(f"""
+        select tgrelid::regclass::text as tab, tgname, pg_get_triggerdef(oid) as definition
+          from pg_trigger where tgrelid = any({oids}) and not tgisinternal""", list(tables))
+    keys = await conn.fetch(f"""
+        select conrelid::regclass::text as tab, conname, pg_get_constraintdef(oid) as definition
+          from pg_constraint c
+         where contype in ('p', 'u') and conrelid = any({oids})
+           -- a view grouping by a key depends on it: that key stays
+           and not exists (select 1 from pg_depend d
+                            where d.refobjid = c.oid and d.classid = 'pg_rewrite'::regclass)""", list(tables))
+    indexes = await conn.fetch(f"""
+        select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
+          from pg_index x
+         where indrelid = any({oids})
+           and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)""", list(tables))
+    for fk in foreign_keys:
+        await conn.execute(f'alter table {fk["tab"]} drop constraint "{fk["conname"]}"')
+    for trigger in triggers:
+        await conn.execute(f'drop trigger "{trigger["tgname"]}" on {trigger["tab"]}')
+    for index in indexes:
+        await conn.execute(f"drop index {index['name']}")
+    for key in keys:
+        await conn.execute(f'alter table {key["tab"]} drop constraint "{key["conname"]}"')
+    return ([f'alter table {k["tab"]} add constraint "{k["conname"]}" {k["definition"]}' for k in keys]
+            + [i["definition"] for i in indexes]
+            + [f'alter table {f["tab"]} add constraint "{f["conname"]}" {f["definition"]}' for f in foreign_keys]
+            + [t["definition"] for t in triggers])
+
+
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    return {table: await conn.fetchval(f"select count(*) from {table}") for table in TABLES}
+
+
+async def generate(conn: asyncpg.Connection, businesses: int, reviews: int, *, seed: int = 7,
+                   progress: bool = True) -> dict[str, Any]:
+    """Add `businesses` businesses with about `reviews` reviews (and their users, managers and
+    owner responses); returns row counts, seconds per step and rows per second."""
+    if businesses <= 0:
+        if reviews > 0:
+            raise DatasetError("reviews are added with new businesses: ask for more businesses too")
+        return {"rows": 0, "seconds": 0.0}
     started = time.perf_counter()
-    leaves = await ensure_categories(conn)
-    cities = [{"name": c.name, "state": c.state, "lat": c.latitude, "lon": c.longitude,
-               "tz": c.timezone, "weight": c.weight} for c in CITIES]
-    hours = {name: [{d: [list(iv) for iv in ivs] for d, ivs in h.items()} for h in profiles]
-             for name, profiles in HOURS_PROFILES.items()}
+    before = await counts(conn)
+    base_user = await conn.fetchval("select count(*) from users where email like 'bench-user-%'")
+    # Earlier runs' businesses are numbered 1..k in their slugs' last part and ids.
+    base_business = await conn.fetchval(
+        "select count(*) from businesses where id = md5('bench-business-' || substring(slug from '-([0-9]+)$'))::uuid")
+    params = vocabulary(seed) | {
+        "leaves": await ensure_categories(conn),
+        "businesses": businesses, "base_business": base_business,
+        "users": max(100, reviews // 4 + businesses // 5), "base_user": base_user, "reviews": reviews,
+    }
+    steps: dict[str, float] = {}
     async with conn.transaction():
-        await conn.execute("select set_config('gql.bulk_load', 'on', true)")
-        await conn.execute("select setseed($1)", seed)
-        users = max(100, reviews // USERS_PER_REVIEWS)
-        base_users = await conn.fetchval("select count(*) from users")
-        await conn.execute("""
-            insert into users (email, display_name, created_at)
-            select 'bench-' || ($2 + i) || '@example.com', 'Bench User ' || ($2 + i),
-                   now() - random() * interval '4 years'
-              from generate_series(1, $1) i""", users, base_users)
-        base = await conn.fetchval("select count(*) from businesses")
-        await conn.execute("""
-            with leaf as (select row_number() over () as n, l.*
-                            from jsonb_to_recordset($2::jsonb) as l(id uuid, nouns text[], hours text)),
-                 city as (select row_number() over () as n, c.*
-                            from jsonb_to_recordset($3::jsonb)
-                                 as c(name text, state text, lat float8, lon float8, tz text, weight int),
-                                 generate_series(1, c.weight)),
-                 sizes as (select (select count(*) from leaf) as leaves, (select count(*) from city) as cities),
-                 picks as (
-                     select i, 1 + floor(random() * s.leaves)::int as leaf_n,
-                            1 + floor(random() * s.cities)::int as city_n,
-                            random() as r1, random() as r2, random() as r3, random() as r4
-                       from generate_series($5 + 1, $5 + $1) i, sizes s)
-            insert into businesses (slug, name, description, primary_category_id, tags, city, state,
-                                    country, latitude, longitude, timezone, hours, status,
-                                    created_at, updated_at)
-            select 'bench-' || p.i,
-                   ($4::text[])[1 + floor(p.r1 * cardinality($4::text[]))::int] || ' '
-                       || l.nouns[1 + floor(p.r2 * cardinality(l.nouns))::int] || ' ' || p.i,
-                   'A ' || lower(l.nouns[1]) || ' business in ' || c.name || '.',
-                   l.id, array[lower(l.nouns[1])], c.name, c.state, 'US',
-                   c.lat + (p.r3 - 0.5) * 0.25,
-                   c.lon + (p.r4 - 0.5) * 0.25 / cos(radians(c.lat)),
-                   c.tz,
-                   ($6::jsonb -> l.hours) -> floor(p.r1 * jsonb_array_length($6::jsonb -> l.hours))::int,
-                   case when p.r2 < 0.9 then 'active' when p.r2 < 0.95 then 'draft' else 'suspended' end,
-                   now() - p.r3 * interval '4 years', now() - p.r3 * interval '4 years'
-              from picks p join leaf l on l.n = p.leaf_n join city c on c.n = p.city_n""",
-            businesses, [{"id": i, "nouns": n, "hours": h} for i, n, h in leaves],
-            cities, list(ADJECTIVES), base, hours)
-        loaded_businesses = time.perf_counter()
-        await conn.execute("""
-            with b as (select array_agg(id) as ids from businesses where status = 'active'),
-                 u as (select array_agg(id) as ids from users)
-            insert into business_reviews (business_id, author_id, rating, title, content, status,
-                                          published_at, created_at, updated_at)
-            select b.ids[1 + floor(random() * cardinality(b.ids))::int],
-                   u.ids[1 + floor(random() * cardinality(u.ids))::int],
-                   greatest(1, least(5, round(3.8 + (random() + random() + random() - 1.5) * 1.6)))::int,
-                   'Visit ' || i, 'Generated review number ' || i || '.',
-                   case when random() < 0.92 then 'published' else 'pending' end,
-                   now() - random() * interval '3 years', now() - random() * interval '3 years', now()
-              from generate_series(1, $1) i, b, u
-            on conflict do nothing""", reviews)
+        for setting, value in (("maintenance_work_mem", "1GB"), ("synchronous_commit", "off")):
+            await conn.execute("select set_config($1, $2, true)", setting, value)
+        await conn.execute("select setseed($1)", (seed % 1000) / 1000)
+        await conn.execute("create temporary table bench_params (v jsonb) on commit drop")
+        await conn.execute("insert into bench_params values ($1::jsonb)", params)
+        mark = time.perf_counter()
+        restore = await strip_tables(conn, TABLES)
+        for name, sql in script_steps(SCRIPT.read_text()):
+            await conn.execute(sql)
+            steps[name], mark = time.perf_counter() - mark, time.perf_counter()
+            if progress:
+                print(f"dataset: {name} {steps[name]:.1f} s", flush=True)
+        for statement in restore:
+            await conn.execute(statement)
+        steps["keys, indexes, triggers"], mark = time.perf_counter() - mark, time.perf_counter()
         await conn.execute("select api.refresh_search_vocabulary()")
-    done = time.perf_counter()
+        steps["search vocabulary"], mark = time.perf_counter() - mark, time.perf_counter()
+    loaded = time.perf_counter() - started
     await conn.execute("analyze")
-    rows = businesses + reviews + users
-    return {"businesses": businesses, "reviews": reviews, "users": users,
-            "seconds": round(done - started, 1), "rows_per_second": round(rows / (done - started)),
-            "business_rows_per_second": round(businesses / (loaded_businesses - started))}
+    after = await counts(conn)
+    added = {table: after[table] - before[table] for table in TABLES}
+    rows = sum(added.values())
+    return {"added": added, "total": after, "rows": rows, "seconds": round(loaded, 1),
+            "rows_per_second": round(rows / loaded),
+            "steps": {name: round(seconds, 1) for name, seconds in steps.items()}}
+
+
+async def grow(database_url: str, businesses: int, reviews: int, events: int = 0) -> dict[str, Any]:
+    """Grow the database to at least this many businesses, reviews and view events."""
+    from bench.analytics import generate_events
+    from gql.database import connect
+
+    conn = await connect(database_url)
+    try:
+        have = await counts(conn)
+        result: dict[str, Any] = {"dataset": await generate(
+            conn, max(0, businesses - have["businesses"]), max(0, reviews - have["business_reviews"]))}
+        have_events = await conn.fetchval("select count(*) from business_view_events")
+        if events > have_events:
+            result["events"] = await generate_events(conn, events - have_events)
+        return result
+    finally:
+        await conn.close()
