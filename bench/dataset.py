@@ -70,11 +70,11 @@ def vocabulary(seed: int) -> dict[str, Any]:
     def sized(words: list[str]) -> list[str]:
         return [words[i % len(words)] for i in range(VOCABULARY_SIZE)]
 
-    def review_text(rating: int) -> tuple[str, str]:
+    def review_text(rating: int, i: int) -> dict[str, Any]:
         detail = rng.choice(REVIEW_DETAILS[rating])
         detail = detail[0].upper() + detail[1:] if not detail.startswith("{kw}") else "{Kw}" + detail[4:]
         content = f"{rng.choice(REVIEW_OPENERS[rating])} {detail} {fake.sentence(nb_words=10)}"
-        return rng.choice(REVIEW_TITLES[rating]), content
+        return {"rating": rating, "i": i, "title": rng.choice(REVIEW_TITLES[rating]), "content": content}
 
     return {
         "words_per_list": VOCABULARY_SIZE,
@@ -86,8 +86,7 @@ def vocabulary(seed: int) -> dict[str, Any]:
             "streets": [fake.street_name() for _ in range(VOCABULARY_SIZE)],
             "replies": sized(list(OWNER_REPLIES)),
         },
-        "review_texts": [{"rating": rating, "i": i, **dict(zip(("title", "content"), review_text(rating)))}
-                         for rating in REVIEW_TITLES for i in range(VOCABULARY_SIZE)],
+        "review_texts": [review_text(rating, i) for rating in REVIEW_TITLES for i in range(VOCABULARY_SIZE)],
         "cities": [{"name": c.name, "state": c.state, "lat": c.latitude, "lon": c.longitude,
                     "tz": c.timezone, "weight": c.weight, "zip": c.zip_prefix} for c in CITIES],
         "hours": {name: [{d: [list(iv) for iv in ivs] for d, ivs in h.items()} for h in profiles]
