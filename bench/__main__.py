@@ -17,9 +17,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     commands = parser.add_subparsers(dest="command", required=True)
     realtime = commands.add_parser("realtime", help="S1: subscription fan-out latency and loss")
-    realtime.add_argument("--subscribers", type=int, nargs="+", default=[1, 100, 1000])
-    realtime.add_argument("--events", type=int, default=100)
-    realtime.add_argument("--interval", type=float, default=0.05, help="seconds between writes")
+    realtime.add_argument("--subscribers", type=int, nargs="+", default=[1000, 5000, 10000])
+    realtime.add_argument("--events", type=int, default=50)
+    realtime.add_argument("--interval", type=float, default=0.1, help="seconds between writes")
+    run = commands.add_parser("run", help="every scenario, PostGraphile and the SQL limit; writes BENCHMARKS.md")
+    run.add_argument("--quick", action="store_true", help="a small data set and 3 s loads: under 5 minutes")
     dataset = commands.add_parser("dataset", help="grow the bench database to this size (generated in SQL)")
     dataset.add_argument("--businesses", type=int, default=100_000)
     dataset.add_argument("--reviews", type=int, default=1_000_000)
@@ -32,14 +34,22 @@ def main() -> None:
     analytics.add_argument("--seconds", type=float, default=15)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.command == "run":
+        from bench.run import main as run_main
+
+        run_main(args.quick)
+        return
 
     async def realtime_run() -> None:
+        from bench.processes import ensure_node_tools, this_server
         from bench.realtime import fanout
 
-        async with bench_server(SeedOptions(businesses=200, reviews=500)) as server:
-            for n in args.subscribers:
-                result = await fanout(server, n, args.events, args.interval)
-                print(json.dumps(result.as_dict()), flush=True)
+        ensure_node_tools()
+        async with bench_database() as url:
+            with this_server(url) as server:
+                for n in args.subscribers:
+                    result = await fanout(server, url, n, args.events, args.interval)
+                    print(json.dumps(result), flush=True)
 
     async def dataset_run() -> None:
         from bench.dataset import grow

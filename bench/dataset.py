@@ -94,10 +94,11 @@ def vocabulary(seed: int) -> dict[str, Any]:
     }
 
 
-async def strip_tables(conn: asyncpg.Connection, tables: tuple[str, ...]) -> list[str]:
-    """Drop the triggers, foreign keys, keys and indexes of `tables` (foreign keys from other
-    tables to them too), as pg_restore loads data before them. Returns the statements that
-    put them back: keys, indexes, foreign keys (validated in bulk), triggers."""
+async def strip_tables(conn: asyncpg.Connection, tables: tuple[str, ...], *, drop_keys: bool = True) -> list[str]:
+    """Drop the triggers, foreign keys, keys (unless drop_keys=False: an upsert needs them) and
+    indexes of `tables` (foreign keys from other tables to them too), as pg_restore loads data
+    before them. Returns the statements that put them back: keys, indexes, foreign keys
+    (validated in bulk), triggers."""
     oids = "array(select oid from pg_class where relnamespace = 'public'::regnamespace" \
            " and relname = any($1::text[]))"
     foreign_keys = await conn.fetch(f"""
@@ -111,15 +112,17 @@ async def strip_tables(conn: asyncpg.Connection, tables: tuple[str, ...]) -> lis
     keys = await conn.fetch(f"""
         select conrelid::regclass::text as tab, conname, pg_get_constraintdef(oid) as definition
           from pg_constraint c
-         where contype in ('p', 'u') and conrelid = any({oids})
+         where contype in ('p', 'u') and conrelid = any({oids}) and $2
            -- a view grouping by a key depends on it: that key stays
            and not exists (select 1 from pg_depend d
-                            where d.refobjid = c.oid and d.classid = 'pg_rewrite'::regclass)""", list(tables))
+                            where d.refobjid = c.oid and d.classid = 'pg_rewrite'::regclass)""",
+        list(tables), drop_keys)
     indexes = await conn.fetch(f"""
         select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
           from pg_index x
          where indrelid = any({oids})
-           and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)""", list(tables))
+           and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)
+           and (indisunique is false or $2)""", list(tables), drop_keys)
     for fk in foreign_keys:
         await conn.execute(f'alter table {fk["tab"]} drop constraint "{fk["conname"]}"')
     for trigger in triggers:
@@ -171,8 +174,11 @@ async def generate(conn: asyncpg.Connection, businesses: int, reviews: int, *, s
             steps[name], mark = time.perf_counter() - mark, time.perf_counter()
             if progress:
                 print(f"dataset: {name} {steps[name]:.1f} s", flush=True)
+        slowest: list[tuple[float, str]] = []
         for statement in restore:
+            began = time.perf_counter()
             await conn.execute(statement)
+            slowest.append((time.perf_counter() - began, statement))
         steps["keys, indexes, triggers"], mark = time.perf_counter() - mark, time.perf_counter()
         await conn.execute("select api.refresh_search_vocabulary()")
         steps["search vocabulary"], mark = time.perf_counter() - mark, time.perf_counter()
@@ -183,7 +189,8 @@ async def generate(conn: asyncpg.Connection, businesses: int, reviews: int, *, s
     rows = sum(added.values())
     return {"added": added, "total": after, "rows": rows, "seconds": round(loaded, 1),
             "rows_per_second": round(rows / loaded),
-            "steps": {name: round(seconds, 1) for name, seconds in steps.items()}}
+            "steps": {name: round(seconds, 1) for name, seconds in steps.items()},
+            "slowest_rebuilds": [f"{seconds:.1f} s {statement[:110]}" for seconds, statement in sorted(slowest)[-8:]]}
 
 
 async def grow(database_url: str, businesses: int, reviews: int, events: int = 0) -> dict[str, Any]:

@@ -113,6 +113,9 @@ select p.n, p.id, p.created_at, p.quality, p.keywords_shuffled, p.owner_id,
   from (select p.*, power(row_number() over (order by random()), -0.6) as weight
           from bench_plan p where p.status <> 'draft') p, bench_size s;
 
+-- The rating summaries of the new businesses come from the rows as they are inserted.
+create temporary table bench_rating on commit drop as
+with inserted as (
 insert into business_reviews (id, business_id, author_id, rating, title, content, visit_date,
                               status, published_at, created_at, updated_at)
 select md5('bench-review-' || x.n || '-' || x.j)::uuid, x.business_id, x.author_id, x.rating, t.title,
@@ -129,7 +132,14 @@ select md5('bench-review-' || x.n || '-' || x.j)::uuid, x.business_id, x.author_
                case when random() < 0.9 then 'published'
                     when random() < 0.7 then 'pending' else 'rejected' end as status
           from bench_review_plan r, bench_size s, generate_series(1, r.reviews) j offset 0) x
-  join bench_review_text t on t.rating = x.rating and t.i = x.text_i;
+  join bench_review_text t on t.rating = x.rating and t.i = x.text_i
+returning business_id, rating, status)
+select business_id,
+       array[count(*) filter (where rating = 1), count(*) filter (where rating = 2),
+             count(*) filter (where rating = 3), count(*) filter (where rating = 4),
+             count(*) filter (where rating = 5)]::int[] as counts,
+       count(*)::int as total, round(avg(rating), 2) as average
+  from inserted where status = 'published' group by business_id;
 
 -- step: businesses
 insert into businesses (id, slug, name, description, short_description, primary_category_id,
@@ -180,14 +190,7 @@ select x.id, x.slug, x.name, x.description,
           join bench_word cp on cp.list = 'catch_phrases' and cp.i = y.phrase_i
          offset 0) x  -- not flattened: slug and description are used more than once
   join bench_hours h on h.profile = x.hours_profile and h.i = x.hours_pick % h.choices
-  left join (select business_id,
-                    array[count(*) filter (where rating = 1), count(*) filter (where rating = 2),
-                          count(*) filter (where rating = 3), count(*) filter (where rating = 4),
-                          count(*) filter (where rating = 5)]::int[] as counts,
-                    count(*)::int as total, round(avg(rating), 2) as average
-               from business_reviews
-              where business_id in (select id from bench_review_plan) and status = 'published'
-              group by business_id) rs on rs.business_id = x.id;
+  left join bench_rating rs on rs.business_id = x.id;
 
 -- step: managers and responses
 insert into business_managers (business_id, user_id, role, created_at)

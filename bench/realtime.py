@@ -1,6 +1,7 @@
-"""S1: subscription fan-out. N WebSocket subscribers follow the change feed while a writer
-updates businesses; each event's commit-to-client latency is measured (the writer notes the
-moment its COMMIT returned; each client notes the moment the event arrived), and every event
+"""S1: subscription fan-out. N WebSocket subscribers (Node `ws` clients in a process of their
+own, bench/node/subscribers.mjs) follow the change feed of the server process while a writer
+commits business edits; each event's commit-to-client latency is the client's arrival time
+minus the moment the writer's COMMIT returned (same machine, same wall clock). Every event
 must reach every subscriber exactly once."""
 
 from __future__ import annotations
@@ -8,97 +9,70 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
-import websockets
+import httpx
 
-from bench.server import RunningServer
+from bench.processes import NODE, NODE_DIR, ServedProcess
 from gql.database import connect
 
-SUBSCRIPTION = ("subscription { changes(topics: [BUSINESS]) { cursor entityId "
-                "node { ... on Business { description } } } }")
+
+async def subscriptions_active(metrics_url: str) -> int:
+    async with httpx.AsyncClient(timeout=10) as client:
+        text = (await client.get(metrics_url)).text
+    for line in text.splitlines():
+        if line.startswith("gql_subscriptions_active "):
+            return int(float(line.split()[1]))
+    return 0
 
 
-@dataclass
-class FanoutResult:
-    subscribers: int
-    events: int
-    delivered: int
-    lost: int
-    duplicated: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
+async def fanout(server: ServedProcess, database_url: str, subscribers: int, events: int,
+                 interval: float) -> dict[str, Any]:
+    ws_url = server.url.replace("http://", "ws://")
+    metrics_url = server.url.replace("/graphql", "/metrics")
+    clients = await asyncio.create_subprocess_exec(
+        str(NODE), str(NODE_DIR / "subscribers.mjs"), ws_url, str(subscribers), str(events),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 28)
+    assert clients.stdout is not None and clients.stdin is not None
+    try:
+        ready = await asyncio.wait_for(clients.stdout.readline(), timeout=600)
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"subscribers did not start: {ready!r}")
+        deadline = time.monotonic() + 300
+        while await subscriptions_active(metrics_url) < subscribers:  # registered with the hub
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not register every subscription in 300 s")
+            await asyncio.sleep(0.2)
+        conn = await connect(database_url)
+        try:
+            ids = [r["id"] for r in await conn.fetch(
+                "select id from businesses where status = 'active' and deleted_at is null limit 50")]
+            committed: dict[str, float] = {}
+            for i in range(events):
+                marker = f"fanout-{time.time_ns()}-{i}"
+                await conn.execute("update businesses set description = $1 where id = $2", marker, ids[i % len(ids)])
+                committed[marker] = time.time() * 1000
+                await asyncio.sleep(interval)
+        finally:
+            await conn.close()
+        try:
+            line = await asyncio.wait_for(clients.stdout.readline(), timeout=120)
+        except TimeoutError:  # some events never arrived: ask for what did
+            clients.stdin.close()
+            line = await asyncio.wait_for(clients.stdout.readline(), timeout=60)
+        report = json.loads(line)
+    finally:
+        if clients.returncode is None:
+            clients.terminate()
+        await clients.wait()
+    latencies = sorted(at - committed[marker] for marker, arrivals in report["arrivals"].items()
+                       if marker in committed for at in arrivals)
+    delivered = len(latencies)
 
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+    def pct(p: float) -> float | None:
+        return round(latencies[min(delivered - 1, int(p * delivered))], 1) if latencies else None
 
-
-async def _subscriber(url: str, ready: asyncio.Event, ready_count: list[int], total: int,
-                      received: dict[str, float], expected: int) -> None:
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_queue=None,
-                                  open_timeout=60) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        await ws.recv()
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
-        ready_count[0] += 1
-        if ready_count[0] == total:
-            ready.set()
-        while len(received) < expected:
-            message = json.loads(await ws.recv())
-            if message["type"] != "next":
-                continue
-            event = message["payload"]["data"]["changes"]
-            marker = event["node"]["description"]
-            if marker in received:
-                received[f"dup:{marker}:{time.perf_counter()}"] = 0.0
-            received[marker] = time.perf_counter()
-
-
-async def fanout(server: RunningServer, subscribers: int, events: int,
-                 interval: float = 0.05) -> FanoutResult:
-    ws_url = f"ws://127.0.0.1:{server.port}/graphql"
-    ready = asyncio.Event()
-    count = [0]
-    inboxes: list[dict[str, float]] = [{} for _ in range(subscribers)]
-    tasks = [asyncio.create_task(_subscriber(ws_url, ready, count, subscribers, inbox, events))
-             for inbox in inboxes]
-    await asyncio.wait_for(ready.wait(), timeout=300)
-    hub = server.server.config.app.state.graphql.hub
-    while hub.subscriber_count < subscribers:  # every subscription registered with the hub
-        await asyncio.sleep(0.05)
-    conn = await connect(server.database_url)
-    business_ids = [r["id"] for r in await conn.fetch(
-        "select id from businesses where status = 'active' and deleted_at is null limit 50")]
-    committed: dict[str, float] = {}
-    for i in range(events):
-        marker = f"fanout-{time.time_ns()}-{i}"
-        await conn.execute("update businesses set description = $1 where id = $2",
-                           marker, business_ids[i % len(business_ids)])
-        committed[marker] = time.perf_counter()
-        await asyncio.sleep(interval)
-    await conn.close()
-    _done, pending = await asyncio.wait(tasks, timeout=60)
-    for task in pending:
-        task.cancel()
-    latencies = []
-    lost = duplicated = delivered = 0
-    for inbox in inboxes:
-        duplicated += sum(1 for k in inbox if k.startswith("dup:"))
-        for marker, at in committed.items():
-            if marker in inbox:
-                delivered += 1
-                latencies.append((inbox[marker] - at) * 1000)
-            else:
-                lost += 1
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        if not latencies:
-            return float("nan")
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2)
-
-    return FanoutResult(subscribers, events, delivered, lost, duplicated, pct(0.5), pct(0.99),
-                        round(max(latencies), 2) if latencies else float("nan"))
-
+    return {"subscribers": subscribers, "events": events, "delivered": delivered,
+            "lost": subscribers * events - delivered, "duplicated": report["duplicates"],
+            "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+            "events_per_second": round(1 / interval, 1)}
