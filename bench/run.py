@@ -24,7 +24,7 @@ from bench.processes import (
 from bench.realtime import fanout
 from bench.scenarios import SCENARIOS, Request, Scenario
 from bench.server import bench_database
-from bench.sql_limit import capture, capture_server, replay
+from bench.sql_limit import capture, capture_server, replay, settle
 from gql.database import connect
 
 RESULTS = Path(__file__).with_name("results")
@@ -66,10 +66,14 @@ async def requests_for(conn: Any, scenario: Scenario, plan: Plan, connections: i
     return requests
 
 
-def load(url: str, pid: int, bodies: list[Request], connections: int, seconds: float) -> dict[str, Any]:
+async def load(database_url: str, url: str, pid: int, bodies: list[Request], connections: int,
+               seconds: float) -> dict[str, Any]:
+    """One autocannon run, after the database has gone quiet (a previous load's requests
+    still being answered would be counted against this one)."""
+    waited = await settle(database_url)
     with measured(pid) as usage:
         result = run_autocannon(url, bodies, connections, seconds)
-    return result | usage[0].__dict__
+    return result | usage[0].__dict__ | {"settled_after_s": waited}
 
 
 async def run(quick: bool) -> Path:
@@ -80,7 +84,7 @@ async def run(quick: bool) -> Path:
                                "machine": machine(), "plan": plan.__dict__, "scenarios": {}, "fanout": []}
     async with bench_database() as database_url:
         results["dataset_build"] = await grow(database_url, plan.businesses, plan.reviews, plan.events)
-        conn = await connect(database_url)
+        conn = await connect(database_url, application_name="bench")
         try:
             results["dataset"] = await counts(conn) | {
                 "view_events": await conn.fetchval("select count(*) from business_view_events")}
@@ -92,10 +96,11 @@ async def run(quick: bool) -> Path:
                     for c in plan.concurrency:
                         bodies[scenario.name, c] = await requests_for(conn, scenario, plan, c)
                         print(f"bench: {scenario.name} this server, {c} connections", flush=True)
-                        entry["runs"].setdefault(str(c), {})["server"] = load(
-                            server.url, server.pid, bodies[scenario.name, c], c, plan.seconds)
+                        entry["runs"].setdefault(str(c), {})["server"] = await load(
+                            database_url, server.url, server.pid, bodies[scenario.name, c], c, plan.seconds)
                 for subscribers in plan.subscribers:
                     print(f"bench: S1 {subscribers} subscribers", flush=True)
+                    await settle(database_url)
                     with measured(server.pid) as usage:
                         outcome = await fanout(server, database_url, subscribers, plan.fanout_events, 0.1)
                     results["fanout"].append(outcome | usage[0].__dict__)
@@ -105,19 +110,23 @@ async def run(quick: bool) -> Path:
                         continue
                     for c in plan.concurrency:
                         print(f"bench: {scenario.name} PostGraphile, {c} connections", flush=True)
-                        results["scenarios"][scenario.name]["runs"][str(c)]["postgraphile"] = load(
-                            peer.url, peer.pid, scenario.postgraphile(bodies[scenario.name, c]), c, plan.seconds)
+                        results["scenarios"][scenario.name]["runs"][str(c)]["postgraphile"] = await load(
+                            database_url, peer.url, peer.pid, scenario.postgraphile(bodies[scenario.name, c]), c,
+                            plan.seconds)
             async with capture_server(database_url) as capturer:
                 for scenario in SCENARIOS:
-                    wanted = plan.captured_requests
+                    wanted = plan.captured_requests + 3  # three warm the connection up
                     if scenario.write:
                         sample = await scenario.requests(conn, wanted)
                     else:
                         sample = bodies[scenario.name, plan.concurrency[0]][:wanted]
                     transactions = await capture(capturer, sample)
+                    if scenario.replayable is not None:
+                        transactions = await scenario.replayable(conn, transactions)
                     results["scenarios"][scenario.name]["sql"] = [q for q, _ in transactions[0]] if transactions else []
                     for c in plan.concurrency:
                         print(f"bench: {scenario.name} SQL limit, {c} connections", flush=True)
+                        await settle(database_url)
                         results["scenarios"][scenario.name]["runs"][str(c)]["sql_limit"] = await replay(
                             database_url, transactions, c, plan.seconds, write=scenario.write)
         finally:

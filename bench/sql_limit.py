@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -21,13 +20,11 @@ import httpx
 import uvicorn
 
 from bench.processes import BENCH_JWT_SECRET
-from bench.scenarios import Request
+from bench.scenarios import Request, Statement, Transaction
 from bench.search import percentiles
 from gql.app import create_app
 from gql.database import create_pool
 from gql.settings import Settings
-
-Statement = tuple[str, tuple[Any, ...]]
 
 
 @dataclasses.dataclass
@@ -57,10 +54,10 @@ async def capture_server(database_url: str) -> AsyncIterator[CaptureServer]:
         await asyncio.to_thread(thread.join, 30)
 
 
-def split_transactions(log: list[Statement]) -> list[list[Statement]]:
+def split_transactions(log: list[Statement]) -> list[Transaction]:
     """One list per request: from its BEGIN to its COMMIT or ROLLBACK."""
-    requests: list[list[Statement]] = []
-    current: list[Statement] | None = None
+    requests: list[Transaction] = []
+    current: Transaction | None = None
     for query, args in log:
         head = query.strip().upper()
         if head.startswith("BEGIN"):
@@ -73,21 +70,23 @@ def split_transactions(log: list[Statement]) -> list[list[Statement]]:
     return requests
 
 
-async def capture(server: CaptureServer, requests: list[Request]) -> list[list[Statement]]:
+async def capture(server: CaptureServer, requests: list[Request]) -> list[Transaction]:
+    """The transactions of requests[3:]; the first three warm the connection up (asyncpg's
+    type introspection is not part of a request). Each request is sent once."""
     async with httpx.AsyncClient(timeout=60) as client:
-        for request in requests[:3]:  # warm up: asyncpg's type introspection is not the request
+        for request in requests[:3]:
             await client.post(server.url, content=request["body"],
                               headers={"content-type": "application/json", **request["headers"]})
         await asyncio.sleep(0)
         server.log.clear()
-        for request in requests:
+        for request in requests[3:]:
             response = await client.post(server.url, content=request["body"],
                                          headers={"content-type": "application/json", **request["headers"]})
             response.raise_for_status()
     return split_transactions(server.log)
 
 
-async def replay(database_url: str, transactions: list[list[Statement]], concurrency: int, seconds: float,
+async def replay(database_url: str, transactions: list[Transaction], concurrency: int, seconds: float,
                  *, write: bool) -> dict[str, Any]:
     pool = await create_pool(database_url, min_size=min(10, concurrency), max_size=10)
     latencies: list[float] = []
@@ -96,7 +95,7 @@ async def replay(database_url: str, transactions: list[list[Statement]], concurr
     next_index = 0
     deadline = time.monotonic() + seconds
 
-    async def run(transaction: list[Statement]) -> None:
+    async def run(transaction: Transaction) -> None:
         async with pool.acquire() as conn:
             try:
                 for query, args in transaction:
@@ -141,6 +140,22 @@ async def replay(database_url: str, transactions: list[list[Statement]], concurr
             "statements_per_request": round(sum(len(t) for t in transactions) / len(transactions), 1)}
 
 
-def describe(transactions: list[list[Statement]]) -> list[str]:
-    """The statements of the first captured request, for the report."""
-    return [json.dumps(q)[:300] for q, _ in transactions[0]] if transactions else []
+async def settle(database_url: str, limit_seconds: float = 300) -> float:
+    """Wait until no client of the database is running a statement (a server may still be
+    answering requests a finished load left behind); returns the seconds waited."""
+    from gql.database import connect
+
+    conn = await connect(database_url, application_name="bench-settle")
+    started = time.monotonic()
+    quiet = 0
+    try:
+        while quiet < 3 and time.monotonic() - started < limit_seconds:
+            busy = await conn.fetchval("""
+                select count(*) from pg_stat_activity
+                 where backend_type = 'client backend' and pid <> pg_backend_pid()
+                   and state in ('active', 'idle in transaction')""")
+            quiet = quiet + 1 if busy == 0 else 0
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    return round(time.monotonic() - started, 1)

@@ -265,3 +265,6 @@ async def test_query_depth_alias_and_size_limits(world: World) -> None:
     assert "aliases" in (await world.anonymous.error(aliases)).lower()
     huge = "{ categories { " + "slug " * 5001 + "} }"
     assert "token" in (await world.anonymous.error(huge)).lower()
+    # Parsed and validated documents are cached: a refused one stays refused.
+    assert "exceeds maximum operation depth" in await world.anonymous.error(deep)
+    assert "token" in (await world.anonymous.error(huge)).lower()

@@ -94,6 +94,10 @@ set pg_trgm.word_similarity_threshold = 0.45
 -- Plan each call for its own arguments: a generic plan cannot know which optional filters
 -- are given, and falls back to scanning every business.
 set plan_cache_mode = force_custom_plan
+-- Room for exact bitmaps: a text query near a city centre ANDs a text bitmap with a
+-- geo bitmap of 100,000+ rows; at the default 4 MB the bitmap turns lossy and every row of
+-- those pages is rechecked (measured at 1M businesses: 340 ms with 4 MB, 134 ms with 64 MB).
+set work_mem = '32MB'
 as $$
 begin
     if p_sort = 'BEST_MATCH' then
@@ -143,6 +147,7 @@ language sql stable security definer
 set search_path = public, pg_temp
 set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
+set work_mem = '32MB'  -- as in api.search_businesses
 as $$
     select count(*) from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon)
@@ -214,6 +219,7 @@ language sql stable security definer
 set search_path = public, pg_temp
 set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
+set work_mem = '32MB'  -- as in api.search_businesses
 as $$
     -- The prefix and the location are written out in each branch (not taken from a CTE) so
     -- that the planner sees them as values: index conditions and GiST ordering need that.
