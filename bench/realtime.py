@@ -55,8 +55,9 @@ async def fanout(server: ServedProcess, database_url: str, subscribers: int, eve
                 await asyncio.sleep(interval)
         finally:
             await conn.close()
-        try:
-            line = await asyncio.wait_for(clients.stdout.readline(), timeout=120)
+        try:  # a slow server is late, not lossy: wait about 2 ms per delivery
+            line = await asyncio.wait_for(clients.stdout.readline(),
+                                          timeout=max(120.0, subscribers * events * 0.002))
         except TimeoutError:  # some events never arrived: ask for what did
             clients.stdin.close()
             line = await asyncio.wait_for(clients.stdout.readline(), timeout=60)

@@ -39,14 +39,15 @@ class Plan:
     concurrency: tuple[int, ...]
     subscribers: tuple[int, ...]
     fanout_events: int
+    fanout_interval: float = 0.5  # two edits a second, each to every subscriber
     read_variants: int = 500
     captured_requests: int = 40
 
 
 QUICK = Plan(businesses=10_000, reviews=100_000, events=200_000, seconds=3, concurrency=(1, 20, 100),
-             subscribers=(1000,), fanout_events=20)
-FULL = Plan(businesses=1_000_000, reviews=10_000_000, events=10_000_000, seconds=10,
-            concurrency=(1, 20, 100), subscribers=(1000, 5000, 10000), fanout_events=50)
+             subscribers=(1000,), fanout_events=10)
+FULL = Plan(businesses=1_000_000, reviews=10_000_000, events=2_000_000, seconds=10,
+            concurrency=(1, 20, 100), subscribers=(1000, 5000, 10000), fanout_events=20)
 
 
 def machine() -> dict[str, Any]:
@@ -102,7 +103,7 @@ async def run(quick: bool) -> Path:
                     print(f"bench: S1 {subscribers} subscribers", flush=True)
                     await settle(database_url)
                     with measured(server.pid) as usage:
-                        outcome = await fanout(server, database_url, subscribers, plan.fanout_events, 0.1)
+                        outcome = await fanout(server, database_url, subscribers, plan.fanout_events, plan.fanout_interval)
                     results["fanout"].append(outcome | usage[0].__dict__)
             with postgraphile(database_url) as peer:
                 for scenario in SCENARIOS:
