@@ -4,6 +4,7 @@
     python3 dev.py serve [args for `python -m gql serve`]
     python3 dev.py test  [args for pytest]
     python3 dev.py gql ...   (any `python -m gql` command inside the venv)
+    python3 dev.py bench ... (the benchmarks, `python -m bench`: needs npm; see BENCHMARKS.md)
 
 Only the Python standard library is used here, so it runs before anything is installed.
 The virtual environment is rebuilt only when pyproject.toml changes.
@@ -46,7 +47,7 @@ def ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "test", "gql"}:
+    if not argv or argv[0] not in {"serve", "test", "gql", "bench"}:
         print(__doc__, file=sys.stderr)
         return 2
     ensure_environment()
@@ -55,6 +56,8 @@ def main(argv: list[str]) -> int:
         args = ["-m", "pytest", *rest]
     elif command == "serve":
         args = ["-m", "gql", "serve", *rest]
+    elif command == "bench":
+        args = ["-m", "bench", *rest]
     else:
         args = ["-m", "gql", *rest]
     python = str(venv_python())

@@ -201,8 +201,11 @@ async def grow(database_url: str, businesses: int, reviews: int, events: int = 0
     conn = await connect(database_url)
     try:
         have = await counts(conn)
-        result: dict[str, Any] = {"dataset": await generate(
-            conn, max(0, businesses - have["businesses"]), max(0, reviews - have["business_reviews"]))}
+        more_businesses = max(0, businesses - have["businesses"])
+        # Reviews come with new businesses (about as many as asked for: each business's
+        # share is rounded), so a data set with enough businesses is left as it is.
+        more_reviews = max(0, reviews - have["business_reviews"]) if more_businesses else 0
+        result: dict[str, Any] = {"dataset": await generate(conn, more_businesses, more_reviews)}
         have_events = await conn.fetchval("select count(*) from business_view_events")
         if events > have_events:
             result["events"] = await generate_events(conn, events - have_events)
