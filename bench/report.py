@@ -54,6 +54,10 @@ def section(results: dict[str, Any], name: str) -> str:
               "by the peer's.", "", "| S1 subscribers | events | delivered | lost | duplicated | p50 ms | p99 ms "
               "| max ms | server CPU | peak RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for f in results["fanout"]:
+        if "error" in f:
+            lines.append(f"| {f['subscribers']:,} | - | - | - | - | - | - | - | - | - |")
+            lines.append(f"\n{f['subscribers']:,} subscribers: {f['error']}.\n")
+            continue
         lines.append(f"| {f['subscribers']:,} | {f['events']} | {f['delivered']:,} | {f['lost']} | {f['duplicated']} | "
                      f"{_ms(f['p50_ms'])} | {_ms(f['p99_ms'])} | {_ms(f['max_ms'])} | {f['server_cpu_cores']} | "
                      f"{f['server_peak_rss_mb']} |")

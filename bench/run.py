@@ -30,6 +30,12 @@ from gql.database import connect
 RESULTS = Path(__file__).with_name("results")
 
 
+def save(results: dict[str, Any], path: Path) -> None:
+    """Written after every phase, so a run that fails late keeps what it measured."""
+    RESULTS.mkdir(exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+
+
 @dataclass(frozen=True)
 class Plan:
     businesses: int
@@ -81,6 +87,7 @@ async def run(quick: bool) -> Path:
     plan = QUICK if quick else FULL
     ensure_node_tools()
     started = datetime.datetime.now(datetime.UTC)
+    path = RESULTS / f"{started.date().isoformat()}{'-quick' if quick else ''}.json"
     results: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "quick": quick,
                                "machine": machine(), "plan": plan.__dict__, "scenarios": {}, "fanout": []}
     async with bench_database() as database_url:
@@ -99,12 +106,14 @@ async def run(quick: bool) -> Path:
                         print(f"bench: {scenario.name} this server, {c} connections", flush=True)
                         entry["runs"].setdefault(str(c), {})["server"] = await load(
                             database_url, server.url, server.pid, bodies[scenario.name, c], c, plan.seconds)
+                        save(results, path)
                 for subscribers in plan.subscribers:
                     print(f"bench: S1 {subscribers} subscribers", flush=True)
                     await settle(database_url)
                     with measured(server.pid) as usage:
                         outcome = await fanout(server, database_url, subscribers, plan.fanout_events, plan.fanout_interval)
                     results["fanout"].append(outcome | usage[0].__dict__)
+                    save(results, path)
             with postgraphile(database_url) as peer:
                 for scenario in SCENARIOS:
                     if scenario.postgraphile is None:
@@ -114,6 +123,7 @@ async def run(quick: bool) -> Path:
                         results["scenarios"][scenario.name]["runs"][str(c)]["postgraphile"] = await load(
                             database_url, peer.url, peer.pid, scenario.postgraphile(bodies[scenario.name, c]), c,
                             plan.seconds)
+                        save(results, path)
             async with capture_server(database_url) as capturer:
                 for scenario in SCENARIOS:
                     wanted = plan.captured_requests + 3  # three warm the connection up
@@ -130,12 +140,11 @@ async def run(quick: bool) -> Path:
                         await settle(database_url)
                         results["scenarios"][scenario.name]["runs"][str(c)]["sql_limit"] = await replay(
                             database_url, transactions, c, plan.seconds, write=scenario.write)
+                        save(results, path)
         finally:
             await conn.close()
     results["finished"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{started.date().isoformat()}{'-quick' if quick else ''}.json"
-    path.write_text(json.dumps(results, indent=1) + "\n")
+    save(results, path)
     report.write_markdown(results, path)
     return path
 

@@ -60,6 +60,26 @@ async def test_a_change_on_one_device_reaches_the_others(world: World) -> None:
             assert event["tombstone"] is False
 
 
+async def test_subscribers_sharing_an_event_still_get_the_answer_to_their_own_variables(world: World) -> None:
+    # One execution is shared by subscribers with the same identity, document and variables:
+    # never across different variables.
+    query = ("subscription($named: Boolean!) { businessChanged(id: \"%s\") { entityId "
+             "node { ... on Business { id name @include(if: $named) } } } }")
+    business_id = await new_business(world)
+    document = query % business_id
+    async with FeedClient(world.port) as named, FeedClient(world.port) as unnamed, \
+            FeedClient(world.port) as named_too:
+        await named.subscribe(document, {"named": True})
+        await unnamed.subscribe(document, {"named": False})
+        await named_too.subscribe(document, {"named": True})
+        await hub_settled(world, 3)
+        await rename(world, business_id, "Shared but not the same")
+        expected = {"id": business_id, "name": "Shared but not the same"}
+        assert (await named.events(1))[0]["node"] == expected
+        assert (await named_too.events(1))[0]["node"] == expected
+        assert (await unnamed.events(1))[0]["node"] == {"id": business_id}
+
+
 async def test_reviews_changed_follows_one_business(world: World) -> None:
     business_id = await new_business(world)
     other_business = await new_business(world)

@@ -3,7 +3,8 @@
 // feed, prints "ready" once every one is acknowledged and subscribed, then records when each
 // event (identified by the marker the writer put in the description) reaches each client.
 // Ends when every client has <events> events, or on SIGTERM / stdin closing, printing
-// {"arrivals": {marker: [epoch ms, ...]}, "duplicates": n, "closed": n}.
+// {"arrivals": {marker: [epoch ms, ...]}, "duplicates": n, "closed": n, "subscribed": n,
+// "failed": n}; on SIGTERM before "ready", what it has so far.
 import WebSocket from "ws";
 
 const [url, countText, eventsText] = process.argv.slice(2);
@@ -14,6 +15,7 @@ const arrivals = {};
 let duplicates = 0;
 let closed = 0;
 let subscribed = 0;
+let failed = 0;
 let finishedClients = 0;
 const now = () => performance.timeOrigin + performance.now();
 
@@ -37,11 +39,12 @@ function client() {
     }
   });
   ws.on("close", () => { closed += 1; });
-  ws.on("error", () => {});
+  ws.on("error", () => { failed += 1; });
 }
 
 function finish() {
-  process.stdout.write(JSON.stringify({ arrivals, duplicates, closed }) + "\n", () => process.exit(0));
+  process.stdout.write(JSON.stringify({ arrivals, duplicates, closed, subscribed, failed }) + "\n",
+                       () => process.exit(0));
 }
 
 process.on("SIGTERM", finish);

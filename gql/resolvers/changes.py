@@ -9,7 +9,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -52,6 +52,8 @@ class VisibleChange:
     change: Change
     row: asyncpg.Record | None
     """The object as the subscriber may see it now; None for a tombstone."""
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the schema layer builds from this view once for every subscriber given it."""
 
     @property
     def cursor(self) -> str:

@@ -22,6 +22,7 @@ from gql.errors import is_for_client
 from gql.schema.changes import Subscription
 from gql.schema.mutation import Mutation
 from gql.schema.query import Query
+from gql.schema.shared_events import SharedEventExecutor
 
 
 class OperationTransaction(SchemaExtension):
@@ -54,8 +55,19 @@ class OperationTransaction(SchemaExtension):
         return {}
 
 
+class ClientSafeErrors(MaskErrors):
+    """MaskErrors, checking each result for errors by reading the attribute: the library's
+    isinstance check against a runtime Protocol was a fifth of the server's time when
+    3,000 subscribers each received an event (py-spy, bench S1, Python 3.11)."""
+
+    def _process_result(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
+
 def masked_errors() -> MaskErrors:
-    return MaskErrors(should_mask_error=lambda error: not is_for_client(error))
+    return ClientSafeErrors(should_mask_error=lambda error: not is_for_client(error))
 
 
 # Bounds on what one document may ask for, so a single request cannot exhaust the server.
@@ -81,4 +93,4 @@ def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
         lambda: OperationTransaction(report_statements=debug_sql),
     ]
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             extensions=extensions)
+                             extensions=extensions, execution_context_class=SharedEventExecutor)

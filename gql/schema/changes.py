@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 from enum import Enum
@@ -21,6 +22,7 @@ from gql.schema.analytics import AnalyticsTick, analytics_updates
 from gql.schema.business import Business
 from gql.schema.category import Category
 from gql.schema.review import Review, ReviewResponse
+from gql.schema.shared_events import SharedExecutions, shared_executions
 
 Info = strawberry.Info[Context, None]
 
@@ -57,6 +59,18 @@ class ChangeEvent:
         description="The clientId of the mutation that caused it, so a device can skip its own echo.")
     tombstone: bool
     node: ChangedObject | None
+    shared_executions: strawberry.Private[SharedExecutions] = dataclasses.field(
+        default_factory=shared_executions, compare=False, repr=False)
+
+    @classmethod
+    def shared(cls, seen: resolvers.VisibleChange) -> ChangeEvent:
+        """One event object per view of a change: subscribers given the same view (the same
+        identity) get the same object, so its execution is shared (SharedEventExecutor)."""
+        event = seen.memo.get("event")
+        if event is None:
+            event = seen.memo["event"] = cls.from_visible(seen)
+        assert isinstance(event, ChangeEvent)
+        return event
 
     @classmethod
     def from_visible(cls, seen: resolvers.VisibleChange) -> ChangeEvent:
@@ -116,7 +130,7 @@ async def _stream(info: Info, accepts: Callable[[Change], bool],
         return ctx.identity
 
     async for seen in resolvers.follow(ctx.hub, ctx.views, identity_now, accepts, position):
-        yield ChangeEvent.from_visible(seen)
+        yield ChangeEvent.shared(seen)
 
 
 @strawberry.type
