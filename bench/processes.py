@@ -115,8 +115,9 @@ def measured(pid: int) -> Iterator[list[Usage]]:
         stop.set()
         sampler.join()
         elapsed = max(1e-6, time.monotonic() - started)
+        # Database backends that exit during the load take their CPU time with them.
         out.append(Usage(round((cpu_seconds(pid) - cpu0) / elapsed, 2), round(peak[0], 1),
-                         round((database_cpu_seconds() - db0) / elapsed, 2)))
+                         round(max(0.0, database_cpu_seconds() - db0) / elapsed, 2)))
 
 
 @dataclass

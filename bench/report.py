@@ -61,6 +61,8 @@ def section(results: dict[str, Any], name: str) -> str:
         lines.append(f"| {f['subscribers']:,} | {f['events']} | {f['delivered']:,} | {f['lost']} | {f['duplicated']} | "
                      f"{_ms(f['p50_ms'])} | {_ms(f['p99_ms'])} | {_ms(f['max_ms'])} | {f['server_cpu_cores']} | "
                      f"{f['server_peak_rss_mb']} |")
+    if results.get("notes"):
+        lines += ["", "Notes on this run:", *(f"- {note}" for note in results["notes"])]
     build = results.get("dataset_build", {}).get("dataset", {})
     if build.get("rows"):
         lines += ["", f"Data set built in this run: {build['rows']:,} rows in {build['seconds']} s "

@@ -50,7 +50,7 @@ class Plan:
     captured_requests: int = 40
 
 
-QUICK = Plan(businesses=10_000, reviews=100_000, events=200_000, seconds=3, concurrency=(1, 20, 100),
+QUICK = Plan(businesses=10_000, reviews=100_000, events=200_000, seconds=2, concurrency=(1, 20, 100),
              subscribers=(1000,), fanout_events=10)
 FULL = Plan(businesses=1_000_000, reviews=10_000_000, events=2_000_000, seconds=10,
             concurrency=(1, 20, 100), subscribers=(1000, 5000, 10000), fanout_events=20)

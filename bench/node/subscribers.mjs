@@ -4,7 +4,8 @@
 // event (identified by the marker the writer put in the description) reaches each client.
 // Ends when every client has <events> events, or on SIGTERM / stdin closing, printing
 // {"arrivals": {marker: [epoch ms, ...]}, "duplicates": n, "closed": n, "subscribed": n,
-// "failed": n}; on SIGTERM before "ready", what it has so far.
+// "failed": n} ("failed" counts connection errors, retried up to 20 times before the ack);
+// on SIGTERM before "ready", what it has so far.
 import WebSocket from "ws";
 
 const [url, countText, eventsText] = process.argv.slice(2);
@@ -19,13 +20,15 @@ let failed = 0;
 let finishedClients = 0;
 const now = () => performance.timeOrigin + performance.now();
 
-function client() {
+function client(attempt = 0) {
   const seen = new Set();
+  let acknowledged = false;
   const ws = new WebSocket(url, "graphql-transport-ws", { perMessageDeflate: false });
   ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: {} })));
   ws.on("message", (data) => {
     const message = JSON.parse(data);
     if (message.type === "connection_ack") {
+      acknowledged = true;
       ws.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query } }));
       if (++subscribed === count) console.log("ready");
     } else if (message.type === "next") {
@@ -38,7 +41,11 @@ function client() {
       if (seen.size === expected && ++finishedClients === count) finish();
     }
   });
-  ws.on("close", () => { closed += 1; });
+  // A refused or reset connection before the ack is tried again, as a real client would.
+  ws.on("close", () => {
+    if (!acknowledged && attempt < 20) setTimeout(() => client(attempt + 1), 250 * (attempt + 1));
+    else closed += 1;
+  });
   ws.on("error", () => { failed += 1; });
 }
 

@@ -1,0 +1,1 @@
+drop index if exists review_responses_review_idx;
