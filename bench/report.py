@@ -28,7 +28,7 @@ def section(results: dict[str, Any], name: str) -> str:
         f"Data set: {data['businesses']:,} businesses, {data['business_reviews']:,} reviews, {data['users']:,} users, "
         f"{data['review_responses']:,} owner responses, {data['view_events']:,} view events. "
         f"Machine: {box['cores']} cores ({box['cpu']}), {box['memory_gib']} GiB; {results['database'].split(',')[0]}; "
-        "**shared machine**: other work ran on the same cores, so figures move between runs by 10-30%.",
+        "**shared machine**: other work may run on the same cores at the same time, so one run's figures are not exact.",
         f"Each load: {results['plan']['seconds']} s per scenario and concurrency with autocannon; one server process "
         "each (this server: uvicorn, pool of 10; PostGraphile 5: Node 22, pool of 10, requests as the same "
         "`gql_anonymous` role under the same row-level security); the SQL limit replays this server's own "
