@@ -62,8 +62,8 @@ def main() -> None:
 
         async with bench_server(SeedOptions(businesses=1000, reviews=5000)) as server:
             conn = await asyncpg.connect(server.database_url)
-            size = dict(await conn.fetchrow("select (select count(*) from businesses) as businesses,"
-                                            " (select count(*) from business_reviews) as reviews"))
+            size = {"businesses": await conn.fetchval("select count(*) from businesses"),
+                    "reviews": await conn.fetchval("select count(*) from business_reviews")}
             await conn.close()
             result = await search_bench.run(server.database_url, server.url, args.samples)
             print(json.dumps({"data": size, **result}, indent=1), flush=True)

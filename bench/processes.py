@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -232,10 +232,3 @@ def run_autocannon(url: str, bodies: list[dict[str, Any]], connections: int, sec
         os.unlink(plan.name)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
-
-
-@dataclass
-class LoadResult:
-    load: dict[str, Any]
-    usage: Usage | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
