@@ -41,17 +41,16 @@ BENCH_SERVER_SETTINGS = {"shared_buffers": "2GB", "max_wal_size": "8GB", "checkp
                          "effective_cache_size": "8GB"}
 
 
-async def tune_cluster(cluster: EmbeddedPostgres, url: str) -> None:
+async def tune_cluster(url: str) -> bool:
+    """Apply BENCH_SERVER_SETTINGS; True when the cluster must restart for them."""
     conn = await connect(url)
     try:
         for name, value in BENCH_SERVER_SETTINGS.items():
             await conn.execute(f"alter system set {name} = '{value}'")
         await conn.execute("select pg_reload_conf()")
-        pending = await conn.fetchval("select count(*) from pg_settings where pending_restart")
+        return bool(await conn.fetchval("select count(*) from pg_settings where pending_restart"))
     finally:
         await conn.close()
-    if pending:
-        cluster.restart()
 
 
 @asynccontextmanager
@@ -67,7 +66,11 @@ async def bench_database(settings: Settings | None = None) -> AsyncIterator[str]
         os.chmod(BENCH_DATA_DIR, 0o755)
         cluster = EmbeddedPostgres(BENCH_DATA_DIR.resolve())
         server_url = cluster.start()
-        await tune_cluster(cluster, server_url)
+        if await tune_cluster(server_url):
+            # Stopped and started through the wheel (not pg_ctl restart), so that its handle
+            # still owns the server and stops it at the end.
+            cluster.stop()
+            server_url = cluster.start()
         database_url = await ensure_database(server_url, "bench")
     try:
         conn = await connect(database_url)
