@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.dataset import strip_tables
 from bench.search import percentiles
 
 
@@ -19,8 +20,6 @@ async def generate_events(conn: asyncpg.Connection, events: int, businesses: int
     """`events` views spread over 90 days and `businesses` listed businesses (owned ones
     first, so owners can ask for their reports), with the rollups and counters that recording
     them one by one would have written. The event table's keys and indexes are rebuilt after."""
-    from bench.dataset import strip_tables
-
     started = time.perf_counter()
     async with conn.transaction():
         await conn.execute("select set_config('maintenance_work_mem', '1GB', true)")

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from bench.processes import NODE, NODE_DIR, ServedProcess
+from bench.search import percentile
 from gql.database import connect
 
 
@@ -76,11 +77,8 @@ async def fanout(server: ServedProcess, database_url: str, subscribers: int, eve
     latencies = sorted(at - committed[marker] for marker, arrivals in report["arrivals"].items()
                        if marker in committed for at in arrivals)
     delivered = len(latencies)
-
-    def pct(p: float) -> float | None:
-        return round(latencies[min(delivered - 1, int(p * delivered))], 1) if latencies else None
-
     return {"subscribers": subscribers, "events": events, "delivered": delivered,
             "lost": subscribers * events - delivered, "duplicated": report["duplicates"],
-            "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0),
+            "p50_ms": percentile(latencies, 0.5, 1), "p99_ms": percentile(latencies, 0.99, 1),
+            "max_ms": percentile(latencies, 1.0, 1),
             "events_per_second": round(1 / interval, 1)}

@@ -20,10 +20,15 @@ QUERIES = ["pizza", "dentist", "plumber", "auto repair", "coffee", "tacos", "law
 PREFIXES = ["piz", "den", "aus", "chic", "gol", "main", "sush", "plu", "cof", "hous"]
 
 
+def percentile(ordered: list[float], p: float, digits: int = 2) -> float | None:
+    """The p-quantile (0..1) of sorted samples, nearest rank; None without samples."""
+    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], digits) if ordered else None
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {"p50_ms": round(statistics.median(ordered), 2),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+            "p95_ms": percentile(ordered, 0.95) or 0.0,
             "n": len(ordered)}
 
 

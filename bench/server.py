@@ -28,11 +28,6 @@ class RunningServer:
     database_url: str
     server: uvicorn.Server
 
-    @property
-    def port(self) -> int:
-        port: int = self.server.servers[0].sockets[0].getsockname()[1]
-        return port
-
 
 BENCH_DATA_DIR = Path(".data/bench")
 # The embedded cluster's defaults (128 MB of shared buffers) are for a laptop demo; a data

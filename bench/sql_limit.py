@@ -21,7 +21,7 @@ import uvicorn
 
 from bench.processes import BENCH_JWT_SECRET
 from bench.scenarios import Request, Statement, Transaction
-from bench.search import percentiles
+from bench.search import percentile, percentiles
 from gql.app import create_app
 from gql.database import create_pool
 from gql.settings import Settings
@@ -131,11 +131,10 @@ async def replay(database_url: str, transactions: list[Transaction], concurrency
         await pool.close()
     elapsed = time.monotonic() - started
     stats = percentiles(latencies) if latencies else {}
-    ordered = sorted(latencies)
     return {"requests": len(latencies), "seconds": round(elapsed, 2),
             "requests_per_second": round(len(latencies) / elapsed, 1),
             "p50_ms": stats.get("p50_ms"), "p95_ms": stats.get("p95_ms"),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2) if ordered else None,
+            "p99_ms": percentile(sorted(latencies), 0.99),
             "errors": errors, "first_error": first_error,
             "statements_per_request": round(sum(len(t) for t in transactions) / len(transactions), 1)}
 
