@@ -17,7 +17,7 @@ import asyncpg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,12 +27,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
+from gql.client_ids import client_id_problem
 from gql.context import Context
 from gql.database import create_pool
 from gql.maintenance import run_periodically
 from gql.metrics import RequestCounter, metrics_endpoint
-from gql.realtime import ChangeHub
-from gql.resolvers.changes import SharedViews
+from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
+from gql.realtime.feed import SharedViews
+from gql.realtime.hub import ChangeHub
 from gql.schema import build_schema
 from gql.settings import Settings
 
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
+MAX_CONNECTIONS_PER_SOCKET = 2
+"""Pool connections one WebSocket's operations and subscription events may hold at once."""
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -75,14 +79,38 @@ class GraphQLApp(GraphQL[Context, None]):
                     status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
                 await response(scope, receive, send)
                 return
+            client_id = request.headers.get("x-client-id")
+            problem = None if client_id is None else client_id_problem(client_id)
+            if problem is not None:
+                response = JSONResponse(
+                    {"errors": [{"message": f"Header X-Client-Id {problem}",
+                                 "extensions": {"code": "BAD_REQUEST", "header": "X-Client-Id"}}]},
+                    status_code=400)
+                await response(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """A response whose errors say the database is unavailable is a 503 with Retry-After,
+        so that clients and proxies retry it."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any(error.get("extensions", {}).get("code") == SERVICE_UNAVAILABLE
+               for result in results for error in result.get("errors") or ()):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         assert self.pool is not None, "the pool is created by the app's lifespan"
-        identity = request.state.identity if isinstance(request, Request) else ANONYMOUS
-        client_id = request.headers.get("x-client-id") if isinstance(request, Request) else None
-        return Context(request=request, pool=self.pool, settings=self.settings, identity=identity,
-                       hub=self.hub, views=self.views, client_id=client_id)
+        if isinstance(request, Request):
+            return Context(request=request, pool=self.pool, settings=self.settings,
+                           identity=request.state.identity, hub=self.hub, views=self.views,
+                           client_id=request.headers.get("x-client-id"))
+        # Once per socket: every operation and subscription event on it shares the slots.
+        return Context(request=request, pool=self.pool, settings=self.settings, identity=ANONYMOUS,
+                       hub=self.hub, views=self.views,
+                       connection_slots=asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token comes in the connection_init payload, as {"Authorization": "Bearer ..."}
@@ -97,7 +125,10 @@ class GraphQLApp(GraphQL[Context, None]):
         except InvalidToken as exc:
             raise ConnectionRejectionError({"message": f"Invalid token: {exc}"}) from exc
         client_id = params.get("clientId")
-        context.client_id = client_id if isinstance(client_id, str) else None
+        problem = None if client_id is None else client_id_problem(client_id)
+        if problem is not None:
+            raise ConnectionRejectionError({"message": f"clientId {problem}"})
+        context.client_id = client_id
         if context.identity.expires_at is not None and isinstance(context.request, WebSocket):
             _close_when_expired(context.request, context.identity.expires_at)
         unset: UnsetType = UNSET
@@ -126,7 +157,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.pool = await create_pool(
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
-        graphql.views = SharedViews(graphql.pool)
+        graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds)
         await graphql.hub.start()
         # Everything loaded so far (schema, modules) lives as long as the process: keep it
         # out of the garbage collector's full passes, which otherwise walk it all and stall

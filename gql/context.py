@@ -1,13 +1,17 @@
 """What every resolver gets through `info.context`.
 
 A Context lives as long as its HTTP request or WebSocket connection. The database
-transaction and the loaders belong to one GraphQL operation instead: a socket runs many
-operations, concurrently, each in its own task. So they sit in a context variable that the
-OperationTransaction extension sets for the operation's task.
+transaction and the loaders belong to one unit of work instead: a query or mutation, or one
+event of a subscription (a subscription lives as long as its socket, and nothing it holds
+may pin a pool connection: DESIGN rule 6). A socket runs many of them, concurrently, each
+in its own task, so they sit in a context variable set for that task.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,8 +26,8 @@ from gql.loaders import Loaders
 from gql.settings import Settings
 
 if TYPE_CHECKING:
-    from gql.realtime import ChangeHub
-    from gql.resolvers.changes import SharedViews
+    from gql.realtime.feed import SharedViews
+    from gql.realtime.hub import ChangeHub
 
 
 @dataclass
@@ -47,14 +51,33 @@ class Context:
     """Set by the X-Client-Id header or a mutation's clientId: recorded on the changes made."""
     connection_params: dict[str, Any] | None = field(default=None)
     """The connection_init payload of a WebSocket (Strawberry fills it in)."""
+    connection_slots: asyncio.Semaphore | None = None
+    """For a WebSocket: how many pool connections its units of work may hold at once."""
 
     @property
     def client_address(self) -> str | None:
         return self.request.client.host if self.request.client else None
 
     def start_operation(self) -> Operation:
-        db = RequestDatabase(self.pool, self.identity, client_id=self.client_id)
+        db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,
+                             slots=self.connection_slots)
         return Operation(db=db, loaders=Loaders(db))
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self, *, commit: bool) -> AsyncIterator[Operation]:
+        """A short operation of its own (one subscription event, one poll): a fresh
+        transaction and loaders, current for this task until the block ends."""
+        operation = self.start_operation()
+        token = enter_operation(operation)
+        try:
+            yield operation
+        except BaseException:
+            await operation.db.finish(commit=False)
+            raise
+        else:
+            await operation.db.finish(commit=commit)
+        finally:
+            leave_operation(token)
 
     @property
     def db(self) -> RequestDatabase:

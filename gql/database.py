@@ -8,15 +8,22 @@ into the next request that borrows the connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from gql.auth import ANONYMOUS, Identity
+from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
 from gql.user_errors import MutationFailed, from_postgres
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def _encode_jsonb(value: Any) -> bytes:
@@ -86,69 +93,93 @@ class RequestDatabase:
     transaction bookkeeping (BEGIN, role and claims, COMMIT) are left out. It is counted here
     rather than with asyncpg's query logger, which also reports asyncpg's own type
     introspection (so the figure would depend on the connection's history) and reports late.
+
+    `slots`, when given, bounds how many pool connections the holder of the semaphore (a
+    WebSocket) may have at once. A connection that failed as lost (outage.DATABASE_LOST) is
+    terminated rather than returned, so the pool never hands it out again, and the failure
+    reaches the client as DatabaseUnavailable.
     """
 
+    BEGIN_ATTEMPTS = 3
+    """A connection the pool hands out may have died while idle (a database restart): before
+    anything was sent on it, trying another one is safe."""
+
     def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS,
-                 client_id: str | None = None) -> None:
+                 client_id: str | None = None, slots: asyncio.Semaphore | None = None) -> None:
         self._pool = pool
         self._role = identity.database_role
         self._claims = json.dumps(identity.claims())
         self._client_id = client_id or ""
+        self._slots = slots
         self._lock = asyncio.Lock()
         self._conn: PoolConnectionProxy | None = None
         self._transaction: Any = None
         self.statements = 0
 
     async def _connection(self) -> PoolConnectionProxy:
-        if self._conn is None:
-            conn = await self._pool.acquire()
+        if self._conn is not None:
+            return self._conn
+        if self._slots is not None:
+            await self._slots.acquire()
+        try:
+            for attempt in range(self.BEGIN_ATTEMPTS):
+                try:
+                    self._conn = await self._begin()
+                    return self._conn
+                except DATABASE_LOST as exc:
+                    if attempt + 1 == self.BEGIN_ATTEMPTS:
+                        raise DatabaseUnavailable() from exc
+            raise AssertionError("not reached")
+        except BaseException:
+            if self._slots is not None:
+                self._slots.release()
+            raise
+
+    async def _begin(self) -> PoolConnectionProxy:
+        conn = await self._pool.acquire()
+        try:
+            self._transaction = conn.transaction()
+            await self._transaction.start()
+            await conn.execute(
+                "select set_config('role', $1, true), "
+                "set_config('request.jwt.claims', $2, true), "
+                "set_config('gql.client_id', $3, true)",
+                self._role, self._claims, self._client_id,
+            )
+        except BaseException as exc:
+            await _give_back(self._pool, conn, lost=is_database_lost(exc))
+            raise
+        return conn
+
+    async def _run(self, statement: Callable[[PoolConnectionProxy], Awaitable[T]]) -> T:
+        async with self._lock:
+            conn = await self._connection()
+            self.statements += 1
             try:
-                self._transaction = conn.transaction()
-                await self._transaction.start()
-                await conn.execute(
-                    "select set_config('role', $1, true), "
-                    "set_config('request.jwt.claims', $2, true), "
-                    "set_config('gql.client_id', $3, true)",
-                    self._role, self._claims, self._client_id,
-                )
-            except BaseException:
-                await self._pool.release(conn)
-                raise
-            self._conn = conn
-        return self._conn
+                return await statement(conn)
+            except DATABASE_LOST as exc:
+                _terminate(conn)  # the pool opens a new one in its place
+                raise DatabaseUnavailable() from exc
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self._lock:
-            conn = await self._connection()
-            self.statements += 1
-            return await conn.fetch(query, *args)
+        return await self._run(lambda conn: conn.fetch(query, *args))
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        async with self._lock:
-            conn = await self._connection()
-            self.statements += 1
-            return await conn.fetchrow(query, *args)
+        return await self._run(lambda conn: conn.fetchrow(query, *args))
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self._lock:
-            conn = await self._connection()
-            self.statements += 1
-            return await conn.fetchval(query, *args)
+        return await self._run(lambda conn: conn.fetchval(query, *args))
 
     async def set_client_id(self, client_id: str) -> None:
         """Tag the changes this transaction makes from now on (the device's echo filter)."""
-        async with self._lock:
-            conn = await self._connection()
-            self.statements += 1
-            await conn.execute("select set_config('gql.client_id', $1, true)", client_id)
+        await self._run(lambda conn: conn.execute(
+            "select set_config('gql.client_id', $1, true)", client_id))
 
     async def mutate(self, query: str, *args: Any) -> asyncpg.Record | None:
         """Run one write function inside a savepoint. An expected failure (a UserError raised
         by SQL, a constraint) undoes just this write and raises MutationFailed; the request's
         transaction stays usable, so the payload can still read the current state."""
-        async with self._lock:
-            conn = await self._connection()
-            self.statements += 1
+        async def in_savepoint(conn: PoolConnectionProxy) -> asyncpg.Record | None:
             try:
                 async with conn.transaction():  # a savepoint inside the request's transaction
                     return await conn.fetchrow(query, *args)
@@ -157,17 +188,46 @@ class RequestDatabase:
                 if error is None:
                     raise
                 raise MutationFailed(error) from exc
+        return await self._run(in_savepoint)
 
     async def finish(self, *, commit: bool) -> None:
-        """Commit (or roll back) and hand the connection back to the pool."""
+        """Commit (or roll back) and hand the connection back to the pool. A commit that
+        fails for a lost connection raises DatabaseUnavailable: the client must not take its
+        writes as done."""
         async with self._lock:
             conn, self._conn = self._conn, None
             if conn is None:
                 return
+            ended: BaseException | None = None
             try:
                 if commit:
                     await self._transaction.commit()
                 else:
                     await self._transaction.rollback()
+            except DATABASE_LOST as exc:
+                ended = exc
             finally:
-                await self._pool.release(conn)
+                await _give_back(self._pool, conn, lost=ended is not None)
+                if self._slots is not None:
+                    self._slots.release()
+            if ended is not None and commit:
+                raise DatabaseUnavailable() from ended
+
+
+async def _give_back(pool: asyncpg.Pool, conn: PoolConnectionProxy, *, lost: bool) -> None:
+    """Return a connection to the pool, or terminate it when it was lost. The pool's own
+    reset fails on a connection killed mid-query (InternalClientError): the pool has then
+    terminated it, and nothing more is owed to the request."""
+    if lost:
+        _terminate(conn)
+    try:
+        await pool.release(conn)
+    except DATABASE_LOST as exc:  # the pool terminated it already
+        log.info("a pooled connection was lost on release (%r)", exc)
+
+
+def _terminate(conn: PoolConnectionProxy) -> None:
+    """Close a lost connection at once. One that died on its own has already been taken back
+    by the pool (the proxy then refuses every call): nothing is left to do."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()

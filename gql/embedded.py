@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import subprocess
+import time
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -44,10 +46,23 @@ class EmbeddedPostgres:
         self._server = None
 
 
-    def restart(self) -> None:
-        """Restart the running cluster (fast shutdown, same options): connections drop."""
-        subprocess.run([str(tool_path("pg_ctl")), "restart", "-D", str(self.pgdata), "-w",
-                        "-m", "fast", "-l", str(self.pgdata / "log")],
+    def restart(self, mode: str = "fast", down_seconds: float = 0.0) -> None:
+        """Restart the running cluster (same options): connections drop. `mode` is pg_ctl's
+        shutdown mode (fast, immediate: a crash and recovery); with `down_seconds`, the
+        cluster stays stopped that long before it starts again (an outage)."""
+        pg_ctl = [str(tool_path("pg_ctl")), "-D", str(self.pgdata), "-w"]
+        if not down_seconds:
+            subprocess.run([*pg_ctl, "restart", "-m", mode, "-l", str(self.pgdata / "log")],
+                           check=True, capture_output=True, **_as_server_user())
+            return
+        # `pg_ctl start` does not reuse the options the server ran with (its socket): they
+        # are in postmaster.opts, after the program and its -D.
+        _program, *options = shlex.split((self.pgdata / "postmaster.opts").read_text())
+        data_dir = {i for i, option in enumerate(options) if option == "-D"}
+        options = [o for i, o in enumerate(options) if i not in data_dir and i - 1 not in data_dir]
+        subprocess.run([*pg_ctl, "stop", "-m", mode], check=True, capture_output=True, **_as_server_user())
+        time.sleep(down_seconds)  # the outage itself
+        subprocess.run([*pg_ctl, "start", "-o", shlex.join(options), "-l", str(self.pgdata / "log")],
                        check=True, capture_output=True, **_as_server_user())
 
     def stop_cluster(self) -> None:

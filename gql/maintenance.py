@@ -31,5 +31,5 @@ async def run_periodically(pool: asyncpg.Pool, every_seconds: float) -> None:
         await asyncio.sleep(every_seconds)
         try:
             await refresh_business_stats(pool)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except Exception as exc:  # an outage included: the next round tries again
             log.warning("refreshing business_stats failed: %r", exc)

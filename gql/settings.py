@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gql.realtime_settings import HubSettings
+from gql.realtime.settings import HubSettings
 
 # Signs tokens when JWT_SECRET is unset: fine on a laptop, never in production (the server
 # warns at start-up).
@@ -47,6 +47,6 @@ class Settings:
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             hub=HubSettings(
                 retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),
-                queue_size=int(env.get("GQL_SUBSCRIBER_QUEUE") or 1000),
+                window=int(env.get("GQL_CHANGE_WINDOW") or 10_000),
             ),
         )

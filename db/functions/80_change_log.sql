@@ -2,8 +2,69 @@
 -- rows they may not see. The server reads it here, then re-reads each changed object under
 -- the subscriber's own role before sending anything.
 
+-- The people of a business: its owner and its managers (they see it in any status).
+create function api.business_people(business uuid) returns uuid[]
+language sql stable security definer set search_path = public, pg_temp as $$
+    select array_remove(array[(select owner_id from businesses where id = business)]
+                        || array(select user_id from business_managers where business_id = business
+                                  order by user_id), null)
+$$;
+
+-- Who could see a row before a change: the public, and which users besides (administrators
+-- see everything). It mirrors the read policies of 90_policies.sql: a review is public when
+-- it is published and its business listed, a response when its review is public; authors see
+-- their own reviews (and the responses to them), a business's people see their business and
+-- the published reviews of it whatever its status. Nobody could see a row being inserted.
+create function api.change_audience(tg_table text, tg_op text, before jsonb,
+                                    out was_public boolean, out stakeholders uuid[])
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare
+    business businesses%rowtype;
+    review business_reviews%rowtype;
+    business_alive boolean;
+    review_visible boolean;
+begin
+    was_public := false;
+    stakeholders := '{}';
+    if tg_op = 'INSERT' or before ->> 'deleted_at' is not null then
+        return;
+    end if;
+    case tg_table
+        when 'businesses' then
+            was_public := before ->> 'status' = 'active';
+            stakeholders := api.business_people((before ->> 'id')::uuid)
+                            || array_remove(array[(before ->> 'owner_id')::uuid], null);
+        when 'business_reviews' then
+            select * into business from businesses where id = (before ->> 'business_id')::uuid;
+            business_alive := found and business.deleted_at is null;
+            was_public := before ->> 'status' = 'published' and business_alive and business.status = 'active';
+            stakeholders := array[(before ->> 'author_id')::uuid];
+            if before ->> 'status' = 'published' and business_alive then
+                stakeholders := stakeholders || api.business_people(business.id);
+            end if;
+        when 'review_responses' then
+            select * into review from business_reviews where id = (before ->> 'review_id')::uuid;
+            if not found or review.deleted_at is not null then
+                return;
+            end if;
+            select * into business from businesses where id = review.business_id;
+            business_alive := found and business.deleted_at is null;
+            review_visible := review.status = 'published' and business_alive;
+            was_public := review_visible and business.status = 'active';
+            stakeholders := array[review.author_id];
+            if review_visible then
+                stakeholders := stakeholders || api.business_people(business.id);
+            end if;
+        else
+            was_public := coalesce((before ->> 'active')::boolean, false);
+    end case;
+    stakeholders := array(select distinct s from unnest(stakeholders) s where s is not null order by s);
+end
+$$;
+
 -- Record one change (security definer: request roles cannot write the log). Its position
--- comes at commit, from api.sequence_changes.
+-- comes at commit, from api.sequence_changes. Who could see the row before the change is
+-- recorded with it: a subscriber who could not gets no tombstone, one who could does.
 create function api.record_change() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
@@ -12,8 +73,7 @@ declare
     topic text;
     entity text;
     business uuid;
-    was_public boolean := false;
-    stakeholders uuid[] := '{}';
+    audience record;
 begin
     if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
         return null;  -- a maintenance bulk load (seeding) is not a change anyone subscribed to
@@ -25,24 +85,19 @@ begin
     case tg_table_name
         when 'businesses' then
             topic := 'business'; entity := 'Business'; business := (row_now ->> 'id')::uuid;
-            was_public := coalesce(row_before ->> 'status' = 'active' and row_before ->> 'deleted_at' is null, false);
-            stakeholders := array_remove(array[(row_before ->> 'owner_id')::uuid, (row_now ->> 'owner_id')::uuid], null);
         when 'business_reviews' then
             topic := 'review'; entity := 'Review'; business := (row_now ->> 'business_id')::uuid;
-            was_public := coalesce(row_before ->> 'status' = 'published' and row_before ->> 'deleted_at' is null, false);
-            stakeholders := array[(row_now ->> 'author_id')::uuid];
         when 'review_responses' then
             topic := 'review'; entity := 'ReviewResponse'; business := (row_now ->> 'business_id')::uuid;
-            was_public := coalesce(row_before ->> 'deleted_at' is null, false);
-            stakeholders := array_remove(array[(row_now ->> 'responder_id')::uuid], null);
         else
             topic := 'category'; entity := 'Category';
-            was_public := coalesce((row_before ->> 'active')::boolean, false);
     end case;
+    audience := api.change_audience(tg_table_name, tg_op, row_before);
     insert into change_log (topic, entity, entity_id, business_id, op, actor_id, client_id,
                             was_public, stakeholders)
     values (topic, entity, (row_now ->> 'id')::uuid, business, tg_op, api.current_user_id(),
-            nullif(current_setting('gql.client_id', true), ''), was_public, stakeholders);
+            nullif(current_setting('gql.client_id', true), ''), audience.was_public,
+            audience.stakeholders);
     return null;
 end
 $$;

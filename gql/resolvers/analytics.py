@@ -70,9 +70,6 @@ async def platform_report(ctx: Context, start: date, end: date) -> dict[str, Any
 
 
 async def analytics_now(ctx: Context, business_id: UUID) -> dict[str, Any]:
-    """Today's figures, read in a transaction of their own (a subscription outlives any one)."""
-    db = RequestDatabase(ctx.pool, ctx.identity)
-    try:
-        return await _read(db, "select api.analytics_now($1)", business_id)
-    finally:
-        await db.finish(commit=True)
+    """Today's figures, read in a unit of work of their own (a subscription outlives any one)."""
+    async with ctx.unit_of_work(commit=False) as operation:
+        return await _read(operation.db, "select api.analytics_now($1)", business_id)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import asyncpg
 from strawberry.dataloader import DataLoader
 
+from gql.client_ids import client_id_problem
 from gql.context import Context
 from gql.user_errors import ErrorCode, MutationFailed, UserErrorData
 
@@ -45,7 +46,7 @@ async def tag_changes(ctx: Context, client_id: str | None) -> None:
     recognise its own echo in the change feed."""
     if client_id is None:
         return
-    if not 1 <= len(client_id) <= 200 or "\x00" in client_id:
-        raise MutationFailed(UserErrorData(ErrorCode.VALIDATION,
-                                           "clientId must be 1 to 200 characters", "clientId"))
+    problem = client_id_problem(client_id)
+    if problem is not None:
+        raise MutationFailed(UserErrorData(ErrorCode.VALIDATION, f"clientId {problem}", "clientId"))
     await ctx.db.set_client_id(client_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -19,10 +21,14 @@ from strawberry.extensions import (
 
 from gql.context import Context, Operation, enter_operation, leave_operation
 from gql.errors import is_for_client
+from gql.outage import DatabaseUnavailable
 from gql.schema.changes import Subscription
 from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 from gql.schema.shared_events import SharedEventExecutor
+
+log = logging.getLogger(__name__)
+UNEXPECTED_ERROR = "Unexpected error."
 
 
 class OperationTransaction(SchemaExtension):
@@ -46,8 +52,15 @@ class OperationTransaction(SchemaExtension):
         finally:
             result = self.execution_context.result
             failed = bool(result is not None and getattr(result, "errors", None))
-            await self.operation.db.finish(commit=not failed)
-            leave_operation(token)
+            try:
+                await self.operation.db.finish(commit=not failed)
+            except DatabaseUnavailable:
+                raise  # the commit's fate is unknown: the client must not take it as done
+            except Exception as exc:  # raised past the error masking: mask it here
+                log.exception("ending the operation's transaction failed")
+                raise GraphQLError(UNEXPECTED_ERROR) from exc
+            finally:
+                leave_operation(token)
 
     def get_results(self) -> dict[str, Any]:
         if self.report_statements and self.operation is not None:

@@ -14,7 +14,8 @@ from graphql import GraphQLError
 
 from gql.auth import Identity
 from gql.context import Context
-from gql.realtime import Change
+from gql.realtime import feed
+from gql.realtime.change import Change
 from gql.resolvers import changes as resolvers
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
@@ -56,14 +57,15 @@ class ChangeEvent:
     business_id: strawberry.ID | None
     at: datetime
     client_id: str | None = strawberry.field(
-        description="The clientId of the mutation that caused it, so a device can skip its own echo.")
+        description="The clientId of the mutation that caused it, so a device can skip its own "
+                    "echo; shown only to the user who made the change.")
     tombstone: bool
     node: ChangedObject | None
     shared_executions: strawberry.Private[SharedExecutions] = dataclasses.field(
         default_factory=shared_executions, compare=False, repr=False)
 
     @classmethod
-    def shared(cls, seen: resolvers.VisibleChange) -> ChangeEvent:
+    def shared(cls, seen: feed.VisibleChange) -> ChangeEvent:
         """One event object per view of a change: subscribers given the same view (the same
         identity) get the same object, so its execution is shared (SharedEventExecutor)."""
         event = seen.memo.get("event")
@@ -73,12 +75,12 @@ class ChangeEvent:
         return event
 
     @classmethod
-    def from_visible(cls, seen: resolvers.VisibleChange) -> ChangeEvent:
+    def from_visible(cls, seen: feed.VisibleChange) -> ChangeEvent:
         c = seen.change
-        return cls(cursor=seen.cursor, op=ChangeOp(c.op), entity=c.entity,
+        return cls(cursor=resolvers.encode_change_cursor(c.seq), op=ChangeOp(c.op), entity=c.entity,
                    entity_id=strawberry.ID(str(c.entity_id)),
                    business_id=strawberry.ID(str(c.business_id)) if c.business_id else None,
-                   at=c.at, client_id=c.client_id, tombstone=seen.row is None,
+                   at=c.at, client_id=seen.client_id, tombstone=seen.row is None,
                    node=_node(c.entity, seen.row) if seen.row is not None else None)
 
 
@@ -107,9 +109,9 @@ async def change_page(info: Info, after: str | None, first: int) -> ChangePage:
     hub = ctx.hub
     assert hub is not None
     start = 0 if position is None else position
-    if position is not None and not await hub.cursor_retained(position):
-        raise resolvers.resync_required("the cursor is older than the retained change log")
-    changes = await hub.changes_after(start, first + 1)
+    if position is not None and not await hub.log.retained(position):
+        raise feed.resync_required("the cursor is older than the retained change log")
+    changes = await hub.log.after(start, first + 1)
     page, more = changes[:first], len(changes) > first
     seen = await resolvers.visible_changes(ctx.loaders, ctx.identity, page)
     end = resolvers.encode_change_cursor(page[-1].seq) if page else after
@@ -129,7 +131,7 @@ async def _stream(info: Info, accepts: Callable[[Change], bool],
             raise GraphQLError("the token has expired", extensions={"code": "UNAUTHENTICATED"})
         return ctx.identity
 
-    async for seen in resolvers.follow(ctx.hub, ctx.views, identity_now, accepts, position):
+    async for seen in feed.follow(ctx.hub, ctx.views, identity_now, accepts, position):
         yield ChangeEvent.shared(seen)
 
 
@@ -143,7 +145,7 @@ class Subscription:
         business_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[ChangeEvent, None]:
         business = parse_id(business_id, "businessId") if business_id is not None else None
-        accepts = resolvers.make_filter([t.value for t in topics] if topics else None, business)
+        accepts = feed.make_filter([t.value for t in topics] if topics else None, business)
         async for event in _stream(info, accepts, after):
             yield event
 
@@ -151,7 +153,7 @@ class Subscription:
     async def business_changed(
         self, info: Info, id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[ChangeEvent, None]:
-        accepts = resolvers.make_filter(["business"], entity="Business", entity_id=parse_id(id))
+        accepts = feed.make_filter(["business"], entity="Business", entity_id=parse_id(id))
         async for event in _stream(info, accepts, after):
             yield event
 
@@ -167,6 +169,6 @@ class Subscription:
     async def reviews_changed(
         self, info: Info, business_id: strawberry.ID, after: str | None = None
     ) -> AsyncGenerator[ChangeEvent, None]:
-        accepts = resolvers.make_filter(["review"], parse_id(business_id, "businessId"))
+        accepts = feed.make_filter(["review"], parse_id(business_id, "businessId"))
         async for event in _stream(info, accepts, after):
             yield event

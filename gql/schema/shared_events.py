@@ -1,22 +1,35 @@
-"""One execution of a subscription event for every subscriber that would get the same answer.
+"""Each subscription event executed in a unit of work of its own, once per audience.
 
-graphql-core runs a subscription's selection set once per event per subscriber. For the
-change feed that was most of the server's time: with 1,000 subscribers following the feed
-anonymously, every edit was resolved and completed 1,000 times over (py-spy, bench S1).
-Subscribers with the same identity already share the event object (SharedViews reads a
-change once per identity); this executor also shares its execution among the subscribers
-that sent the same document with the same variables, so each distinct answer is computed
-once and only its delivery happens per subscriber.
+graphql-core runs a subscription's selection set once per event per subscriber. Two things
+are done about that here:
+
+- Every event gets a fresh transaction and fresh loaders for the event object and all its
+  nested fields, finished as soon as the event's result is complete (DESIGN rule 6): a
+  subscription holds no pool connection between events, and nested data is read afresh. A
+  lost database is waited for (the event is executed again once it is back), within the
+  hub's outage limit; after that the event carries the retryable error.
+- Subscribers with the same identity already share the event object (SharedViews reads a
+  change once per identity); the executions are shared too among the subscribers that sent
+  the same document with the same variables, so each distinct answer is computed once and
+  only its delivery happens per subscriber. With 1,000 anonymous subscribers, executing
+  every event 1,000 times over was most of the server's time (py-spy, bench S1).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable
+from copy import copy
 from typing import Any
 
+from graphql import ExecutionResult, OperationType
+from graphql.execution.executor import CollectedErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from gql.context import Context
+from gql.outage import is_database_lost
 
 SharedExecutions = dict[tuple[str | None, str, str], asyncio.Future[Any]]
 
@@ -27,23 +40,43 @@ def shared_executions() -> SharedExecutions:
     return {}
 
 
+def _lost_database(result: ExecutionResult) -> bool:
+    return any(error.original_error is not None and is_database_lost(error.original_error)
+               for error in result.errors or ())
+
+
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
-    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        context = self.context_value
+        if self.operation.operation is not OperationType.SUBSCRIPTION or not isinstance(context, Context):
+            return super().execute_operation(serially)
+        # graphql-core calls this once per event, on a per-event copy of the executor.
         executions: SharedExecutions | None = getattr(self.root_value, "shared_executions", None)
         if executions is None:
-            return super().execute_operation(*args, **kwargs)
+            return self._execute_event(context, serially)
         source = self.operation.loc.source.body if self.operation.loc else repr(self.operation)
         name = self.operation.name.value if self.operation.name else None
-        key = (name, source, json.dumps(self.variable_values, sort_keys=True, default=str))
+        key = (name, source, json.dumps(self.variable_values.coerced, sort_keys=True, default=str))
         shared = executions.get(key)
         if shared is None:
-            result = super().execute_operation(*args, **kwargs)
-            if isinstance(result, Awaitable):
-                shared = asyncio.ensure_future(result)
-            else:
-                shared = asyncio.get_running_loop().create_future()
-                shared.set_result(result)
-            executions[key] = shared
+            shared = executions[key] = asyncio.ensure_future(self._execute_event(context, serially))
         if shared.done() and not shared.cancelled() and shared.exception() is None:
             return shared.result()
         return asyncio.shield(shared)
+
+    async def _execute_event(self, context: Context, serially: bool | None) -> ExecutionResult:
+        give_up_at = time.monotonic() + context.settings.hub.outage_seconds
+        delay = 0.05
+        executor: StrawberryGraphQLCoreExecutionContext = self
+        while True:
+            async with context.unit_of_work(commit=False):
+                result = StrawberryGraphQLCoreExecutionContext.execute_operation(executor, serially)
+                if isinstance(result, Awaitable):
+                    result = await result
+            assert isinstance(result, ExecutionResult)
+            if not _lost_database(result) or time.monotonic() + delay > give_up_at:
+                return result
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+            executor = copy(self)  # as graphql-core makes a per-event executor: errors afresh
+            executor.collected_errors = CollectedErrors()
