@@ -263,3 +263,28 @@ async def _at_least(writer: Writer, writing: asyncio.Task[None], count: int) -> 
     if writing.done():
         writing.result()  # the writer's own assertion, if it failed
     return len(writer.acknowledged) >= count
+
+
+async def test_a_socket_never_holds_more_pool_connections_than_its_slots(seeded_url: str) -> None:
+    """What bounds a WebSocket: its units of work share two slots, whatever they are for."""
+    from gql.app import MAX_CONNECTIONS_PER_SOCKET
+    from gql.database import RequestDatabase, create_pool
+
+    pool = await create_pool(seeded_url, min_size=1, max_size=10)
+    slots = asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET)
+    units = [RequestDatabase(pool, slots=slots) for _ in range(MAX_CONNECTIONS_PER_SOCKET + 1)]
+    try:
+        *holding, third = units
+        for db in holding:
+            assert await db.fetchval("select 1") == 1
+        waiting = asyncio.create_task(third.fetchval("select 2"))
+        done, _ = await asyncio.wait({waiting}, timeout=0.5)
+        assert not done  # no third connection while two are held
+        await holding[0].finish(commit=False)
+        assert await waiting == 2  # the freed slot goes to it
+        assert pool.get_size() - pool.get_idle_size() == MAX_CONNECTIONS_PER_SOCKET
+    finally:
+        for db in units:
+            await db.finish(commit=False)
+        async with asyncio.timeout(30):
+            await pool.close()

@@ -89,9 +89,6 @@ class ChangeHub:
     async def next_after(self, subscription: Subscription, after: int) -> list[Change]:
         return await self.fanout.next_after(subscription, after)
 
-    def wake(self) -> None:
-        self._wake.set()
-
     # -- reading the log --------------------------------------------------------------
 
     async def _read_on_wake(self) -> None:
