@@ -157,7 +157,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.pool = await create_pool(
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
-        graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds)
+        graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
+                                    asyncio.Semaphore(max(1, settings.pool_max_size // 2)))
         await graphql.hub.start()
         # Everything loaded so far (schema, modules) lives as long as the process: keep it
         # out of the garbage collector's full passes, which otherwise walk it all and stall

@@ -58,16 +58,18 @@ class Context:
     def client_address(self) -> str | None:
         return self.request.client.host if self.request.client else None
 
-    def start_operation(self) -> Operation:
+    def start_operation(self, slots: asyncio.Semaphore | None = None) -> Operation:
         db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,
-                             slots=self.connection_slots)
+                             slots=slots or self.connection_slots)
         return Operation(db=db, loaders=Loaders(db))
 
     @contextlib.asynccontextmanager
-    async def unit_of_work(self, *, commit: bool) -> AsyncIterator[Operation]:
+    async def unit_of_work(self, *, commit: bool,
+                           slots: asyncio.Semaphore | None = None) -> AsyncIterator[Operation]:
         """A short operation of its own (one subscription event, one poll): a fresh
-        transaction and loaders, current for this task until the block ends."""
-        operation = self.start_operation()
+        transaction and loaders, current for this task until the block ends. `slots` bound
+        its connection instead of the socket's (work shared by many sockets)."""
+        operation = self.start_operation(slots)
         token = enter_operation(operation)
         try:
             yield operation

@@ -23,6 +23,8 @@ from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
 from gql.user_errors import MutationFailed, from_postgres
 
 T = TypeVar("T")
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""A server that does not answer (a network cut) is unavailable, not slow: fail and retry."""
 log = logging.getLogger(__name__)
 
 
@@ -45,6 +47,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url, min_size=min_size, max_size=max_size, init=_init_connection,
+        timeout=CONNECT_TIMEOUT_SECONDS,
         server_settings={"application_name": "directory-gql"},
     )
     assert pool is not None
@@ -114,11 +117,14 @@ class RequestDatabase:
         self._lock = asyncio.Lock()
         self._conn: PoolConnectionProxy | None = None
         self._transaction: Any = None
+        self._finished = False
         self.statements = 0
 
     async def _connection(self) -> PoolConnectionProxy:
         if self._conn is not None:
             return self._conn
+        if self._finished:  # a late task of an ended unit of work must not open another
+            raise RuntimeError("the request's transaction has ended")
         if self._slots is not None:
             await self._slots.acquire()
         try:
@@ -195,19 +201,22 @@ class RequestDatabase:
         fails for a lost connection raises DatabaseUnavailable: the client must not take its
         writes as done."""
         async with self._lock:
+            self._finished = True
             conn, self._conn = self._conn, None
             if conn is None:
                 return
             ended: BaseException | None = None
             try:
-                if commit:
-                    await self._transaction.commit()
-                else:
-                    await self._transaction.rollback()
-            except DATABASE_LOST as exc:
-                ended = exc
+                try:
+                    if commit:
+                        await self._transaction.commit()
+                    else:
+                        await self._transaction.rollback()
+                except DATABASE_LOST as exc:
+                    ended = exc
+                finally:
+                    await _give_back(self._pool, conn, lost=ended is not None)
             finally:
-                await _give_back(self._pool, conn, lost=ended is not None)
                 if self._slots is not None:
                     self._slots.release()
             if ended is not None and commit:

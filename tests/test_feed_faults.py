@@ -288,3 +288,36 @@ async def test_a_socket_never_holds_more_pool_connections_than_its_slots(seeded_
             await db.finish(commit=False)
         async with asyncio.timeout(30):
             await pool.close()
+
+
+async def test_a_mutation_over_websocket_is_committed_before_its_result_is_sent(world: World) -> None:
+    """Over WebSocket the result goes out while the operation is still open: the transaction
+    must end first, so that a client is never told of a write whose commit then failed. A
+    deferred check that fails at COMMIT makes the failure certain."""
+    business_id = await new_business(world)
+    conn = await connect(world.url)
+    await conn.execute("""
+        create function refuse_at_commit() returns trigger language plpgsql as $$
+        begin
+            if new.name = 'Refused at commit' then raise exception 'refused at commit'; end if;
+            return null;
+        end $$;
+        create constraint trigger refuse_at_commit after update on businesses
+            deferrable initially deferred for each row execute function refuse_at_commit();""")
+    try:
+        version = (await world.owner.client.data(f'{{ business(id: "{business_id}") {{ version }} }}'))["business"]["version"]
+        async with FeedClient(world.port, world.owner.token) as socket:
+            await socket.subscribe(UPDATE.replace("$client: String", "$client: String = null"),
+                                   {"id": business_id, "name": "Refused at commit", "v": version})
+            reply = await socket.message()
+            assert reply["type"] == "error", reply  # not a `next` claiming success
+            assert reply["payload"][0]["message"] == "Unexpected error."
+            await socket.subscribe(UPDATE.replace("$client: String", "$client: String = null"),
+                                   {"id": business_id, "name": "Accepted", "v": version})
+            reply = await socket.message()
+            assert reply["payload"]["data"]["updateBusiness"]["errors"] == []
+        seen = await world.anonymous.data(f'{{ business(id: "{business_id}") {{ name }} }}')
+        assert seen["business"]["name"] == "Accepted"
+    finally:
+        await conn.execute("drop trigger refuse_at_commit on businesses; drop function refuse_at_commit()")
+        await conn.close()

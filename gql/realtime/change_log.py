@@ -27,21 +27,26 @@ class ChangeLog:
                 return position
         return await retrying(read, what="reading the change-log position", within=self._outage_seconds)
 
-    async def after(self, after: int, limit: int = PAGE_SIZE, through: int | None = None) -> list[Change]:
-        """Changes in (after, through], in order, at most `limit`."""
+    async def after(self, after: int, limit: int = PAGE_SIZE, through: int | None = None,
+                    within: float | None = None) -> list[Change]:
+        """Changes in (after, through], in order, at most `limit`. `within`: how long to
+        wait out an outage (default the hub's; 0 for a request that should fail fast)."""
         async def read() -> list[Change]:
             async with self._pool.acquire() as conn:
                 rows = await conn.fetch("select * from api.changes_after($1, $2, $3)", after, limit, through)
             return [Change.from_row(r) for r in rows]
-        return await retrying(read, what=f"reading the change log after {after}", within=self._outage_seconds)
+        return await retrying(read, what=f"reading the change log after {after}",
+                              within=self._outage_seconds if within is None else within)
 
-    async def retained(self, after: int) -> bool:
-        """Is everything after `after` still in the log (not pruned)?"""
+    async def retained(self, after: int, within: float | None = None) -> bool:
+        """Is everything after `after` still in the log (not pruned)? Ask after reading: the
+        horizon only moves forward, so a page read before a True answer has no gap."""
         async def read() -> bool:
             async with self._pool.acquire() as conn:
                 retained: bool = await conn.fetchval("select api.change_cursor_retained($1)", after)
                 return retained
-        return await retrying(read, what="checking a change cursor", within=self._outage_seconds)
+        return await retrying(read, what="checking a change cursor",
+                              within=self._outage_seconds if within is None else within)
 
     async def prune(self, retention_hours: float) -> int:
         """Drop changes older than the retention; one process at a time does it."""

@@ -78,6 +78,8 @@ class FanOut:
         return len(self._subscriptions)
 
     def publish(self, changes: list[Change]) -> None:
+        if not changes:
+            return
         self.recent.extend(changes)
         for subscription in self._subscriptions:
             subscription.woken.set()
@@ -113,7 +115,7 @@ class FanOut:
         return await asyncio.shield(page)
 
     async def _read_page(self, after: int, through: int) -> list[Change]:
-        page = await self._log.after(after, PAGE_SIZE, through) if await self._log.retained(after) else []
-        if not page:  # the window's oldest change is in the log unless it was pruned
+        page = await self._log.after(after, PAGE_SIZE, through)
+        if not page or not await self._log.retained(after):  # (the window's oldest is in the log)
             raise ResyncRequired("the subscriber fell behind the retained change log")
         return page

@@ -80,9 +80,12 @@ class SharedViews:
 
     MAX_ENTRIES = 4096
 
-    def __init__(self, pool: asyncpg.Pool, outage_seconds: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, outage_seconds: float, slots: asyncio.Semaphore) -> None:
         self._pool = pool
         self._outage_seconds = outage_seconds
+        self.slots = slots
+        """Pool connections that the feed's reads and event executions may hold at once in
+        this process, whichever sockets they are for: the rest stays for requests."""
         self._views: OrderedDict[tuple[Any, ...], asyncio.Future[VisibleChange | None]] = OrderedDict()
 
     async def view(self, identity: Identity, change: Change) -> VisibleChange | None:
@@ -97,7 +100,7 @@ class SharedViews:
 
     async def _read(self, identity: Identity, change: Change) -> VisibleChange | None:
         async def read() -> asyncpg.Record | None:
-            db = RequestDatabase(self._pool, identity)
+            db = RequestDatabase(self._pool, identity, slots=self.slots)
             try:
                 return await load_changed(Loaders(db), change)
             finally:

@@ -27,6 +27,8 @@ from gql.realtime.settings import HubSettings
 
 log = logging.getLogger(__name__)
 
+PUBLISH_TIMEOUT_SECONDS = 1.0
+
 
 class ChangeHub:
     def __init__(self, database_url: str, pool: asyncpg.Pool, settings: HubSettings | None = None,
@@ -137,7 +139,8 @@ class ChangeHub:
     async def _publish_position(self) -> None:
         assert self._backend is not None
         try:
-            await self._backend.publish(self.position)
+            async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):  # a stuck Redis must not stall the feed
+                await self._backend.publish(self.position)
         except Exception as exc:  # the log stays authoritative; a lost hint costs a poll
             log.warning("broadcast publish failed: %r", exc)
 

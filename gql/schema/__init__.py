@@ -32,9 +32,13 @@ UNEXPECTED_ERROR = "Unexpected error."
 
 
 class OperationTransaction(SchemaExtension):
-    """One transaction and fresh loaders per operation (rules 4 and 6), ended when it ends.
-    With report_statements, `extensions.sqlStatements` tells how many SQL statements the
-    resolvers sent (GQL_DEBUG_SQL=1)."""
+    """One transaction and fresh loaders per operation (rules 4 and 6). It ends as soon as
+    the operation's result is complete and before anything is sent (over WebSocket, the
+    result goes out while the operation is still open): a client never sees a result whose
+    commit then failed, and one that reads slowly holds no connection. A subscription's
+    events each have their own (SharedEventExecutor). With report_statements,
+    `extensions.sqlStatements` tells how many SQL statements the resolvers sent
+    (GQL_DEBUG_SQL=1)."""
 
     def __init__(self, *, report_statements: bool = False) -> None:
         self.report_statements = report_statements
@@ -50,17 +54,27 @@ class OperationTransaction(SchemaExtension):
         try:
             yield
         finally:
-            result = self.execution_context.result
-            failed = bool(result is not None and getattr(result, "errors", None))
             try:
-                await self.operation.db.finish(commit=not failed)
-            except DatabaseUnavailable:
-                raise  # the commit's fate is unknown: the client must not take it as done
-            except Exception as exc:  # raised past the error masking: mask it here
-                log.exception("ending the operation's transaction failed")
-                raise GraphQLError(UNEXPECTED_ERROR) from exc
+                await self._finish()  # when execution never ran (a refused document)
             finally:
                 leave_operation(token)
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        await self._finish()
+
+    async def _finish(self) -> None:
+        if self.operation is None:
+            return
+        result = self.execution_context.result
+        failed = bool(result is not None and getattr(result, "errors", None))
+        try:
+            await self.operation.db.finish(commit=not failed)
+        except DatabaseUnavailable:
+            raise  # the commit's fate is unknown: the client must not take it as done
+        except Exception as exc:  # raised past the error masking: mask it here
+            log.exception("ending the operation's transaction failed")
+            raise GraphQLError(UNEXPECTED_ERROR) from exc
 
     def get_results(self) -> dict[str, Any]:
         if self.report_statements and self.operation is not None:

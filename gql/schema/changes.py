@@ -109,9 +109,9 @@ async def change_page(info: Info, after: str | None, first: int) -> ChangePage:
     hub = ctx.hub
     assert hub is not None
     start = 0 if position is None else position
-    if position is not None and not await hub.log.retained(position):
+    changes = await hub.log.after(start, first + 1, within=0)  # a request fails fast: 503
+    if position is not None and not await hub.log.retained(position, within=0):
         raise feed.resync_required("the cursor is older than the retained change log")
-    changes = await hub.log.after(start, first + 1)
     page, more = changes[:first], len(changes) > first
     seen = await resolvers.visible_changes(ctx.loaders, ctx.identity, page)
     end = resolvers.encode_change_cursor(page[-1].seq) if page else after

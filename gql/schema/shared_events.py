@@ -45,6 +45,13 @@ def _lost_database(result: ExecutionResult) -> bool:
                for error in result.errors or ())
 
 
+def _forget_if_failed(executions: SharedExecutions, key: tuple[str | None, str, str],
+                      done: asyncio.Future[Any]) -> None:
+    """A result spoiled by an outage is not handed to subscribers who come to it later."""
+    if done.cancelled() or done.exception() is not None or _lost_database(done.result()):
+        executions.pop(key, None)
+
+
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         context = self.context_value
@@ -60,6 +67,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         shared = executions.get(key)
         if shared is None:
             shared = executions[key] = asyncio.ensure_future(self._execute_event(context, serially))
+            shared.add_done_callback(lambda done: _forget_if_failed(executions, key, done))
         if shared.done() and not shared.cancelled() and shared.exception() is None:
             return shared.result()
         return asyncio.shield(shared)
@@ -68,8 +76,10 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         give_up_at = time.monotonic() + context.settings.hub.outage_seconds
         delay = 0.05
         executor: StrawberryGraphQLCoreExecutionContext = self
+        # Shared by sockets: bounded process-wide, not by the first subscriber's socket.
+        slots = context.views.slots if context.views else None
         while True:
-            async with context.unit_of_work(commit=False):
+            async with context.unit_of_work(commit=False, slots=slots):
                 result = StrawberryGraphQLCoreExecutionContext.execute_operation(executor, serially)
                 if isinstance(result, Awaitable):
                     result = await result
