@@ -8,21 +8,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, SchemaExtension
 
 from gql.context import Context, Operation, enter_operation, leave_operation
 from gql.errors import is_for_client
 from gql.outage import DatabaseUnavailable
 from gql.schema.changes import Subscription
+from gql.schema.document_cache import DocumentCache, Documents
+from gql.schema.document_cost import DocumentCost
 from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 from gql.schema.shared_events import SharedEventExecutor
@@ -97,25 +90,17 @@ def masked_errors() -> MaskErrors:
     return ClientSafeErrors(should_mask_error=lambda error: not is_for_client(error))
 
 
-# Bounds on what one document may ask for, so a single request cannot exhaust the server.
-MAX_QUERY_DEPTH = 12
-MAX_ALIASES = 30
+# Bounds on what one document may ask for, so a single request cannot exhaust the server:
+# tokens when parsing; depth, aliases and selections after fragment expansion when validating.
 MAX_TOKENS = 5000
-# Clients send the same few documents over and over: parse and validate each once (the
-# limits above are checked then). Validation was half of the server's CPU for a one-business
-# query (py-spy, bench Q2). The cache is keyed by the rule classes too, and the limiter
-# extensions make a new rule class per instance: so the rules are made once, here.
-CACHED_DOCUMENTS = 512
-LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
+DOCUMENTS = Documents()
 
 
 def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [
-        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: AddValidationRules([DocumentCost]),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        lambda: DocumentCache(DOCUMENTS),
         masked_errors,
         lambda: OperationTransaction(report_statements=debug_sql),
     ]
