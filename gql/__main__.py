@@ -110,7 +110,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run("gql.app:app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=settings.log_level.lower(),
-                    ws="websockets-sansio", proxy_headers=False)
+                    ws="websockets-sansio", ws_max_size=settings.limits.max_body_bytes,
+                    proxy_headers=False)
     return 0
 
 

@@ -35,6 +35,7 @@ from gql.metrics import RequestCounter, metrics_endpoint
 from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
+from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
 from gql.settings import Settings
 
@@ -68,6 +69,11 @@ class GraphQLApp(GraphQL[Context, None]):
         # An HTTP request with a bad token is refused before GraphQL runs: a client that sent
         # credentials must never be served silently as anonymous.
         if scope["type"] == "http":
+            try:
+                receive = (await check_request(scope, receive, self.settings.limits.max_body_bytes)).receive
+            except BadRequest as refused:
+                await refused.response()(scope, receive, send)
+                return
             request = Request(scope)
             try:
                 scope.setdefault("state", {})["identity"] = identity_from_authorization(
@@ -155,7 +161,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         graphql.pool = await create_pool(
-            database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
+            database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
+            session_settings=settings.limits.session_settings())
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))

@@ -4,6 +4,8 @@ own echo. One rule for all three ways in."""
 
 from __future__ import annotations
 
+from gql.plain_text import text_problem
+
 MAX_LENGTH = 200
 
 
@@ -13,6 +15,4 @@ def client_id_problem(value: object) -> str | None:
         return "must be a string"
     if not 1 <= len(value) <= MAX_LENGTH:
         return f"must be 1 to {MAX_LENGTH} characters"
-    if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-        return "must be valid text (no NUL, no lone surrogates)"
-    return None
+    return text_problem(value)

@@ -60,7 +60,8 @@ class Context:
 
     def start_operation(self, slots: asyncio.Semaphore | None = None) -> Operation:
         db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,
-                             slots=slots or self.connection_slots)
+                             slots=slots or self.connection_slots,
+                             acquire_timeout=self.settings.limits.pool_acquire_timeout_seconds)
         return Operation(db=db, loaders=Loaders(db))
 
     @contextlib.asynccontextmanager

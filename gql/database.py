@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from graphql import GraphQLError
 
 from gql.auth import ANONYMOUS, Identity
 from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
@@ -44,11 +45,15 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                               schema="pg_catalog")
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10,
+                      session_settings: dict[str, str] | None = None) -> asyncpg.Pool:
+    """The request pool. `session_settings` (the request limits: statement, lock and
+    idle-in-transaction timeouts) hold on every connection; maintenance work that needs
+    longer lifts them with `set local` in its own transaction."""
     pool = await asyncpg.create_pool(
         url, min_size=min_size, max_size=max_size, init=_init_connection,
         timeout=CONNECT_TIMEOUT_SECONDS,
-        server_settings={"application_name": "directory-gql"},
+        server_settings={"application_name": "directory-gql", **(session_settings or {})},
     )
     assert pool is not None
     return pool
@@ -108,8 +113,10 @@ class RequestDatabase:
     anything was sent on it, trying another one is safe."""
 
     def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS,
-                 client_id: str | None = None, slots: asyncio.Semaphore | None = None) -> None:
+                 client_id: str | None = None, slots: asyncio.Semaphore | None = None,
+                 acquire_timeout: float | None = None) -> None:
         self._pool = pool
+        self._acquire_timeout = acquire_timeout
         self._role = identity.database_role
         self._claims = json.dumps(identity.claims())
         self._client_id = client_id or ""
@@ -142,7 +149,10 @@ class RequestDatabase:
             raise
 
     async def _begin(self) -> PoolConnectionProxy:
-        conn = await self._pool.acquire()
+        try:
+            conn = await self._pool.acquire(timeout=self._acquire_timeout)
+        except TimeoutError:  # every connection is busy: say so now rather than queue on
+            raise DatabaseUnavailable("The server is busy; retry shortly.") from None
         try:
             self._transaction = conn.transaction()
             await self._transaction.start()
@@ -166,6 +176,8 @@ class RequestDatabase:
             except DATABASE_LOST as exc:
                 _terminate(conn)  # the pool opens a new one in its place
                 raise DatabaseUnavailable() from exc
+            except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError) as exc:
+                raise TookTooLong(exc) from exc
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         return await self._run(lambda conn: conn.fetch(query, *args))
@@ -233,6 +245,15 @@ async def _give_back(pool: asyncpg.Pool, conn: PoolConnectionProxy, *, lost: boo
         await pool.release(conn)
     except DATABASE_LOST as exc:  # the pool terminated it already
         log.info("a pooled connection was lost on release (%r)", exc)
+
+
+class TookTooLong(GraphQLError):
+    """A statement ran past the statement timeout, or waited past the lock timeout."""
+
+    def __init__(self, cause: asyncpg.PostgresError) -> None:
+        waited = "for a lock" if isinstance(cause, asyncpg.LockNotAvailableError) else "to run"
+        super().__init__(f"The request took too long {waited} and was stopped; nothing it began was saved.",
+                         extensions={"code": "TIMEOUT"})
 
 
 def _terminate(conn: PoolConnectionProxy) -> None:

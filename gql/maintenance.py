@@ -19,8 +19,10 @@ async def refresh_business_stats(pool: asyncpg.Pool) -> bool:
         if not await conn.fetchval("select pg_try_advisory_lock($1)", STATS_LOCK_KEY):
             return False
         try:
-            await conn.execute("select api.refresh_business_stats()")
-            await conn.execute("select api.ensure_audit_partitions(3)")
+            async with conn.transaction():  # upkeep may take longer than a request may
+                await conn.execute("set local statement_timeout = 0; set local lock_timeout = 0")
+                await conn.execute("select api.refresh_business_stats()")
+                await conn.execute("select api.ensure_audit_partitions(3)")
             return True
         finally:
             await conn.execute("select pg_advisory_unlock($1)", STATS_LOCK_KEY)

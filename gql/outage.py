@@ -36,8 +36,8 @@ SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 class DatabaseUnavailable(GraphQLError):
     """The database could not be reached: nothing was done (or committed); retry shortly."""
 
-    def __init__(self) -> None:
-        super().__init__("The database is unavailable; retry shortly.",
+    def __init__(self, message: str = "The database is unavailable; retry shortly.") -> None:
+        super().__init__(message,
                          extensions={"code": SERVICE_UNAVAILABLE, "retryAfter": RETRY_AFTER_SECONDS})
 
 

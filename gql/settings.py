@@ -15,6 +15,25 @@ DEVELOPMENT_JWT_SECRET = "development-only-secret-set-JWT_SECRET-in-production"
 
 
 @dataclass(frozen=True)
+class RequestLimits:
+    """What one request may hold, and for how long."""
+
+    max_body_bytes: int = 1024 * 1024
+    """An HTTP body (and a WebSocket message) larger than this is refused with 413."""
+    statement_timeout_ms: int = 10_000
+    lock_timeout_ms: int = 2_000
+    idle_in_transaction_timeout_ms: int = 10_000
+    pool_acquire_timeout_seconds: float = 5.0
+    """How long a request waits for a pool connection before it is answered 503."""
+
+    def session_settings(self) -> dict[str, str]:
+        """PostgreSQL settings of every pooled connection (maintenance lifts them locally)."""
+        return {"statement_timeout": str(self.statement_timeout_ms),
+                "lock_timeout": str(self.lock_timeout_ms),
+                "idle_in_transaction_session_timeout": str(self.idle_in_transaction_timeout_ms)}
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     """None means: run the embedded PostgreSQL under data_dir."""
@@ -30,6 +49,7 @@ class Settings:
     hub: HubSettings = field(default_factory=HubSettings)
     stats_refresh_seconds: float = 300.0
     """How often one process refreshes the business_stats materialized view."""
+    limits: RequestLimits = field(default_factory=lambda: RequestLimits())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +65,13 @@ class Settings:
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
+            limits=RequestLimits(
+                max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
+                statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),
+                lock_timeout_ms=int(env.get("GQL_LOCK_TIMEOUT_MS") or 2_000),
+                idle_in_transaction_timeout_ms=int(env.get("GQL_IDLE_IN_TRANSACTION_TIMEOUT_MS") or 10_000),
+                pool_acquire_timeout_seconds=float(env.get("GQL_POOL_ACQUIRE_TIMEOUT_SECONDS") or 5),
+            ),
             hub=HubSettings(
                 retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),
                 window=int(env.get("GQL_CHANGE_WINDOW") or 10_000),

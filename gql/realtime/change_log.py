@@ -54,8 +54,10 @@ class ChangeLog:
             if not await conn.fetchval("select pg_try_advisory_lock($1)", PRUNE_LOCK_KEY):
                 return 0
             try:
-                removed: int = await conn.fetchval(
-                    "select api.prune_change_log(make_interval(secs => $1))", retention_hours * 3600)
+                async with conn.transaction():  # a large prune may take longer than a request may
+                    await conn.execute("set local statement_timeout = 0")
+                    removed: int = await conn.fetchval(
+                        "select api.prune_change_log(make_interval(secs => $1))", retention_hours * 3600)
                 return removed
             finally:
                 await conn.execute("select pg_advisory_unlock($1)", PRUNE_LOCK_KEY)

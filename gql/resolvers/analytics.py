@@ -19,6 +19,8 @@ from gql.user_errors import from_postgres
 DEFAULT_WINDOW_DAYS = 30
 TICK_SECONDS = 1.0  # live analytics: at most one event a second per subscription
 MAX_WINDOW_DAYS = 366
+EARLIEST_DAY = date(2000, 1, 1)
+"""Windows lie within the directory's lifetime: nothing was recorded before this day."""
 
 
 async def record_view(ctx: Context, business_id: UUID, visitor_id: str, referrer: str | None,
@@ -45,6 +47,11 @@ def window(start: date | None, end: date | None) -> tuple[date, date]:
         raise BadArgument("from", f"({start}) is after `to` ({end})")
     if (end - start).days + 1 > MAX_WINDOW_DAYS:
         raise BadArgument("to", f"makes a window longer than {MAX_WINDOW_DAYS} days")
+    latest = datetime.now(UTC).date() + timedelta(days=1)
+    if start < EARLIEST_DAY:
+        raise BadArgument("from", f"must be on or after {EARLIEST_DAY}")
+    if end > latest:
+        raise BadArgument("to", f"must be on or before {latest} (tomorrow, UTC)")
     return start, end
 
 

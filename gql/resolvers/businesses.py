@@ -32,6 +32,9 @@ KEY_TYPES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+MAX_FILTER_TEXT = 200
+
+
 @dataclass(frozen=True)
 class BusinessFilter:
     category_slug: str | None = None
@@ -40,6 +43,10 @@ class BusinessFilter:
     min_rating: float | None = None
 
     def check(self) -> None:
+        for argument, text in (("filter.categorySlug", self.category_slug), ("filter.city", self.city),
+                               ("filter.state", self.state)):
+            if text is not None and len(text) > MAX_FILTER_TEXT:
+                raise BadArgument(argument, f"must be at most {MAX_FILTER_TEXT} characters")
         if self.min_rating is not None and not 1 <= self.min_rating <= 5:
             raise BadArgument("filter.minRating", f"must be between 1 and 5, got {self.min_rating}")
 

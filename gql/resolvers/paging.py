@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from gql.errors import BadArgument
@@ -40,7 +42,8 @@ def decode_cursor(cursor: str | None, order: str, key_types: Sequence[Callable[[
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        decoded_order, key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        decoded_order, key = json.loads(base64.urlsafe_b64decode(padded.encode()),
+                                        parse_constant=_no_constant)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise BadArgument(argument, "is not a valid cursor") from None
     if decoded_order != order:
@@ -49,10 +52,22 @@ def decode_cursor(cursor: str | None, order: str, key_types: Sequence[Callable[[
         raise BadArgument(argument, "is not a valid cursor")
     try:
         for parse, value in zip(key_types, key, strict=True):
-            parse(value)
+            _check_storable(parse(value))
     except (ValueError, TypeError, ArithmeticError):
         raise BadArgument(argument, "is not a valid cursor") from None
     return key
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a cursor value")
+
+
+def _check_storable(value: Any) -> None:
+    """A sort key PostgreSQL can take: a bigint, a finite number."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        raise ValueError("out of range")
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise ValueError("not finite")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from gql.schema.document_cost import DocumentCost
 from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 from gql.schema.shared_events import SharedEventExecutor
+from gql.schema.text_inputs import TextLiterals, TextVariables
 
 log = logging.getLogger(__name__)
 UNEXPECTED_ERROR = "Unexpected error."
@@ -98,7 +99,8 @@ DOCUMENTS = Documents()
 
 def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [
-        lambda: AddValidationRules([DocumentCost]),
+        lambda: AddValidationRules([DocumentCost, TextLiterals]),
+        TextVariables,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(DOCUMENTS),
         masked_errors,

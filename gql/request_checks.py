@@ -1,0 +1,122 @@
+"""What an HTTP request to /graphql must be before GraphQL sees it.
+
+The body is read here, at most `max_body_bytes` of it (a larger one is answered 413 and read
+no further), then checked: a JSON body must be valid UTF-8, nested at most MAX_JSON_DEPTH
+deep, an object whose `query` and `operationName` are strings, `variables` and `extensions`
+objects (a GET's parameters likewise). Every refusal is a 4xx whose body is a GraphQL error
+naming what was wrong. What passes is handed on unchanged. (Text inside the arguments is
+checked by the schema, for every transport: gql/schema/text_inputs.py.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope
+
+MAX_JSON_DEPTH = 64
+REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+    def response(self) -> Response:
+        return JSONResponse({"errors": [{"message": str(self), "extensions": {"code": self.code}}]},
+                            status_code=self.status)
+
+
+@dataclass
+class CheckedRequest:
+    receive: Receive
+    """Replays the body that was read, for the application."""
+
+
+async def check_request(scope: Scope, receive: Receive, max_body_bytes: int) -> CheckedRequest:
+    """The request, read and checked; raises BadRequest."""
+    request = Request(scope)
+    if request.method == "GET":
+        _check_get(request)
+        return CheckedRequest(receive)
+    body = await _read_body(request, receive, max_body_bytes)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+        _check_json_body(body)
+    return CheckedRequest(_replay(body))
+
+
+async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
+    too_large = BadRequest(f"The request body is larger than {limit} bytes.", 413, "PAYLOAD_TOO_LARGE")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BadRequest("The client went away.", 400)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
+def _check_json_body(body: bytes) -> None:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8.") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise BadRequest(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object with a `query`.")
+    _check_fields(data)
+
+
+def _check_get(request: Request) -> None:
+    params = dict(request.query_params)
+    data: dict[str, Any] = {k: v for k, v in params.items() if k in ("query", "operationName")}
+    for name in ("variables", "extensions"):
+        if name in params:
+            try:
+                data[name] = json.loads(params[name])
+            except RecursionError:
+                raise BadRequest(f"`{name}` is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+            except ValueError:
+                raise BadRequest(f"`{name}` is not valid JSON.") from None
+    _check_fields(data)
+
+
+def _check_fields(data: dict[str, Any]) -> None:
+    for name, kind in REQUEST_FIELDS.items():
+        value = data.get(name)
+        if value is not None and not isinstance(value, kind):
+            expected = "a string" if kind is str else "an object"
+            raise BadRequest(f"`{name}` must be {expected}.")
