@@ -1,7 +1,8 @@
 """Text a client sends must be text PostgreSQL can store: no NUL character, no lone UTF-16
 surrogate (JSON can carry both; PostgreSQL and UTF-8 refuse them), and at most
-MAX_TEXT_LENGTH characters. Checked for every transport before execution: string literals in the document (the error names the argument)
-and the operation's variables (the error names the variable and the path inside it)."""
+MAX_TEXT_LENGTH characters. Checked for every transport before execution: string literals
+in the document (the error names the argument) and the operation's variables (the error
+names the variable and the path inside it)."""
 
 from __future__ import annotations
 
