@@ -46,7 +46,6 @@ async def count_businesses(world: World) -> int:
     ({"name": "   "}, "name"),
     ({"name": "x" * 256}, "name"),
     ({"description": "x" * 5001}, "description"),
-    ({"shortDescription": "nul \x00 byte"}, "shortDescription"),
     ({"hours": [{"day": "MONDAY", "opens": "9am", "closes": "5pm"}]}, "hours"),
     ({"hours": [{"day": "MONDAY", "opens": "25:00", "closes": "26:00"}]}, "hours"),
     ({"specialHours": [{"date": "2026-12-25", "intervals": [{"opens": "x", "closes": "y"}]}]}, "specialHours"),

@@ -42,6 +42,8 @@ async def record_click(ctx: Context, business_id: UUID, visitor_id: str, kind: s
 def window(start: date | None, end: date | None) -> tuple[date, date]:
     """[start, end] in UTC days: the last 30 days by default, at most 366 days long."""
     end = end or datetime.now(UTC).date()
+    if end < EARLIEST_DAY:
+        raise BadArgument("to", f"must be on or after {EARLIEST_DAY}")
     start = start or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     if start > end:
         raise BadArgument("from", f"({start}) is after `to` ({end})")

@@ -42,10 +42,23 @@ RESULT_SELECT = (
 )
 
 
+def checked_radius(radius: float) -> float:
+    """A radius in metres, to the millimetre (a subnormal one is 0 and refused)."""
+    radius = round(radius, 3)
+    if not 0 < radius <= MAX_RADIUS_METERS:
+        raise BadArgument("radiusMeters", f"must be above 0 and at most {MAX_RADIUS_METERS:g}")
+    return radius
+
+
 @dataclass(frozen=True)
 class Point:
     latitude: float
     longitude: float
+
+    def __post_init__(self) -> None:
+        # To 0.1 mm: a subnormal coordinate (5e-324) would underflow PostgreSQL's float math.
+        object.__setattr__(self, "latitude", round(self.latitude, 9))
+        object.__setattr__(self, "longitude", round(self.longitude, 9))
 
     def check(self, argument: str = "") -> Point:
         """Raise naming `argument.latitude` (or plain `latitude`) when out of range."""
@@ -80,8 +93,7 @@ class SearchRequest:
         if radius is not None:
             if near is None:
                 raise BadArgument("radiusMeters", "needs `near`")
-            if not 0 < radius <= MAX_RADIUS_METERS:
-                raise BadArgument("radiusMeters", f"must be above 0 and at most {MAX_RADIUS_METERS:g}")
+            radius = checked_radius(radius)
         if self.sort == "DISTANCE" and near is None:
             raise BadArgument("sort", "DISTANCE needs `near`")
         if self.min_rating is not None and not 1 <= self.min_rating <= 5:
@@ -128,8 +140,7 @@ async def suggestion(ctx: Context, query: str | None) -> str | None:
 async def nearby(ctx: Context, near: Point, radius: float, first: int, after: str | None) -> Page[Record]:
     check_first(first)
     near.check("near")
-    if not 0 < radius <= MAX_RADIUS_METERS:
-        raise BadArgument("radiusMeters", f"must be above 0 and at most {MAX_RADIUS_METERS:g}")
+    radius = checked_radius(radius)
     key = decode_cursor(after, "DISTANCE", [float, UUID])
     rows = await ctx.db.fetch(RESULT_SELECT.format(fn="api.nearby_businesses($2, $3, $1, $4, $5)"),
                               radius, near.latitude, near.longitude, key, first + 1)

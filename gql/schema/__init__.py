@@ -100,9 +100,9 @@ DOCUMENTS = Documents()
 def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [
         lambda: AddValidationRules([DocumentCost, TextLiterals]),
-        TextVariables,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(DOCUMENTS),
+        TextVariables,  # after the cache, which sets the document's own validation errors
         masked_errors,
         lambda: OperationTransaction(report_statements=debug_sql),
     ]

@@ -180,7 +180,7 @@ class BusinessMutations:
                                      "MultiPolygon of [longitude, latitude] positions (null clears "
                                      "them). Rings must be closed and must not cross themselves.")
     async def set_service_areas(
-        self, info: Info, business_id: strawberry.ID, areas: JSON | None,
+        self, info: Info, business_id: strawberry.ID, areas: JSON | None = None,
         client_id: str | None = None,
     ) -> BusinessPayload:
         async def write() -> Any:

@@ -119,7 +119,7 @@ class ReviewMutations:
     @strawberry.mutation(description="Vote a review helpful (true) or not (false); null "
                                      "withdraws your vote. One vote per user, changeable.")
     async def vote_review(
-        self, info: Info, review_id: strawberry.ID, helpful: bool | None,
+        self, info: Info, review_id: strawberry.ID, helpful: bool | None = None,
         client_id: str | None = None,
     ) -> ReviewPayload:
         async def write() -> Any:

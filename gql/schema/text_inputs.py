@@ -80,13 +80,11 @@ def variable_problem(value: Any, path: str, depth: int = 0) -> str | None:
 
 class TextVariables(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
-        yield
         context = self.execution_context
-        if context.pre_execution_errors:
-            return
         for name, value in (context.variables or {}).items():
             problem = variable_problem(value, f"${name}")
-            if problem:
-                context.pre_execution_errors = [GraphQLError(
+            if problem:  # refused before execution, whatever validation finds
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), GraphQLError(
                     f"{problem}.", extensions={"code": "BAD_USER_INPUT", "variable": name})]
-                return
+                break
+        yield
