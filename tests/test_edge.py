@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 
 import httpx
+import pytest
 from graphql import get_introspection_query
 
 from gql.schema import DOCUMENTS
@@ -60,3 +63,66 @@ async def test_large_documents_are_not_cached(client: GraphQLClient) -> None:
     for i in range(3):  # distinct, valid, and too large to keep
         assert (await client.data(f"{padding}{{ categories {{ slug }} }} # {i}"))["categories"]
     assert DOCUMENTS.size_bytes <= before + 3 * 100  # only small documents got in meanwhile
+
+
+async def test_client_mistakes_are_logged_short_and_bugs_with_an_id_the_client_sees(
+        fresh_database: str, caplog: pytest.LogCaptureFixture) -> None:
+    from gql.app import create_app
+    from gql.database import connect
+    from gql.settings import Settings
+
+    conn = await connect(fresh_database)  # a broken deployment: a function the API needs is gone
+    await conn.execute("drop function api.categories_by_slug(text[])")
+    await conn.close()
+    caplog.set_level(logging.INFO, logger="gql")
+    with ServerThread(create_app(Settings.from_env({}), fresh_database)) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            invalid = "{ categories { " + "nosuchfield " * 20_000 + "} }"
+            assert (await http.post("/graphql", json={"query": invalid})).json()["errors"]
+            broken = (await http.post("/graphql", json={"query": '{ category(slug: "x") { name } }'})).json()
+    (error,) = broken["errors"]
+    assert error["message"] == "Unexpected error." and "drop" not in json.dumps(broken)
+    request_id = error["extensions"]["requestId"]
+    client_lines = [r for r in caplog.records if r.getMessage().startswith("client error")]
+    assert client_lines and all(r.levelno == logging.INFO and r.exc_info is None for r in client_lines)
+    assert max(len(r.getMessage()) for r in client_lines) < 500
+    (bug,) = [r for r in caplog.records if request_id in r.getMessage()]
+    assert bug.levelno == logging.ERROR and bug.exc_info is not None
+
+
+@pytest.mark.parametrize("setting, allowed, refused", [
+    (None, "http://localhost:3000", "https://evil.example"),
+    ("https://app.example.com", "https://app.example.com", "http://localhost:3000"),
+])
+async def test_allowed_origins_govern_cors_and_websocket_handshakes(
+        seeded_url: str, setting: str | None, allowed: str, refused: str) -> None:
+    import websockets
+
+    from gql.app import create_app
+    from gql.settings import Settings
+
+    settings = Settings.from_env({"GQL_ALLOWED_ORIGINS": setting} if setting else {})
+    with ServerThread(create_app(settings, seeded_url)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            for origin, admitted in ((allowed, True), (refused, False)):
+                preflight = await http.options("/graphql", headers={
+                    "origin": origin, "access-control-request-method": "POST",
+                    "access-control-request-headers": "content-type, authorization"})
+                assert (preflight.headers.get("access-control-allow-origin") == origin) is admitted
+                answer = await http.post("/graphql", json={"query": "{ categories { slug } }"},
+                                         headers={"origin": origin})
+                assert answer.status_code == 200
+                assert (answer.headers.get("access-control-allow-origin") == origin) is admitted
+        url = f"ws://127.0.0.1:{server.port}/graphql"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                                      origin=allowed) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+        with pytest.raises(websockets.InvalidStatus) as refused_handshake:
+            async with websockets.connect(url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                                          origin=refused):  # type: ignore[arg-type]
+                pass
+        assert refused_handshake.value.response.status_code == 403
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init"}))  # no Origin: not a browser
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
