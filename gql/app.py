@@ -44,6 +44,7 @@ from gql.realtime.hub import ChangeHub
 from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
 from gql.settings import Settings
+from gql.websocket_protocol import TransportWSHandler
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ MAX_CONNECTIONS_PER_SOCKET = 2
 
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI app with our per-request context and token checks."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -243,7 +246,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     responses: Counter[int] = Counter()
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # every method: the app answers 405 as GraphQL errors
             WebSocketRoute("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics_endpoint(responses, graphql), methods=["GET"]),
