@@ -46,12 +46,25 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def seeded_database(server_url: str) -> AsyncIterator[tuple[str, str]]:
-    """(name, url) of a migrated database holding the TEST_SEED data set. Read-only."""
+async def migrated_template(server_url: str) -> AsyncIterator[str]:
+    """Name of a migrated, empty database that the others are cloned from: migrations run
+    once per session, and a clone takes a fraction of a second."""
     name, url = await scratch_database(server_url)
     conn = await connect(url)
     try:
         await Migrator(conn).up()
+    finally:
+        await conn.close()
+    yield name
+    await drop(server_url, name)
+
+
+@pytest.fixture(scope="session")
+async def seeded_database(server_url: str, migrated_template: str) -> AsyncIterator[tuple[str, str]]:
+    """(name, url) of a migrated database holding the TEST_SEED data set. Read-only."""
+    name, url = await scratch_database(server_url, template=migrated_template)
+    conn = await connect(url)
+    try:
         await seed_database(conn, TEST_SEED, quiet=True)
     finally:
         await conn.close()
@@ -90,28 +103,18 @@ async def client(api_server: ServerThread) -> AsyncIterator[GraphQLClient]:
 
 
 @pytest.fixture
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
+async def fresh_database(server_url: str, migrated_template: str) -> AsyncIterator[str]:
     """URL of a new, migrated, empty database of this test's own."""
-    name, url = await scratch_database(server_url)
-    conn = await connect(url)
-    try:
-        await Migrator(conn).up()
-    finally:
-        await conn.close()
+    name, url = await scratch_database(server_url, template=migrated_template)
     yield url
     await drop(server_url, name)
 
 
 @pytest.fixture(scope="module")
-async def world(server_url: str) -> AsyncIterator[World]:
+async def world(server_url: str, migrated_template: str) -> AsyncIterator[World]:
     """A migrated database with people in every role and their businesses, served over HTTP.
     Shared by the tests of one module; tests make their own rows when they change things."""
-    name, url = await scratch_database(server_url)
-    conn = await connect(url)
-    try:
-        await Migrator(conn).up()
-    finally:
-        await conn.close()
+    name, url = await scratch_database(server_url, template=migrated_template)
     settings = Settings.from_env({"JWT_SECRET": WORLD_JWT_SECRET})
     with ServerThread(create_app(settings, url)) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
