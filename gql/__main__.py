@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database in use: url, start, stop")
     db.add_argument("action", choices=["url", "start", "stop"])
 
+    documents = commands.add_parser("documents", help="register a client's trusted documents "
+                                    "(.graphql files, or a .json manifest of hash -> document)")
+    documents.add_argument("action", choices=["register"])
+    documents.add_argument("files", nargs="+", type=Path)
+
     backup = commands.add_parser("backup", help="dump the database to FILE (pg_dump -Fc)")
     backup.add_argument("file")
     restore = commands.add_parser("restore", help="restore FILE made by backup into the (empty) "
@@ -165,6 +170,28 @@ def export_schema(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def documents(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.migrate import Migrator
+    from gql.persisted_documents import read_documents
+
+    try:
+        found = read_documents(args.files)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    async def run(conn: asyncpg.Connection) -> None:
+        await Migrator(conn).up()
+        new = 0
+        for sha256, document, source in found:
+            added = await conn.fetchval("select api.register_document($1, $2, $3)", sha256, document, source)
+            new += bool(added)
+        print(f"registered {new} new document(s); {len(found) - new} were registered already")
+
+    _run_on_database(settings, run)
+    return 0
+
+
 def db(settings: Settings, args: argparse.Namespace) -> int:
     from gql.instance import database_in_use
 
@@ -258,7 +285,7 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "serve": serve, "migrate": migrate, "seed": seed, "export-schema": export_schema,
-    "db": db, "backup": backup, "restore": restore,
+    "db": db, "documents": documents, "backup": backup, "restore": restore,
 }
 
 

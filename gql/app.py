@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 import asyncpg
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -39,6 +41,7 @@ from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
 from gql.metrics import RequestCounter, metrics_endpoint
 from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
+from gql.persisted_documents import PersistedDocuments
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
 from gql.request_checks import BadRequest, check_request
@@ -73,6 +76,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.pool: asyncpg.Pool | None = None
         self.hub: ChangeHub | None = None
         self.views: SharedViews | None = None
+        self.persisted: PersistedDocuments | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # An HTTP request with a bad token is refused before GraphQL runs: a client that sent
@@ -113,6 +117,12 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,
                              context: Context, root_value: Any, request_data: Any) -> Any:
+        if self.persisted is not None:  # a hash in place of the document (persisted documents)
+            try:
+                query = await self.persisted.document_for(request_data.query, request_data.extensions)
+            except GraphQLError as refused:
+                return PreExecutionError(data=None, errors=[refused])
+            request_data = dataclasses.replace(request_data, query=query)
         try:
             return await super().execute_single(request, request_adapter, sub_response, context,
                                                 root_value, request_data)
@@ -157,10 +167,10 @@ class GraphQLApp(GraphQL[Context, None]):
             request.state.sub_response = response  # for process_result
             return Context(request=request, pool=self.pool, settings=self.settings,
                            identity=request.state.identity, hub=self.hub, views=self.views,
-                           client_id=request.headers.get("x-client-id"))
+                           persisted=self.persisted, client_id=request.headers.get("x-client-id"))
         # Once per socket: every operation and subscription event on it shares the slots.
         return Context(request=request, pool=self.pool, settings=self.settings, identity=ANONYMOUS,
-                       hub=self.hub, views=self.views,
+                       hub=self.hub, views=self.views, persisted=self.persisted,
                        connection_slots=asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -209,6 +219,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
             session_settings=settings.limits.session_settings())
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
+        graphql.persisted = PersistedDocuments(graphql.pool, settings.persisted_documents)
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))
         await graphql.hub.start()

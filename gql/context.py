@@ -26,6 +26,7 @@ from gql.loaders import Loaders
 from gql.settings import Settings
 
 if TYPE_CHECKING:
+    from gql.persisted_documents import PersistedDocuments
     from gql.realtime.feed import SharedViews
     from gql.realtime.hub import ChangeHub
 
@@ -51,6 +52,7 @@ class Context:
     """Set by the X-Client-Id header or a mutation's clientId: recorded on the changes made."""
     connection_params: dict[str, Any] | None = field(default=None)
     """The connection_init payload of a WebSocket (Strawberry fills it in)."""
+    persisted: PersistedDocuments | None = None
     connection_slots: asyncio.Semaphore | None = None
     """For a WebSocket: how many pool connections its units of work may hold at once."""
 

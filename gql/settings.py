@@ -52,6 +52,8 @@ class Settings:
     """How often one process refreshes the business_stats materialized view."""
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
+    persisted_documents: str = "apq"
+    """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +70,7 @@ class Settings:
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
+            persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
                 statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),

@@ -59,10 +59,10 @@ async def test_graphiql_can_still_introspect(client: GraphQLClient) -> None:
 
 async def test_large_documents_are_not_cached(client: GraphQLClient) -> None:
     padding = "# " + "x" * MAX_CACHED_DOCUMENT_BYTES + "\n"
-    before = DOCUMENTS.size_bytes
+    before = DOCUMENTS.size
     for i in range(3):  # distinct, valid, and too large to keep
         assert (await client.data(f"{padding}{{ categories {{ slug }} }} # {i}"))["categories"]
-    assert DOCUMENTS.size_bytes <= before + 3 * 100  # only small documents got in meanwhile
+    assert DOCUMENTS.size <= before + 3 * 100  # only small documents got in meanwhile
 
 
 async def test_client_mistakes_are_logged_short_and_bugs_with_an_id_the_client_sees(

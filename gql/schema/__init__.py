@@ -12,6 +12,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaEx
 
 from gql.context import Context, Operation, enter_operation, leave_operation
 from gql.outage import DatabaseUnavailable
+from gql.persisted_documents import TrustedDocumentsOnly
 from gql.schema.changes import Subscription
 from gql.schema.document_cache import DocumentCache, Documents
 from gql.schema.document_cost import DocumentCost
@@ -94,6 +95,7 @@ def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(DOCUMENTS),
         TextVariables,  # after the cache, which sets the document's own validation errors
+        TrustedDocumentsOnly,
         ClientSafeErrors,
         lambda: OperationTransaction(report_statements=debug_sql),
     ]

@@ -10,14 +10,14 @@ One cache per process, shared by every request; validation rules are fixed per s
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+
+from gql.bounded_cache import BoundedCache
 
 MAX_CACHED_DOCUMENT_BYTES = 16 * 1024
 CACHE_BYTES = 8 * 1024 * 1024
@@ -30,37 +30,11 @@ class Entry:
     """Validation errors; None until validated."""
 
 
-class Documents:
-    def __init__(self, max_bytes: int = CACHE_BYTES,
-                 max_document_bytes: int = MAX_CACHED_DOCUMENT_BYTES) -> None:
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
-        self._bytes = 0
-        self._max_bytes = max_bytes
-        self._max_document_bytes = max_document_bytes
-        self._lock = threading.Lock()  # apps of one process may serve from several threads
+class Documents(BoundedCache[Entry]):
+    """Parsed documents by their text, at most CACHE_BYTES of text in all."""
 
-    def get(self, query: str) -> Entry | None:
-        with self._lock:
-            entry = self._entries.get(query)
-            if entry is not None:
-                self._entries.move_to_end(query)
-            return entry
-
-    def keep(self, query: str, entry: Entry) -> None:
-        size = len(query)
-        if size > self._max_document_bytes:
-            return
-        with self._lock:
-            if query not in self._entries:
-                self._bytes += size
-            self._entries[query] = entry
-            while self._bytes > self._max_bytes:
-                dropped, _ = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
-
-    @property
-    def size_bytes(self) -> int:
-        return self._bytes
+    def __init__(self) -> None:
+        super().__init__(CACHE_BYTES, MAX_CACHED_DOCUMENT_BYTES)
 
 
 class DocumentCache(SchemaExtension):
@@ -79,7 +53,7 @@ class DocumentCache(SchemaExtension):
                 except GraphQLError:  # Strawberry parses it again and reports the error
                     self.entry = None
                 else:
-                    self.documents.keep(query, self.entry)
+                    self.documents.keep(query, self.entry, len(query))
             if self.entry is not None:
                 context.graphql_document = self.entry.document
         yield
