@@ -13,7 +13,7 @@ from graphql import get_introspection_query
 
 from gql.schema import DOCUMENTS
 from gql.schema.document_cache import MAX_CACHED_DOCUMENT_BYTES
-from tests.support import GraphQLClient, ServerThread
+from tests.support import GraphQLClient, ServerThread, wait_for
 
 
 def fragment_bomb(levels: int) -> str:
@@ -126,3 +126,54 @@ async def test_allowed_origins_govern_cors_and_websocket_handshakes(
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
             await ws.send(json.dumps({"type": "connection_init"}))  # no Origin: not a browser
             assert json.loads(await ws.recv())["type"] == "connection_ack"
+
+
+async def test_slow_statements_and_a_busy_pool_are_clear_retryable_errors(seeded_url: str) -> None:
+    """A statement past GQL_STATEMENT_TIMEOUT_MS answers TIMEOUT; a request that finds every
+    connection busy past GQL_POOL_ACQUIRE_TIMEOUT_SECONDS answers 503 with Retry-After."""
+    from gql.app import create_app
+    from gql.database import connect
+    from gql.settings import Settings
+
+    settings = Settings.from_env({"GQL_STATEMENT_TIMEOUT_MS": "1500", "GQL_POOL_ACQUIRE_TIMEOUT_SECONDS": "0.3",
+                                  "GQL_POOL_MAX": "2", "GQL_POOL_MIN": "1"})
+    blocker, watcher = await connect(seeded_url), await connect(seeded_url)
+    with ServerThread(create_app(settings, seeded_url)) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            # A row lock held elsewhere makes a write wait past the statement timeout... and the
+            # lock timeout (2 s) is longer, so it is the statement timeout that ends it.
+            await blocker.execute("begin; lock table categories in access exclusive mode")
+            slow = (await http.post("/graphql", json={"query": "{ categories { slug } }"})).json()
+            assert slow["errors"][0]["extensions"]["code"] == "TIMEOUT", slow
+            assert "too long" in slow["errors"][0]["message"]
+            # Two requests hold both pool connections (waiting on the lock); a third finds none.
+            held = [asyncio.create_task(http.post("/graphql", json={"query": "{ categories { slug } }"}))
+                    for _ in range(2)]
+
+            async def both_waiting() -> bool:  # (the blocker's transaction sees one snapshot)
+                waiting: int = await watcher.fetchval(
+                    "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+                    " and datname = current_database()")
+                return waiting == 2
+
+            await wait_for(both_waiting)
+            busy = await http.post("/graphql", json={"query": '{ business(slug: "x") { id } }'})
+            await blocker.execute("rollback")
+            await asyncio.gather(*held)
+    await blocker.close()
+    await watcher.close()
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    assert busy.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+async def test_a_websocket_message_over_the_body_limit_closes_the_socket(api_server: ServerThread) -> None:
+    import websockets
+
+    async with websockets.connect(f"ws://127.0.0.1:{api_server.port}/graphql", max_size=None,
+                                  subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "#" * (2 * 1024 * 1024)}}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # message too big
