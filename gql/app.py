@@ -22,7 +22,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -36,6 +37,7 @@ from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.client_ids import client_id_problem
 from gql.context import Context
 from gql.database import create_pool
+from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
 from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
 from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
@@ -73,6 +75,7 @@ class GraphQLApp(GraphQL[Context, None]):
             **kwargs,
         )
         self.settings = settings
+        self.page = self_hosted(super().graphql_ide_html)
         self.pool: asyncpg.Pool | None = None
         self.hub: ChangeHub | None = None
         self.views: SharedViews | None = None
@@ -141,6 +144,10 @@ class GraphQLApp(GraphQL[Context, None]):
             processed.pop("data", None)
             sub_response.status_code = 400
         return processed
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return self.page
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         """Cross-origin handshakes (Strawberry admits same-origin and Origin-less ones): the
@@ -259,6 +266,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         routes=[
             Route("/graphql", graphql),  # every method: the app answers 405 as GraphQL errors
             WebSocketRoute("/graphql", graphql),
+            Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets"),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics_endpoint(responses, graphql), methods=["GET"]),
         ],
