@@ -14,6 +14,7 @@ from graphql import get_introspection_query
 from gql.schema import DOCUMENTS
 from gql.schema.document_cache import MAX_CACHED_DOCUMENT_BYTES
 from tests.support import GraphQLClient, ServerThread, wait_for
+from tests.world import World
 
 
 def fragment_bomb(levels: int) -> str:
@@ -177,3 +178,20 @@ async def test_a_websocket_message_over_the_body_limit_closes_the_socket(api_ser
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # message too big
+
+
+async def test_small_inputs_cannot_ask_for_unbounded_work(world: World) -> None:
+    """An analytics window beyond the data's lifetime, and a filter text of a million
+    characters, are refused naming the argument (they used to cost 18 s and 7 s of CPU)."""
+    report = "query($id: ID!, $to: Date) { businessAnalytics(businessId: $id, to: $to) { totalViews } }"
+    for to in ("9999-12-31", "0001-01-01"):
+        message = await world.owner.client.error(report, {"id": world.listed_id, "to": to})
+        assert '"to"' in message, message
+    message = await world.admin.client.error('{ platformStats(to: "9999-12-31") { refreshedAt } }')
+    assert '"to"' in message, message
+    city = "x" * 1_000_000
+    answer = await world.anonymous.http.post("/graphql", json={
+        "query": "query($c: String) { businesses(filter: {city: $c}) { totalCount } }", "variables": {"c": city}})
+    assert answer.status_code == 200 and "$c" in answer.json()["errors"][0]["message"]
+    message = await world.anonymous.error('{ businesses(filter: {city: "%s"}) { totalCount } }' % ("x" * 201))
+    assert "filter.city" in message
