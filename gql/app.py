@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -82,8 +82,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self.persisted: PersistedDocuments | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # An HTTP request with a bad token is refused before GraphQL runs: a client that sent
-        # credentials must never be served silently as anonymous.
+        if scope["type"] == "websocket":
+            bounded = _bounded_messages(receive, send, self.settings.limits.max_body_bytes)
+            await super().__call__(scope, bounded, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -95,6 +97,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 scope, receive, send)
             return
         request = Request(scope, receive)
+        # A bad token is refused before GraphQL runs: a client that sent credentials must
+        # never be served silently as anonymous.
         try:
             scope.setdefault("state", {})["identity"] = identity_from_authorization(
                 request.headers.get("authorization"), self.settings.jwt_secret)
@@ -201,6 +205,22 @@ class GraphQLApp(GraphQL[Context, None]):
             _close_when_expired(context.request, context.identity.expires_at)
         unset: UnsetType = UNSET
         return unset
+
+
+def _bounded_messages(receive: Receive, send: Send, limit: int) -> Receive:
+    """WebSocket messages of at most `limit` bytes: a larger one closes the socket (1009),
+    whatever the server in front was configured to accept (`serve` also sets uvicorn's own
+    limit, so such a message is not even read)."""
+    async def bounded() -> Message:
+        message = await receive()
+        if message["type"] == "websocket.receive":
+            text, data = message.get("text"), message.get("bytes")
+            size = len(text.encode("utf-8", "surrogatepass")) if text is not None else len(data or b"")
+            if size > limit:
+                await send({"type": "websocket.close", "code": 1009, "reason": "message too big"})
+                return {"type": "websocket.disconnect", "code": 1009}
+        return message
+    return bounded
 
 
 def _close_when_expired(websocket: WebSocket, expires_at: datetime) -> None:

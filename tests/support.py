@@ -29,8 +29,7 @@ class ServerThread:
 
     def __init__(self, app: Starlette) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                ws="websockets-sansio", lifespan="on",
-                                ws_max_size=app.state.graphql.settings.limits.max_body_bytes)
+                                ws="websockets-sansio", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
