@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from gql.logs import configure as configure_logging
-from gql.settings import DEVELOPMENT_JWT_SECRET, Settings
+from gql.settings import Settings
 
 log = logging.getLogger("gql")
 
@@ -101,14 +102,27 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql.instance import database_in_use
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    if settings.jwt_secret == DEVELOPMENT_JWT_SECRET:
-        log.warning("JWT_SECRET is not set: tokens are signed with a development-only secret")
+    if settings.jwt_secret_generated:
+        if settings.database_url and not _is_loopback(args.host):
+            print("error: JWT_SECRET must be set to serve a shared database (DATABASE_URL) on "
+                  f"{args.host}: with a secret per data directory, servers would refuse each "
+                  "other's tokens", file=sys.stderr)
+            return 1
+        log.info("JWT_SECRET is not set: tokens are signed with the secret in %s",
+                 settings.data_dir / "jwt-secret")
     with database_in_use(settings) as url:
         asyncio.run(_with_connection(
             url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed)))

@@ -7,12 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gql.jwt_secret import generated_secret
 from gql.origins import AllowedOrigins
 from gql.realtime.settings import HubSettings
-
-# Signs tokens when JWT_SECRET is unset: fine on a laptop, never in production (the server
-# warns at start-up).
-DEVELOPMENT_JWT_SECRET = "development-only-secret-set-JWT_SECRET-in-production"
 
 
 @dataclass(frozen=True)
@@ -36,14 +33,16 @@ class RequestLimits:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str | None
+    database_url: str | None = field(repr=False)  # may hold a password
     """None means: run the embedded PostgreSQL under data_dir."""
     data_dir: Path
-    jwt_secret: str
+    jwt_secret: str = field(repr=False)
     jwt_ttl_seconds: int
     broadcast_url: str | None
     log_level: str
     debug_sql: bool
+    jwt_secret_generated: bool = False
+    """True when JWT_SECRET is unset and the data directory's own secret is used."""
     """When true, GraphQL responses report how many SQL statements they sent."""
     pool_min_size: int = 2
     pool_max_size: int = 10
@@ -58,10 +57,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        data_dir = Path(env.get("GQL_DATA_DIR") or ".data").resolve()
         return cls(
             database_url=env.get("DATABASE_URL") or None,
-            data_dir=Path(env.get("GQL_DATA_DIR") or ".data").resolve(),
-            jwt_secret=env.get("JWT_SECRET") or DEVELOPMENT_JWT_SECRET,
+            data_dir=data_dir,
+            jwt_secret=env.get("JWT_SECRET") or generated_secret(data_dir),
+            jwt_secret_generated=not env.get("JWT_SECRET"),
             jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 3600),
             broadcast_url=env.get("BROADCAST_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),

@@ -56,7 +56,7 @@ async def open_page(chromium: str, profile: Path) -> tuple[asyncio.subprocess.Pr
     async def listening() -> bool:
         return port_file.exists() and len(port_file.read_text().splitlines()) >= 2
 
-    await wait_for(listening, timeout=30)
+    await wait_for(listening, timeout=60)
     port = port_file.read_text().splitlines()[0]
     async with httpx.AsyncClient() as http:
         targets = (await http.get(f"http://127.0.0.1:{port}/json/list")).json()
@@ -79,7 +79,7 @@ async def test_graphiql_loads_offline_and_runs_a_query(api_server: ServerThread)
                 async def editor_ready() -> bool:
                     return bool(await page.evaluate("!!document.querySelector('.graphiql-execute-button')"))
 
-                await wait_for(editor_ready, timeout=30)
+                await wait_for(editor_ready, timeout=90)  # 3.5 MB of script on a busy machine
                 # Type the query into the editor (CodeMirror keeps its instance on its element).
                 await page.evaluate("document.querySelector('.graphiql-query-editor .CodeMirror')"
                                     f".CodeMirror.setValue({json.dumps(QUERY)})")
@@ -94,7 +94,7 @@ async def test_graphiql_loads_offline_and_runs_a_query(api_server: ServerThread)
                         "document.querySelector('.graphiql-response')?.innerText || ''"))
                     return '"categories"' in text and '"slug"' in text and '"errors"' not in text
 
-                await wait_for(result_shown, timeout=30)
+                await wait_for(result_shown, timeout=60)
         finally:
             browser.kill()
             await browser.wait()
