@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -42,19 +42,21 @@ from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
 from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
 from gql.metrics import RequestCounter, metrics_endpoint
-from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
+from gql.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.persisted_documents import PersistedDocuments
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
 from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
 from gql.settings import Settings
+from gql.token_holders import TokenHolders
 from gql.websocket_protocol import TransportWSHandler
 
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
+MIN_SOCKET_RECHECK_SECONDS = 0.2
 MAX_CONNECTIONS_PER_SOCKET = 2
 """Pool connections one WebSocket's operations and subscription events may hold at once."""
 
@@ -80,6 +82,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.hub: ChangeHub | None = None
         self.views: SharedViews | None = None
         self.persisted: PersistedDocuments | None = None
+        self.holders: TokenHolders | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -99,9 +102,14 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope, receive)
         # A bad token is refused before GraphQL runs: a client that sent credentials must
         # never be served silently as anonymous.
+        assert self.holders is not None
         try:
-            scope.setdefault("state", {})["identity"] = identity_from_authorization(
-                request.headers.get("authorization"), self.settings.jwt_secret)
+            scope.setdefault("state", {})["identity"] = await self.holders.current(
+                identity_from_authorization(request.headers.get("authorization"), self.settings.jwt_secret))
+        except DATABASE_LOST:
+            await error_response(503, DatabaseUnavailable().message, code=SERVICE_UNAVAILABLE, accept=accept,
+                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)
+            return
         except InvalidToken as exc:
             await error_response(401, f"Invalid token: {exc}", code="UNAUTHENTICATED", accept=accept,
                                  headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})(
@@ -189,11 +197,15 @@ class GraphQLApp(GraphQL[Context, None]):
         (or {"token": "..."}); a bad one closes the socket with 4403."""
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
-        if header is None and params.get("token"):
-            header = f"Bearer {params['token']}"
+        token = params.get("token")
+        if header is None and token is not None:
+            header = f"Bearer {token}" if isinstance(token, str) else token
+        if header is not None and not isinstance(header, str):  # a list, a number: not a token
+            raise ConnectionRejectionError({"message": "Invalid token: credentials must be a string"})
+        assert self.holders is not None
         try:
-            context.identity = identity_from_authorization(
-                header if isinstance(header, str) else None, self.settings.jwt_secret)
+            context.identity = await self.holders.current(
+                identity_from_authorization(header, self.settings.jwt_secret))
         except InvalidToken as exc:
             raise ConnectionRejectionError({"message": f"Invalid token: {exc}"}) from exc
         client_id = params.get("clientId")
@@ -201,8 +213,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if problem is not None:
             raise ConnectionRejectionError({"message": f"clientId {problem}"})
         context.client_id = client_id
-        if context.identity.expires_at is not None and isinstance(context.request, WebSocket):
-            _close_when_expired(context.request, context.identity.expires_at)
+        if not context.identity.is_anonymous and isinstance(context.request, WebSocket):
+            assert self.holders is not None
+            _watch_token(context.request, context, self.holders)
         unset: UnsetType = UNSET
         return unset
 
@@ -223,18 +236,37 @@ def _bounded_messages(receive: Receive, send: Send, limit: int) -> Receive:
     return bounded
 
 
-def _close_when_expired(websocket: WebSocket, expires_at: datetime) -> None:
-    """Close the socket (4403) when its token expires, rather than stream on."""
-    async def close_at_expiry() -> None:
-        await asyncio.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()))
+def _watch_token(websocket: WebSocket, context: Context, holders: TokenHolders) -> None:
+    """While the socket is open, its token keeps standing for the account as it is now: it is
+    closed (4403) when the token expires or the account is deleted, and its identity follows
+    the account's roles (checked every `holders.recheck_seconds`)."""
+    expires_at = context.identity.expires_at
+
+    async def watch() -> None:
+        while WebSocketState.DISCONNECTED not in (websocket.client_state, websocket.application_state):
+            left = (expires_at - datetime.now(UTC)).total_seconds() if expires_at else float("inf")
+            if left <= 0:
+                reason = "token expired"
+                break
+            await asyncio.sleep(min(left, max(holders.recheck_seconds, MIN_SOCKET_RECHECK_SECONDS)))
+            try:
+                context.identity = await holders.current(context.identity)
+            except InvalidToken:
+                reason = "the account no longer exists"
+                break
+            except Exception as exc:  # the database is away: keep what we know, ask again later
+                log.info("re-checking a socket's account failed: %r", exc)
+        else:
+            return
         with contextlib.suppress(Exception):
-            await websocket.close(code=4403, reason="token expired")
-    task = asyncio.get_running_loop().create_task(close_at_expiry())
-    _expiry_timers.add(task)
-    task.add_done_callback(_expiry_timers.discard)
+            await websocket.close(code=4403, reason=reason)
+
+    task = asyncio.get_running_loop().create_task(watch())
+    _token_watchers.add(task)
+    task.add_done_callback(_token_watchers.discard)
 
 
-_expiry_timers: set[asyncio.Task[None]] = set()
+_token_watchers: set[asyncio.Task[None]] = set()
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
@@ -246,6 +278,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
             session_settings=settings.limits.session_settings())
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
+        graphql.holders = TokenHolders(graphql.pool, settings.account_recheck_seconds,
+                                       settings.limits.pool_acquire_timeout_seconds)
         graphql.persisted = PersistedDocuments(graphql.pool, settings.persisted_documents)
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))

@@ -51,6 +51,8 @@ class Settings:
     """How often one process refreshes the business_stats materialized view."""
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
+    account_recheck_seconds: float = 5.0
+    """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
     """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
 
@@ -72,6 +74,7 @@ class Settings:
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
+            account_recheck_seconds=float(env.get("GQL_ACCOUNT_RECHECK_SECONDS") or 5),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
                 statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),

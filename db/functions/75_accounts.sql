@@ -76,3 +76,13 @@ create function api.me() returns setof api.account
 language sql stable as $$
     select * from api.account_of(api.current_user_id()) a where a.id is not null
 $$;
+
+-- What a token stands for now: whether its account still exists, and its roles. Read by the
+-- server for every request (briefly cached) and every open socket, so that a deleted account
+-- or a revoked role stops counting at once. Not for request roles.
+create function api.account_state(account uuid, out active boolean, out roles text[])
+language sql stable security definer set search_path = public, pg_temp as $$
+    select coalesce((select u.deleted_at is null from users u where u.id = account), false),
+           array(select r.role from user_roles r where r.user_id = account order by r.role)
+$$;
+revoke execute on function api.account_state(uuid) from public;
