@@ -5,9 +5,12 @@ shows its result. Driven over the Chrome DevTools Protocol with the websockets c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -50,7 +53,8 @@ async def open_page(chromium: str, profile: Path) -> tuple[asyncio.subprocess.Pr
         f"--user-data-dir={profile}", "--no-first-run",
         # Any host but this machine is unreachable: nothing may come from the internet.
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "about:blank",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True)  # its helper processes too are ended with the group
     port_file = profile / "DevToolsActivePort"
 
     async def listening() -> bool:
@@ -68,7 +72,7 @@ async def test_graphiql_loads_offline_and_runs_a_query(api_server: ServerThread)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
-    with tempfile.TemporaryDirectory(prefix="gql-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="gql-chromium-", ignore_cleanup_errors=True) as profile:
         browser, tab_url = await open_page(chromium, Path(profile))
         try:
             async with websockets.connect(tab_url, max_size=None) as ws:
@@ -96,5 +100,6 @@ async def test_graphiql_loads_offline_and_runs_a_query(api_server: ServerThread)
 
                 await wait_for(result_shown, timeout=60)
         finally:
-            browser.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGKILL)
             await browser.wait()

@@ -6,21 +6,23 @@ language sql immutable parallel safe as $$ select 20 $$;
 
 -- A new review is published at once unless it carries a link, or its author had a review
 -- rejected in the last 90 days: then it waits for a moderator.
-create function api.new_review_status(author_id uuid, content text) returns text
+-- The status of the caller's new review (only the caller's own history counts).
+create function api.new_review_status(content text) returns text
 language sql stable security definer set search_path = public, pg_temp as $$
     select case
         when api.has_link(content) then 'pending'
         when exists (select 1 from business_reviews r
-                      where r.author_id = new_review_status.author_id and r.status = 'rejected'
+                      where r.author_id = api.current_user_id() and r.status = 'rejected'
                         and r.updated_at > now() - interval '90 days') then 'pending'
         else 'published'
     end
 $$;
 
-create function api.recent_reviews_by(author_id uuid) returns bigint
+-- The caller's own reviews of the last hour (for the rate limit; nobody else's count).
+create function api.my_recent_reviews() returns bigint
 language sql stable security definer set search_path = public, pg_temp as $$
     select count(*) from business_reviews r
-     where r.author_id = recent_reviews_by.author_id and r.created_at > now() - interval '1 hour'
+     where r.author_id = api.current_user_id() and r.created_at > now() - interval '1 hour'
 $$;
 
 create function api.create_review(
@@ -44,13 +46,13 @@ begin
     if api.manages_business(business_id) then
         perform api.raise_user_error('GQ403', 'businessId', 'you cannot review a business you run');
     end if;
-    if api.recent_reviews_by(me) >= api.review_rate_limit() then
+    if api.my_recent_reviews() >= api.review_rate_limit() then
         perform api.raise_user_error('GQ429', null,
             format('at most %s reviews an hour; try again later', api.review_rate_limit()));
     end if;
     insert into business_reviews (business_id, author_id, rating, title, content, visit_date, status)
     values (business_id, me, rating, nullif(btrim(title), ''), btrim(content), visit_date,
-            api.new_review_status(me, content))
+            api.new_review_status(content))
     returning * into result;
     perform api.settle_idempotency_key(idempotency_key, result.id);
     return result;

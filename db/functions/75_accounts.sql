@@ -71,9 +71,10 @@ language sql volatile security definer set search_path = public, pg_temp as $$
             lower(btrim(email)), client_address, user_id)
 $$;
 
--- The signed-in user's own account, e-mail and roles included.
+-- The signed-in user's own account, e-mail and roles included. Security definer, so that
+-- api.account_of (anyone's e-mail) stays private to the server.
 create function api.me() returns setof api.account
-language sql stable as $$
+language sql stable security definer set search_path = public, pg_temp as $$
     select * from api.account_of(api.current_user_id()) a where a.id is not null
 $$;
 

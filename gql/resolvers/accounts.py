@@ -6,6 +6,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -17,9 +18,10 @@ from gql.auth import (
     verify_password,
 )
 from gql.context import Context
+from gql.outage import DATABASE_LOST, DatabaseUnavailable
 from gql.resolvers.inputs import checked_text, invalid
 from gql.resolvers.writes import call
-from gql.user_errors import ErrorCode, MutationFailed, UserErrorData
+from gql.user_errors import ErrorCode, MutationFailed, UserErrorData, from_postgres
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -59,19 +61,34 @@ async def sign_up(ctx: Context, email: str, password: str, display_name: str) ->
 async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     checked_text(email, "email")
     checked_text(password, "password")
-    found = await ctx.db.mutate(
-        "select (c.account).*, c.password_hash, c.throttled from api.login_candidate($1, $2) c",
+    found = await _as_server(
+        ctx, "select (c.account).*, c.password_hash, c.throttled from api.login_candidate($1, $2) c",
         email, ctx.client_address)
     if found is not None and found["throttled"]:
         raise MutationFailed(UserErrorData(
             ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again in 15 minutes"))
     password_hash = found["password_hash"] if found else None
     ok = await asyncio.to_thread(verify_password, password_hash, password)
-    await ctx.db.mutate("select api.record_login($1, $2, $3, $4)", email, ctx.client_address,
-                        found["id"] if found and ok else None, ok)
+    await _as_server(ctx, "select api.record_login($1, $2, $3, $4)", email, ctx.client_address,
+                     found["id"] if found and ok else None, ok)
     if not ok or found is None:
         raise MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, "the email or password is wrong"))
     return _signed_in(ctx, found)
+
+
+async def _as_server(ctx: Context, query: str, *args: Any) -> asyncpg.Record | None:
+    """Login internals (password hashes, the attempt log) run as the server's own role, on a
+    connection of their own: request roles may not execute them (99_function_grants.sql)."""
+    try:
+        async with ctx.pool.acquire(timeout=ctx.settings.limits.pool_acquire_timeout_seconds) as conn:
+            return await conn.fetchrow(query, *args)
+    except DATABASE_LOST as exc:
+        raise DatabaseUnavailable() from exc
+    except asyncpg.PostgresError as exc:
+        error = from_postgres(exc)
+        if error is None:
+            raise
+        raise MutationFailed(error) from exc
 
 
 async def me(ctx: Context) -> asyncpg.Record | None:

@@ -1,0 +1,56 @@
+"""The security boundary from both sides: exactly these api functions are executable by the
+request roles (the callable API, and the helpers that policies, column defaults, triggers and
+caller-rights functions evaluate as the request's role), and the internals are refused to
+every request role. A new function is private until it is listed in
+db/functions/99_function_grants.sql or reached from a listed one; then this list must change."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+REQUEST_ROLES = ["gql_anonymous", "gql_user", "gql_admin"]
+
+EXECUTABLE = set(["analytics_now", "autocomplete", "bearing_degrees", "business_analytics", "business_category_closure", "business_category_names", "business_count", "business_page", "business_search_vector", "businesses_by_id", "businesses_by_slug", "businesses_serving", "categories_by_id", "categories_by_slug", "category_children", "category_roots", "check_business_editable", "claim_idempotency_key", "claims", "create_business", "create_category", "create_review", "current_user_id", "delete_business", "delete_review", "explain_review_not_changed", "flag_review", "has_link", "has_role", "hours_problem", "intervals_on", "is_open_at", "is_open_now", "manages_business", "me", "moderate_review", "my_recent_reviews", "nearby_businesses", "nearby_count", "new_business_slug", "new_review_status", "normalized", "owns_business", "platform_stats", "polygon_from_ring", "raise_user_error", "record_business_click", "record_business_view", "require_admin", "require_user", "respond_to_review", "responses_by_id", "responses_by_review", "review_edit_window", "review_pages", "review_rate_limit", "reviews_by_id", "search_businesses", "search_count", "serves_location", "service_areas_of", "set_business_status", "set_service_areas", "settle_idempotency_key", "sign_up", "slugify", "spelling_suggestion", "update_business", "update_category", "update_review", "user_profiles", "visible_review", "vote_review"])
+
+# What an attacker would call first (found callable by anonymous requests before).
+INTERNALS = {
+    "api.add_business_rating_counts": "select api.add_business_rating_counts('{}'::jsonb)",
+    "api.prune_change_log": "select api.prune_change_log('0 seconds')",
+    "api.login_candidate": "select * from api.login_candidate('owner@example.com', null)",
+    "api.record_login": "select api.record_login('x@example.com', null, null, true)",
+    "api.account_of": "select * from api.account_of(gen_random_uuid())",
+    "api.account_state": "select * from api.account_state(gen_random_uuid())",
+    "api.changes_after": "select * from api.changes_after(0, 10)",
+    "api.refresh_business_stats": "select api.refresh_business_stats()",
+    "api.ensure_audit_partitions": "select api.ensure_audit_partitions(3)",
+    "api.recount_category_businesses": "select api.recount_category_businesses()",
+    "api.register_document": "select api.register_document(repeat('0', 64), 'x', null)",
+}
+
+
+@pytest.mark.parametrize("role", REQUEST_ROLES)
+async def test_request_roles_may_execute_exactly_the_callable_api(db: asyncpg.Connection, role: str) -> None:
+    rows = await db.fetch(
+        "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        " where n.nspname = 'api' and has_function_privilege($1, p.oid, 'execute')", role)
+    executable = {r["proname"] for r in rows}
+    assert executable - EXECUTABLE == set(), "executable but not on the allow-list"
+    assert EXECUTABLE - executable == set(), "on the allow-list but not executable"
+
+
+@pytest.mark.parametrize("role", REQUEST_ROLES)
+@pytest.mark.parametrize("name", list(INTERNALS))
+async def test_internals_are_refused_to_every_request_role(db: asyncpg.Connection, role: str, name: str) -> None:
+    if name.removeprefix("api.") not in await _names(db):
+        pytest.fail(f"{name} no longer exists: update INTERNALS")
+    async with db.transaction():  # (refused, so nothing to undo; the role ends with it)
+        await db.execute(f"set local role {role}")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await db.execute(INTERNALS[name])
+
+
+async def _names(db: asyncpg.Connection) -> set[str]:
+    rows = await db.fetch("select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+                          " where n.nspname = 'api'")
+    return {r["proname"] for r in rows}
