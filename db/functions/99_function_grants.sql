@@ -7,6 +7,7 @@
 -- until it is listed or reached. (Triggers fire without EXECUTE on their function, and a
 -- SECURITY DEFINER body runs as its owner, so neither needs more.)
 revoke execute on all functions in schema api from public;
+alter default privileges in schema api revoke execute on functions from public;
 
 do $$
 declare
