@@ -100,4 +100,4 @@ def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
         lambda: OperationTransaction(report_statements=debug_sql),
     ]
     return ErrorReportingSchema(query=Query, mutation=Mutation, subscription=Subscription,
-                             extensions=extensions, execution_context_class=SharedEventExecutor)
+                                extensions=extensions, execution_context_class=SharedEventExecutor)
