@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from gql.auth import ANONYMOUS, Identity
+from gql.client_address import client_address
 from gql.database import RequestDatabase
 from gql.loaders import Loaders
 from gql.settings import Settings
@@ -58,7 +59,9 @@ class Context:
 
     @property
     def client_address(self) -> str | None:
-        return self.request.client.host if self.request.client else None
+        peer = self.request.client.host if self.request.client else None
+        forwarded = self.request.headers.get("x-forwarded-for")
+        return client_address(peer, forwarded, self.settings.trusted_proxies)
 
     def start_operation(self, slots: asyncio.Semaphore | None = None) -> Operation:
         db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gql.client_address import Network, parse_trusted
 from gql.jwt_secret import generated_secret
 from gql.origins import AllowedOrigins
 from gql.realtime.settings import HubSettings
@@ -51,6 +52,8 @@ class Settings:
     """How often one process refreshes the business_stats materialized view."""
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
+    trusted_proxies: tuple[Network, ...] = ()
+    """Peers whose X-Forwarded-For is believed (GQL_TRUSTED_PROXIES)."""
     account_recheck_seconds: float = 5.0
     """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
@@ -74,6 +77,7 @@ class Settings:
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
+            trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),
             account_recheck_seconds=float(env.get("GQL_ACCOUNT_RECHECK_SECONDS") or 5),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),

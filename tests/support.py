@@ -29,7 +29,8 @@ class ServerThread:
 
     def __init__(self, app: Starlette) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                ws="websockets-sansio", lifespan="on")
+                                ws="websockets-sansio", lifespan="on",
+                                proxy_headers=False)  # as `serve`: the app decides (GQL_TRUSTED_PROXIES)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -204,3 +204,29 @@ async def test_a_pooled_connection_carries_nothing_to_the_next_request(world: Wo
         assert await conn.fetchval("select current_setting('role')") == "none"
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("trusted, throttled_apart", [("127.0.0.1", True), (None, False)])
+async def test_forwarded_addresses_count_only_from_trusted_proxies(
+        fresh_database: str, trusted: str | None, throttled_apart: bool) -> None:
+    """Behind a trusted proxy each client has its own sign-in throttle; from anyone else,
+    X-Forwarded-For is ignored, so writing it cannot dodge the throttle."""
+    import httpx
+
+    from gql.app import create_app
+    from gql.settings import Settings
+    from tests.support import ServerThread
+
+    settings = Settings.from_env({"GQL_TRUSTED_PROXIES": trusted} if trusted else {})
+    with ServerThread(create_app(settings, fresh_database)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            async def attempt(i: int, forwarded: str) -> str:
+                answer = await http.post("/graphql", headers={"x-forwarded-for": f"{forwarded}, 127.0.0.1"}, json={
+                    "query": LOG_IN, "variables": {"email": f"guess{i}@example.com", "password": "password1"}})
+                code: str = answer.json()["data"]["logIn"]["errors"][0]["code"]
+                return code
+            for i in range(20):
+                assert await attempt(i, "203.0.113.7") == "UNAUTHENTICATED"
+            assert await attempt(20, "203.0.113.7") == "RATE_LIMITED"
+            other = await attempt(21, "198.51.100.9")
+    assert other == ("UNAUTHENTICATED" if throttled_apart else "RATE_LIMITED")
