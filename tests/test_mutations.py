@@ -271,3 +271,22 @@ async def test_query_depth_alias_and_size_limits(world: World) -> None:
     # Parsed and validated documents are cached: a refused one stays refused.
     assert "more than 12 levels" in await world.anonymous.error(deep)
     assert "token" in (await world.anonymous.error(huge)).lower()
+
+
+@pytest.mark.parametrize("title, content", [
+    ("Visit http://spam.example", "Fine food"),
+    (None, "Cheap pills at cheap-pills-shop.com today"),
+    (None, "Deals: \uff57\uff57\uff57\uff0e\uff53\uff50\uff41\uff4d\uff0d\uff53\uff48\uff4f\uff50\uff0e\uff43\uff4f\uff4d"),
+])
+async def test_links_in_titles_bare_domains_and_look_alikes_wait_for_moderation(
+        world: World, title: str | None, content: str) -> None:
+    review = await world.reviewer.client.mutate(CREATE_REVIEW, {"input": {
+        "businessId": await new_business(world), "rating": 4, "title": title, "content": content}})
+    assert review["review"]["status"] == "PENDING", review
+
+
+async def test_ordinary_text_with_dots_is_published(world: World) -> None:
+    review = await world.reviewer.client.mutate(CREATE_REVIEW, {"input": {
+        "businessId": await new_business(world), "rating": 4, "title": "Great v2.0 menu",
+        "content": "Open 9.30 to 5.30, e.g. on Sundays. Rated 4.5 by friends."}})
+    assert review["review"]["status"] == "PUBLISHED", review

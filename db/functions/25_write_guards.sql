@@ -46,9 +46,13 @@ create trigger businesses_guard before insert or update on businesses
     for each row execute function api.businesses_guard();
 
 -- Does the text carry a link? Such reviews wait for a moderator.
+-- Does the text carry a link: a URL, a www. name, or a bare domain under a common top-level
+-- domain (cheap-pills-shop.com)? Compared after NFKC, so full-width or other look-alike
+-- forms (ｗｗｗ．ｓｐａｍ．ｃｏｍ) count as what they look like.
 create function api.has_link(content text) returns boolean
 language sql immutable parallel safe as $$
-    select content ~* '(https?://|www\.[a-z0-9-]+\.[a-z])'
+    select normalize(coalesce(content, ''), NFKC)
+           ~* '(https?://|www\.[a-z0-9-]+\.[a-z]|\m[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.(com|net|org|info|biz|io|co|me|us|uk|ru|cn|de|fr|xyz|top|shop|store|online|site|app|club|live|ly|to|tv|cc|ws|pw|link|click)\M)'
 $$;
 
 -- How long after writing it an author may still change a review.

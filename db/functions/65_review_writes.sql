@@ -6,11 +6,12 @@ language sql immutable parallel safe as $$ select 20 $$;
 
 -- A new review is published at once unless it carries a link, or its author had a review
 -- rejected in the last 90 days: then it waits for a moderator.
--- The status of the caller's new review (only the caller's own history counts).
-create function api.new_review_status(content text) returns text
+-- The status of the caller's new review (only the caller's own history counts): a link in
+-- its title or text sends it to moderation.
+create function api.new_review_status(title text, content text) returns text
 language sql stable security definer set search_path = public, pg_temp as $$
     select case
-        when api.has_link(content) then 'pending'
+        when api.has_link(title) or api.has_link(content) then 'pending'
         when exists (select 1 from business_reviews r
                       where r.author_id = api.current_user_id() and r.status = 'rejected'
                         and r.updated_at > now() - interval '90 days') then 'pending'
@@ -52,7 +53,7 @@ begin
     end if;
     insert into business_reviews (business_id, author_id, rating, title, content, visit_date, status)
     values (business_id, me, rating, nullif(btrim(title), ''), btrim(content), visit_date,
-            api.new_review_status(content))
+            api.new_review_status(title, content))
     returning * into result;
     perform api.settle_idempotency_key(idempotency_key, result.id);
     return result;
