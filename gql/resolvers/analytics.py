@@ -12,7 +12,6 @@ from graphql import GraphQLError
 from gql.context import Context
 from gql.database import RequestDatabase
 from gql.errors import BadArgument
-from gql.resolvers.inputs import checked_text
 from gql.resolvers.writes import call
 from gql.user_errors import from_postgres
 
@@ -26,16 +25,16 @@ EARLIEST_DAY = date(2000, 1, 1)
 async def record_view(ctx: Context, business_id: UUID, visitor_id: str, referrer: str | None,
                       time_on_page: int | None, bounced: bool, client_event_id: str | None) -> bool:
     row = await call(ctx, "select api.record_business_view($1, $2, $3, $4, $5, $6) as counted",
-                     business_id, checked_text(visitor_id, "visitorId"), checked_text(referrer, "referrer"),
-                     time_on_page, bounced, checked_text(client_event_id, "clientEventId"))
+                     business_id, visitor_id, referrer,
+                     time_on_page, bounced, client_event_id)
     return bool(row and row["counted"])
 
 
 async def record_click(ctx: Context, business_id: UUID, visitor_id: str, kind: str,
                        client_event_id: str | None) -> bool:
     row = await call(ctx, "select api.record_business_click($1, $2, $3, $4) as counted",
-                     business_id, checked_text(visitor_id, "visitorId"), kind,
-                     checked_text(client_event_id, "clientEventId"))
+                     business_id, visitor_id, kind,
+                     client_event_id)
     return bool(row and row["counted"])
 
 

@@ -85,8 +85,6 @@ class SearchRequest:
         query = self.query.strip() if self.query is not None else None
         if query is not None and len(query) > MAX_QUERY_LENGTH:
             raise BadArgument("query", f"must be at most {MAX_QUERY_LENGTH} characters")
-        if query is not None and "\x00" in query:
-            raise BadArgument("query", "must not contain NUL characters")
         near = self.near.check("near") if self.near else None
         serves = self.serves.check("servesLocation") if self.serves else None
         radius = self.radius_meters
@@ -155,7 +153,7 @@ async def nearby_count(ctx: Context, near: Point, radius: float) -> int:
 
 async def autocomplete(ctx: Context, prefix: str, near: Point | None, limit: int) -> list[Record]:
     prefix = prefix.strip()
-    if not 1 <= len(prefix) <= 100 or "\x00" in prefix:
+    if not 1 <= len(prefix) <= 100:
         raise BadArgument("prefix", "must be 1 to 100 characters")
     if not 1 <= limit <= MAX_SUGGESTIONS:
         raise BadArgument("limit", f"must be between 1 and {MAX_SUGGESTIONS}, got {limit}")

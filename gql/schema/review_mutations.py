@@ -12,7 +12,7 @@ from strawberry import UNSET
 
 from gql.context import Context
 from gql.resolvers import review_writes as writes
-from gql.resolvers.inputs import checked_text, column_patch, input_id
+from gql.resolvers.inputs import column_patch, input_id
 from gql.resolvers.writes import attempt, tag_changes
 from gql.schema.business_mutations import DeletePayload, delete_payload
 from gql.schema.review import Review
@@ -78,7 +78,7 @@ class ReviewMutations:
             await tag_changes(info.context, client_id)
             return await writes.create(
                 info.context, input_id(input.business_id, "businessId"), input.rating,
-                checked_text(input.title, "title"), checked_text(input.content, "content"),
+                input.title, input.content,
                 input.visit_date, idempotency_key)
         return _payload(*await attempt(write))
 
@@ -113,7 +113,7 @@ class ReviewMutations:
         async def write() -> Any:
             await tag_changes(info.context, client_id)
             return await writes.respond(info.context, input_id(review_id, "reviewId"),
-                                        checked_text(content, "content"), idempotency_key)
+                                        content, idempotency_key)
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Vote a review helpful (true) or not (false); null "
@@ -135,7 +135,7 @@ class ReviewMutations:
         async def write() -> Any:
             await tag_changes(info.context, client_id)
             return await writes.flag(info.context, input_id(review_id, "reviewId"),
-                                     checked_text(reason, "reason"))
+                                     reason)
         return _payload(*await attempt(write))
 
     @strawberry.mutation(description="Administrators: publish or reject a review.")
@@ -146,5 +146,5 @@ class ReviewMutations:
         async def write() -> Any:
             await tag_changes(info.context, client_id)
             return await writes.moderate(info.context, input_id(id, "id"), decision.value,
-                                         checked_text(note, "note"))
+                                         note)
         return _payload(*await attempt(write))
