@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -92,6 +93,15 @@ async def test_login_is_throttled_after_repeated_failures_and_recorded(world: Wo
         await conn.close()
     assert [k["kind"] for k in kinds] == ["login_failed"] * 5 + ["login_throttled"] * 2
     assert {k["client_address"] for k in kinds} == {"127.0.0.1"}
+
+
+async def test_racing_wrong_passwords_get_exactly_the_limit_of_password_checks(world: World) -> None:
+    email = f"raced-{uuid.uuid4().hex[:8]}@example.com"
+    await world.anonymous.mutate(SIGN_UP, {"email": email, "password": PASSWORD, "name": "Raced"})
+    results = await asyncio.gather(*(
+        world.anonymous.mutate(LOG_IN, {"email": email, "password": f"wrong password {i}"}) for i in range(30)))
+    codes = sorted(r["errors"][0]["code"] for r in results)
+    assert codes == ["RATE_LIMITED"] * 25 + ["UNAUTHENTICATED"] * 5
 
 
 async def test_login_is_throttled_per_client_address_across_emails(server_url: str) -> None:

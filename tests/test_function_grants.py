@@ -18,13 +18,14 @@ INTERNALS = {
     "api.add_business_rating_counts": "select api.add_business_rating_counts('{}'::jsonb)",
     "api.prune_change_log": "select api.prune_change_log('0 seconds')",
     "api.login_candidate": "select * from api.login_candidate('owner@example.com', null)",
-    "api.record_login": "select api.record_login('x@example.com', null, null, true)",
+    "api.record_login": "select api.record_login(1, null)",
     "api.account_of": "select * from api.account_of(gen_random_uuid())",
     "api.account_state": "select * from api.account_state(gen_random_uuid())",
     "api.changes_after": "select * from api.changes_after(0, 10)",
     "api.refresh_business_stats": "select api.refresh_business_stats()",
     "api.ensure_audit_partitions": "select api.ensure_audit_partitions(3)",
     "api.recount_category_businesses": "select api.recount_category_businesses()",
+    "api.flag_weight": "select api.flag_weight(gen_random_uuid())",
     "api.register_document": "select api.register_document(repeat('0', 64), 'x', null)",
 }
 

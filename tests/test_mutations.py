@@ -19,7 +19,7 @@ from tests.test_policies import (
     published_review,
     superuser_row,
 )
-from tests.world import CREATE_BUSINESS, CREATE_CATEGORY, World
+from tests.world import CREATE_BUSINESS, CREATE_CATEGORY, World, sign_up
 
 VOTE = """mutation($id: ID!, $helpful: Boolean) {
   voteReview(reviewId: $id, helpful: $helpful) { review { helpfulCount notHelpfulCount } errors { code } } }"""
@@ -219,6 +219,25 @@ async def test_reviews_are_rate_limited(world: World) -> None:
     results = [await person.client.mutate(CREATE_REVIEW, {"input": {
         "businessId": b, "rating": 4, "content": "Fine"}}) for b in businesses]
     assert [codes(r) for r in results] == [[]] * 20 + [["RATE_LIMITED"]]
+
+
+async def test_racing_reviews_are_accepted_up_to_the_limit_exactly(world: World) -> None:
+    racer = await sign_up(world.anonymous, f"racer-{uuid.uuid4().hex[:8]}@example.com", "Racer")
+    businesses = [await new_business(world) for _ in range(30)]
+    results = await asyncio.gather(*(racer.client.mutate(CREATE_REVIEW, {"input": {
+        "businessId": b, "rating": 4, "content": "Fine"}}) for b in businesses))
+    assert sorted(codes(r) for r in results) == [[]] * 20 + [["RATE_LIMITED"]] * 10
+
+
+async def test_fresh_accounts_cannot_hide_a_review_by_flagging_it(world: World) -> None:
+    review = await published_review(world)
+    query = f'{{ review(id: "{review["id"]}") {{ status }} }}'
+    for i in range(5):
+        sybil = await sign_up(world.anonymous, f"sybil-{i}-{uuid.uuid4().hex[:8]}@example.com", "Sybil")
+        assert (await sybil.client.mutate(FLAG, {"id": review["id"]}))["errors"] == []
+    assert (await world.anonymous.data(query))["review"] == {"status": "PUBLISHED"}
+    row = await superuser_row(world, "select flag_count from business_reviews where id = $1", review["id"])
+    assert row is not None and row["flag_count"] == 5  # counted for moderators all the same
 
 
 async def test_categories_move_and_refuse_cycles(world: World) -> None:

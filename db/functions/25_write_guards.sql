@@ -107,21 +107,43 @@ create trigger review_responses_set_business before insert or update of review_i
     for each row execute function api.review_responses_set_business();
 
 ------------------------------------------------------------------------------------------
--- Flags: enough of them hide a published review until a moderator decides.
+-- Flags: enough of them hide a published review until a moderator decides. Every flag is
+-- counted (flag_count, for moderators), but only established accounts' flags weigh towards
+-- hiding: a fresh account weighs nothing, so a few throwaway sign-ups cannot hide a review;
+-- a moderator's or admin's flag hides it at once.
 
 create function api.review_flag_threshold() returns integer
 language sql immutable parallel safe as $$ select 3 $$;
 
+-- How old an account must be before its flags weigh.
+create function api.flag_weight_age() returns interval
+language sql immutable parallel safe as $$ select interval '7 days' $$;
+
+create function api.flag_weight(flagger uuid) returns integer
+language sql stable security definer set search_path = public, pg_temp as $$
+    select case
+        when exists (select 1 from user_roles r where r.user_id = flagger
+                                                   and r.role in ('admin', 'moderator'))
+            then api.review_flag_threshold()
+        when exists (select 1 from users u where u.id = flagger
+                                             and u.created_at <= now() - api.flag_weight_age())
+            then 1
+        else 0
+    end
+$$;
+
 create function api.review_flags_count() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+    weight bigint;
 begin
+    -- The row lock taken here orders racing flags of one review, and the sum after it sees
+    -- every flag committed before (a new snapshot per statement).
+    update business_reviews set flag_count = flag_count + 1 where id = new.review_id;
+    select sum(api.flag_weight(f.user_id)) into weight from review_flags f where f.review_id = new.review_id;
     update business_reviews
-       set flag_count = flag_count + 1,
-           status = case when status = 'published' and flag_count + 1 >= api.review_flag_threshold()
-                         then 'pending' else status end,
-           moderation_notes = case when status = 'published' and flag_count + 1 >= api.review_flag_threshold()
-                                   then 'hidden after ' || (flag_count + 1) || ' flags' else moderation_notes end
-     where id = new.review_id;
+       set status = 'pending', moderation_notes = 'hidden after flags weighing ' || weight
+     where id = new.review_id and status = 'published' and weight >= api.review_flag_threshold();
     return null;
 end
 $$;

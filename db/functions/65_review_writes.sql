@@ -47,6 +47,10 @@ begin
     if api.manages_business(business_id) then
         perform api.raise_user_error('GQ403', 'businessId', 'you cannot review a business you run');
     end if;
+    -- One of the author's new reviews at a time, so that racing requests count each other:
+    -- the lock lasts until this transaction ends, and the count after it sees what the
+    -- previous holder committed (a new snapshot per statement).
+    perform pg_advisory_xact_lock(hashtextextended('new review by ' || me, 0));
     if api.my_recent_reviews() >= api.review_rate_limit() then
         perform api.raise_user_error('GQ429', null,
             format('at most %s reviews an hour; try again later', api.review_rate_limit()));
@@ -188,7 +192,8 @@ begin
 end
 $$;
 
--- Flag a review (once per user). Returns the review, or null once enough flags hid it.
+-- Flag a review (once per user). Returns the review, or null once enough flags hid it
+-- (api.review_flags_count says whose flags count).
 create function api.flag_review(review_id uuid, reason text) returns business_reviews
 language plpgsql volatile as $$
 declare

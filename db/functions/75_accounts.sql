@@ -35,14 +35,24 @@ language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $
 -- true when sign-ins for this email or from this address are being throttled: then the
 -- attempt is recorded and no account is returned. (A flag, not an error, so that the
 -- record survives.)
+--
+-- Racing attempts count each other: one decision at a time per email and per address (the
+-- advisory locks, always taken in this order, so two attempts never wait on each other in a
+-- cycle), and the attempt is recorded as failed before its password is checked; the server
+-- turns it into a success afterwards (api.record_login). So 30 concurrent guesses for one
+-- email get exactly per_email password checks. Called in autocommit: the record and the
+-- locks end with this statement.
 create function api.login_candidate(email text, client_address text)
-returns table (account api.account, password_hash text, throttled boolean)
+returns table (account api.account, password_hash text, throttled boolean, attempt bigint)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     limits record := api.login_limits();
     by_email bigint;
     by_address bigint;
+    recorded bigint;
 begin
+    perform pg_advisory_xact_lock(hashtextextended('login email ' || lower(btrim(email)), 0));
+    perform pg_advisory_xact_lock(hashtextextended('login address ' || coalesce(client_address, ''), 0));
     select count(*) into by_email from security_events e
      where e.kind = 'login_failed' and lower(e.email) = lower(btrim(login_candidate.email))
        and e.created_at > now() - limits.window_length;
@@ -53,22 +63,27 @@ begin
         insert into security_events (kind, email, client_address, details)
         values ('login_throttled', lower(btrim(email)), client_address,
                 jsonb_build_object('failures_for_email', by_email, 'failures_from_address', by_address));
-        return query select null::api.account, null::text, true;
+        return query select null::api.account, null::text, true, null::bigint;
         return;
     end if;
+    insert into security_events (kind, email, client_address)
+    values ('login_failed', lower(btrim(email)), client_address)
+    returning id into recorded;
     return query
-        select api.account_of(u.id), u.password_hash, false
-          from users u
-         where lower(u.email) = lower(btrim(login_candidate.email)) and u.deleted_at is null;
+        select a.account, a.password_hash, false, recorded
+          from (select 1) one
+          left join (select api.account_of(u.id) as account, u.password_hash
+                       from users u
+                      where lower(u.email) = lower(btrim(login_candidate.email))
+                        and u.deleted_at is null) a on true;
 end
 $$;
 
-create function api.record_login(email text, client_address text, user_id uuid, succeeded boolean)
-returns void
+-- A sign-in attempt whose password was right: it no longer counts as a failure.
+create function api.record_login(attempt bigint, user_id uuid) returns void
 language sql volatile security definer set search_path = public, pg_temp as $$
-    insert into security_events (kind, email, client_address, user_id)
-    values (case when succeeded then 'login_succeeded' else 'login_failed' end,
-            lower(btrim(email)), client_address, user_id)
+    update security_events e set kind = 'login_succeeded', user_id = record_login.user_id
+     where e.id = attempt and e.kind = 'login_failed'
 $$;
 
 -- The signed-in user's own account, e-mail and roles included. Security definer, so that

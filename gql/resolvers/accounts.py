@@ -57,17 +57,18 @@ async def sign_up(ctx: Context, email: str, password: str, display_name: str) ->
 
 async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     found = await _as_server(
-        ctx, "select (c.account).*, c.password_hash, c.throttled from api.login_candidate($1, $2) c",
+        ctx, "select (c.account).*, c.password_hash, c.throttled, c.attempt"
+             " from api.login_candidate($1, $2) c",
         email, ctx.client_address)
-    if found is not None and found["throttled"]:
+    assert found is not None
+    if found["throttled"]:
         raise MutationFailed(UserErrorData(
             ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again in 15 minutes"))
-    password_hash = found["password_hash"] if found else None
-    ok = await asyncio.to_thread(verify_password, password_hash, password)
-    await _as_server(ctx, "select api.record_login($1, $2, $3, $4)", email, ctx.client_address,
-                     found["id"] if found and ok else None, ok)
-    if not ok or found is None:
+    # An unknown email costs a hash check too, so that timing does not tell which emails exist.
+    ok = await asyncio.to_thread(verify_password, found["password_hash"], password)
+    if not ok or found["id"] is None:
         raise MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, "the email or password is wrong"))
+    await _as_server(ctx, "select api.record_login($1, $2)", found["attempt"], found["id"])
     return _signed_in(ctx, found)
 
 
