@@ -151,7 +151,10 @@ async def generate(conn: asyncpg.Connection, businesses: int, reviews: int, *, s
         return {"rows": 0, "seconds": 0.0}
     started = time.perf_counter()
     before = await counts(conn)
-    base_user = await conn.fetchval("select count(*) from users where email like 'bench-user-%'")
+    # Earlier runs' users are numbered 1..k in their ids.
+    base_user = await conn.fetchval(
+        "select count(*) from generate_series(1, (select count(*) from users)) n"
+        " join users u on u.id = md5('bench-user-' || n)::uuid")
     # Earlier runs' businesses are numbered 1..k in their slugs' last part and ids.
     base_business = await conn.fetchval(
         "select count(*) from businesses where id = md5('bench-business-' || substring(slug from '-([0-9]+)$'))::uuid")

@@ -48,8 +48,8 @@ select (row_number() over () - 1)::int as i, c.*
 analyze bench_word, bench_review_text, bench_hours, bench_leaf, bench_city;
 
 -- step: users
-insert into users (id, email, display_name, created_at, updated_at)
-select md5('bench-user-' || x.n)::uuid, 'bench-user-' || x.n || '@example.com',
+insert into users (id, display_name, created_at, updated_at)
+select md5('bench-user-' || x.n)::uuid,
        f.word || ' ' || left(l.word, 1) || '.', x.joined, x.joined
   from (select n, floor(random() * s.words)::int as first_i, floor(random() * s.words)::int as last_i,
                now() - random() * interval '1500 days' as joined

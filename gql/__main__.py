@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file")
     restore.add_argument("--replace", action="store_true",
                          help="drop and re-create the database in use first")
+
+    commands.add_parser("rotate-data-key", help="re-seal personal data under a new data key "
+                        "(written to the data directory's data-key, or printed when GQL_DATA_KEY is set)")
     return parser
 
 
@@ -297,9 +300,39 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def rotate_data_key(settings: Settings, _args: argparse.Namespace) -> int:
+    """The new key is written to data-key.new first, so it survives a crash after the commit;
+    once the database is re-sealed it replaces data-key."""
+    from gql.data_key import KEY_FILE, DataKey
+    from gql.migrate import Migrator
+    from gql.sealing import rotate_data_key as reseal
+    from gql.secret_files import write_secret
+
+    new_text = DataKey.new_text()
+    pending = settings.data_dir / f"{KEY_FILE}.new"
+    from_file = not os.environ.get("GQL_DATA_KEY")
+    if from_file:
+        write_secret(pending, new_text)
+
+    async def run(conn: asyncpg.Connection) -> None:
+        await Migrator(conn).up()
+        rows = await reseal(conn, settings.data_key, DataKey.parse(new_text))
+        print(f"re-sealed {rows} row(s)", file=sys.stderr)
+
+    _run_on_database(settings, run)
+    if from_file:
+        os.replace(pending, settings.data_dir / KEY_FILE)
+        print(f"the new key is in {settings.data_dir / KEY_FILE}", file=sys.stderr)
+    else:
+        print("GQL_DATA_KEY is set: set it to this new key before the next start:", file=sys.stderr)
+        print(new_text)
+    return 0
+
+
 COMMANDS = {
     "serve": serve, "migrate": migrate, "seed": seed, "export-schema": export_schema,
     "db": db, "documents": documents, "backup": backup, "restore": restore,
+    "rotate-data-key": rotate_data_key,
 }
 
 
@@ -307,12 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.log_level)
+    from gql.data_key import DataKeyError
     from gql.migrate import MigrationError
     from gql.seed import DatabaseNotEmpty
 
     try:
         return COMMANDS[args.command](settings, args)
-    except (MigrationError, DatabaseNotEmpty) as exc:
+    except (MigrationError, DatabaseNotEmpty, DataKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

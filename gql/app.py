@@ -48,6 +48,7 @@ from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
 from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
+from gql.sealing import check_data_key
 from gql.settings import Settings
 from gql.token_holders import TokenHolders
 from gql.websocket_protocol import TransportWSHandler
@@ -277,6 +278,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.pool = await create_pool(
             database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
             session_settings=settings.limits.session_settings())
+        async with graphql.pool.acquire() as conn:
+            await check_data_key(conn, settings.data_key)
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
         graphql.holders = TokenHolders(graphql.pool, settings.account_recheck_seconds,
                                        settings.limits.pool_acquire_timeout_seconds)

@@ -122,14 +122,12 @@ class _Generator:
         return table, leaves
 
     def users(self, count: int) -> Table:
-        table = Table("users", ("id", "email", "display_name", "created_at", "updated_at"))
-        for i in range(count):
+        # Demo people have no password and so no email address (they cannot sign in).
+        table = Table("users", ("id", "display_name", "created_at", "updated_at"))
+        for _ in range(count):
             first, last = self.fake.first_name(), self.fake.last_name()
             joined = self.past(SEED_EPOCH - timedelta(days=1500))
-            table.rows.append((
-                self.new_id(), f"{slugify(first)}.{slugify(last)}.{i}@example.com",
-                f"{first} {last[0]}.", joined, joined,
-            ))
+            table.rows.append((self.new_id(), f"{first} {last[0]}.", joined, joined))
         return table
 
     def location(self, city: City) -> tuple[float, float]:

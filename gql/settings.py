@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gql.client_address import Network, parse_trusted
-from gql.jwt_secret import generated_secret
+from gql.data_key import DataKey, data_key_of
+from gql.jwt_secret import jwt_secret_of
 from gql.origins import AllowedOrigins
 from gql.realtime.settings import HubSettings
 
@@ -42,6 +43,8 @@ class Settings:
     broadcast_url: str | None
     log_level: str
     debug_sql: bool
+    data_key: DataKey = field(repr=False)
+    """Seals personal data at rest (gql/data_key.py): GQL_DATA_KEY or the data directory's own."""
     jwt_secret_generated: bool = False
     """True when JWT_SECRET is unset and the data directory's own secret is used."""
     """When true, GraphQL responses report how many SQL statements they sent."""
@@ -66,7 +69,8 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=data_dir,
-            jwt_secret=env.get("JWT_SECRET") or generated_secret(data_dir),
+            jwt_secret=env.get("JWT_SECRET") or jwt_secret_of(data_dir),
+            data_key=DataKey.parse(env.get("GQL_DATA_KEY") or data_key_of(data_dir)),
             jwt_secret_generated=not env.get("JWT_SECRET"),
             jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 3600),
             broadcast_url=env.get("BROADCAST_URL") or None,

@@ -17,7 +17,7 @@ EXECUTABLE = set(["analytics_now", "autocomplete", "bearing_degrees", "business_
 INTERNALS = {
     "api.add_business_rating_counts": "select api.add_business_rating_counts('{}'::jsonb)",
     "api.prune_change_log": "select api.prune_change_log('0 seconds')",
-    "api.login_candidate": "select * from api.login_candidate('owner@example.com', null)",
+    "api.login_candidate": "select * from api.login_candidate('\\x00', null, null)",
     "api.record_login": "select api.record_login(1, null)",
     "api.account_of": "select * from api.account_of(gen_random_uuid())",
     "api.account_state": "select * from api.account_state(gen_random_uuid())",

@@ -235,7 +235,7 @@ async def test_policies_hold_in_sql_for_statements_the_api_never_sends(world: Wo
                          "insert into businesses (slug, name, primary_category_id, city, state, owner_id)"
                          " values ('x', 'x', $1, 'A', 'B', $2)", world.subcategory_id, world.owner.id)
     with pytest.raises(asyncpg.InsufficientPrivilegeError):  # e-mails are not public
-        await as_request(world, "gql_user", other, "select email from users")
+        await as_request(world, "gql_user", other, "select email_sealed, email_lookup from users")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):  # anonymous writes nothing
         await as_request(world, "gql_anonymous", None, "update businesses set name = 'x'")
     # A guard stops owners from promoting themselves.

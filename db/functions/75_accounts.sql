@@ -2,26 +2,29 @@
 -- only hashes reach the database. These run as security definer because an anonymous
 -- request must be able to create an account and look up a login.
 
--- An account as its owner sees it.
+-- An account as its owner sees it. The email address is sealed (gql/data_key.py): the server
+-- opens it; the database cannot.
 create type api.account as (
-    id uuid, email text, display_name text, avatar_url text, created_at timestamptz, roles text[]
+    id uuid, email_sealed bytea, display_name text, avatar_url text, created_at timestamptz, roles text[]
 );
 
 create function api.account_of(user_id uuid) returns api.account
 language sql stable security definer set search_path = public, pg_temp as $$
-    select u.id, u.email, u.display_name, u.avatar_url, u.created_at,
+    select u.id, u.email_sealed, u.display_name, u.avatar_url, u.created_at,
            coalesce(array(select r.role from user_roles r where r.user_id = u.id order by r.role), '{}')
       from users u
      where u.id = account_of.user_id and u.deleted_at is null
 $$;
 
-create function api.sign_up(email text, password_hash text, display_name text) returns api.account
+-- email_lookup and email_sealed: the keyed hash and the ciphertext of the address.
+create function api.sign_up(email_lookup bytea, email_sealed bytea, password_hash text, display_name text)
+returns api.account
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     new_id uuid;
 begin
-    insert into users (email, password_hash, display_name)
-    values (lower(btrim(email)), password_hash, btrim(display_name))
+    insert into users (email_lookup, email_sealed, password_hash, display_name)
+    values (email_lookup, email_sealed, password_hash, btrim(display_name))
     returning id into new_id;  -- a taken email fails on users_email_key
     return api.account_of(new_id);
 end
@@ -34,7 +37,7 @@ language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $
 -- The account to check a password against (none for an unknown email), or throttled =
 -- true when sign-ins for this email or from this address are being throttled: then the
 -- attempt is recorded and no account is returned. (A flag, not an error, so that the
--- record survives.)
+-- record survives.) Email and address come as keyed hashes, the address also sealed.
 --
 -- Racing attempts count each other: one decision at a time per email and per address (the
 -- advisory locks, always taken in this order, so two attempts never wait on each other in a
@@ -42,7 +45,7 @@ language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $
 -- turns it into a success afterwards (api.record_login). So 30 concurrent guesses for one
 -- email get exactly per_email password checks. Called in autocommit: the record and the
 -- locks end with this statement.
-create function api.login_candidate(email text, client_address text)
+create function api.login_candidate(email_lookup bytea, address_lookup bytea, address_sealed bytea)
 returns table (account api.account, password_hash text, throttled boolean, attempt bigint)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
@@ -51,30 +54,31 @@ declare
     by_address bigint;
     recorded bigint;
 begin
-    perform pg_advisory_xact_lock(hashtextextended('login email ' || lower(btrim(email)), 0));
-    perform pg_advisory_xact_lock(hashtextextended('login address ' || coalesce(client_address, ''), 0));
+    perform pg_advisory_xact_lock(hashtextextended('login email ' || encode(email_lookup, 'hex'), 0));
+    perform pg_advisory_xact_lock(
+        hashtextextended('login address ' || coalesce(encode(address_lookup, 'hex'), ''), 0));
     select count(*) into by_email from security_events e
-     where e.kind = 'login_failed' and lower(e.email) = lower(btrim(login_candidate.email))
+     where e.kind = 'login_failed' and e.email_lookup = login_candidate.email_lookup
        and e.created_at > now() - limits.window_length;
     select count(*) into by_address from security_events e
-     where e.kind = 'login_failed' and e.client_address = login_candidate.client_address
+     where e.kind = 'login_failed' and e.client_address_lookup = login_candidate.address_lookup
        and e.created_at > now() - limits.window_length;
     if by_email >= limits.per_email or by_address >= limits.per_address then
-        insert into security_events (kind, email, client_address, details)
-        values ('login_throttled', lower(btrim(email)), client_address,
+        insert into security_events (kind, email_lookup, client_address_lookup, client_address_sealed, details)
+        values ('login_throttled', email_lookup, address_lookup, address_sealed,
                 jsonb_build_object('failures_for_email', by_email, 'failures_from_address', by_address));
         return query select null::api.account, null::text, true, null::bigint;
         return;
     end if;
-    insert into security_events (kind, email, client_address)
-    values ('login_failed', lower(btrim(email)), client_address)
+    insert into security_events (kind, email_lookup, client_address_lookup, client_address_sealed)
+    values ('login_failed', email_lookup, address_lookup, address_sealed)
     returning id into recorded;
     return query
         select a.account, a.password_hash, false, recorded
           from (select 1) one
           left join (select api.account_of(u.id) as account, u.password_hash
                        from users u
-                      where lower(u.email) = lower(btrim(login_candidate.email))
+                      where u.email_lookup = login_candidate.email_lookup
                         and u.deleted_at is null) a on true;
 end
 $$;

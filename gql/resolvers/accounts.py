@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from gql import sealing
 from gql.auth import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -21,6 +22,7 @@ from gql.context import Context
 from gql.outage import DATABASE_LOST, DatabaseUnavailable
 from gql.resolvers.inputs import invalid
 from gql.resolvers.writes import call
+from gql.sealing import address_lookup, email_lookup, sealed_address, sealed_email
 from gql.user_errors import ErrorCode, MutationFailed, UserErrorData, from_postgres
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -30,7 +32,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class SignedIn:
     token: str
     expires_at: datetime
-    account: asyncpg.Record
+    account: Account
 
 
 def _check_credentials(email: str, password: str) -> None:
@@ -41,7 +43,18 @@ def _check_credentials(email: str, password: str) -> None:
                                   f"{MAX_PASSWORD_LENGTH} characters long")
 
 
-def _signed_in(ctx: Context, account: asyncpg.Record) -> SignedIn:
+Account = dict[str, Any]
+"""An account row with its email address opened (api.account seals it)."""
+
+
+def _opened(ctx: Context, row: asyncpg.Record) -> Account:
+    account = {name: row[name] for name in ("id", "display_name", "avatar_url", "created_at", "roles")}
+    account["email"] = ctx.settings.data_key.open(row["email_sealed"], sealing.EMAIL)
+    return account
+
+
+def _signed_in(ctx: Context, row: asyncpg.Record) -> SignedIn:
+    account = _opened(ctx, row)
     token, expires = issue_token(account["id"], list(account["roles"]),
                                  ctx.settings.jwt_secret, ctx.settings.jwt_ttl_seconds)
     return SignedIn(token=token, expires_at=expires, account=account)
@@ -50,16 +63,20 @@ def _signed_in(ctx: Context, account: asyncpg.Record) -> SignedIn:
 async def sign_up(ctx: Context, email: str, password: str, display_name: str) -> SignedIn:
     _check_credentials(email, password)
     password_hash = await asyncio.to_thread(hash_password, password)
-    account = await call(ctx, "select * from api.sign_up($1, $2, $3)", email, password_hash, display_name)
+    key = ctx.settings.data_key
+    account = await call(ctx, "select * from api.sign_up($1, $2, $3, $4)",
+                         email_lookup(key, email), sealed_email(key, email), password_hash, display_name)
     assert account is not None
     return _signed_in(ctx, account)
 
 
 async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
+    key = ctx.settings.data_key
     found = await _as_server(
         ctx, "select (c.account).*, c.password_hash, c.throttled, c.attempt"
-             " from api.login_candidate($1, $2) c",
-        email, ctx.client_address)
+             " from api.login_candidate($1, $2, $3) c",
+        email_lookup(key, email), address_lookup(key, ctx.client_address),
+        sealed_address(key, ctx.client_address))
     assert found is not None
     if found["throttled"]:
         raise MutationFailed(UserErrorData(
@@ -87,7 +104,8 @@ async def _as_server(ctx: Context, query: str, *args: Any) -> asyncpg.Record | N
         raise MutationFailed(error) from exc
 
 
-async def me(ctx: Context) -> asyncpg.Record | None:
+async def me(ctx: Context) -> Account | None:
     if ctx.identity.is_anonymous:
         return None
-    return await ctx.db.fetchrow("select * from api.me()")
+    row = await ctx.db.fetchrow("select * from api.me()")
+    return None if row is None else _opened(ctx, row)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import datetime
 
-import asyncpg
 import strawberry
 
 from gql.context import Context
@@ -26,7 +25,7 @@ class Me:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Me:
+    def from_row(cls, row: resolvers.Account) -> Me:
         return cls(id=strawberry.ID(str(row["id"])), email=row["email"],
                    display_name=row["display_name"], avatar_url=row["avatar_url"],
                    roles=list(row["roles"]), created_at=row["created_at"])
