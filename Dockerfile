@@ -2,11 +2,12 @@
 # (DATABASE_URL), so the embedded PostgreSQL is installed but not used.
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# The locked versions, hashes checked (the lock includes the test tools: one lock, one truth).
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY gql ./gql
 COPY db ./db
-RUN pip install --no-cache-dir .
-# Runs from /app so that db/ (migrations, functions) sits beside the package.
+# Runs from /app, so that db/ (migrations, functions) sits beside the package.
 ENV PYTHONPATH=/app
 EXPOSE 8000
 CMD ["python", "-m", "gql", "serve", "--host", "0.0.0.0", "--port", "8000"]

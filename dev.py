@@ -5,9 +5,11 @@
     python3 dev.py test  [args for pytest]
     python3 dev.py gql ...   (any `python -m gql` command inside the venv)
     python3 dev.py bench ... (the benchmarks, `python -m bench`: needs npm; see BENCHMARKS.md)
+    python3 dev.py lock      (refresh requirements.lock after changing pyproject.toml)
 
 Only the Python standard library is used here, so it runs before anything is installed.
-The virtual environment is rebuilt only when pyproject.toml changes.
+Dependencies come from requirements.lock, exact versions checked against their hashes; the
+virtual environment is brought up to date when pyproject.toml or the lock changes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".installed-from"
+LOCK = ROOT / "requirements.lock"
+LOCK_COMMAND = ["-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "test", "--universal",
+                "--python-version", "3.11", "--generate-hashes", "--quiet", "--output-file", LOCK.name]
 
 
 def venv_python() -> Path:
@@ -31,23 +36,28 @@ def venv_python() -> Path:
 def ensure_environment() -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is required; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted and venv_python().exists():
         return
     if not venv_python().exists():
         print(f"dev.py: creating {VENV.relative_to(ROOT)} ...", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("dev.py: installing the project and its test tools ...", file=sys.stderr)
+    print("dev.py: installing the locked dependencies ...", file=sys.stderr)
     subprocess.run(
         [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", f"{ROOT}[test]"],
+         "--require-hashes", "--no-deps", "-r", str(LOCK)],
         check=True,
     )
+    # The project itself is imported from this checkout (no build step, nothing unhashed).
+    site_packages = subprocess.run(
+        [str(venv_python()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    (Path(site_packages) / "directory_gql.pth").write_text(f"{ROOT}\n")
     STAMP.write_text(wanted)
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "test", "gql", "bench"}:
+    if not argv or argv[0] not in {"serve", "test", "gql", "bench", "lock"}:
         print(__doc__, file=sys.stderr)
         return 2
     ensure_environment()
@@ -58,6 +68,8 @@ def main(argv: list[str]) -> int:
         args = ["-m", "gql", "serve", *rest]
     elif command == "bench":
         args = ["-m", "bench", *rest]
+    elif command == "lock":
+        args = [*LOCK_COMMAND, *rest]
     else:
         args = ["-m", "gql", *rest]
     python = str(venv_python())
