@@ -183,7 +183,7 @@ async def generate(conn: asyncpg.Connection, businesses: int, reviews: int, *, s
             await conn.execute(statement)
             slowest.append((time.perf_counter() - began, statement))
         steps["keys, indexes, triggers"], mark = time.perf_counter() - mark, time.perf_counter()
-        await conn.execute("select api.refresh_search_vocabulary()")
+        await conn.execute("select api_private.refresh_search_vocabulary()")
         steps["search vocabulary"], mark = time.perf_counter() - mark, time.perf_counter()
     loaded = time.perf_counter() - started
     await conn.execute("analyze")

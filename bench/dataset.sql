@@ -210,4 +210,4 @@ select md5('bench-response-' || x.review_id)::uuid, x.review_id, x.business_id, 
   join bench_word reply on reply.list = 'replies' and reply.i = x.reply_i;
 
 -- step: category counts
-select api.recount_category_businesses();
+select api_private.recount_category_businesses();

@@ -99,7 +99,7 @@ async def explain(conn: asyncpg.Connection, kind: str) -> list[str]:
     style: we EXPLAIN the inner statement shapes directly)."""
     inner = {
         "search": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
-                  " (b.search_vector @@ api.search_tsquery('pizza') or 'pizza' <% b.search_text)",
+                  " (b.search_vector @@ api_private.search_tsquery('pizza') or 'pizza' <% b.search_text)",
         "nearby": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
                   " earth_box(ll_to_earth(30.27, -97.74), 5000) @> b.geo order by b.geo <-> ll_to_earth(30.27, -97.74) limit 21",
         "autocomplete": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"

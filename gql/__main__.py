@@ -93,7 +93,7 @@ async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool) -> None:
 
     for m in await Migrator(conn).up():
         log.info("applied migration %04d_%s", m.version, m.name)
-    await conn.execute("select api.ensure_audit_partitions(3)")
+    await conn.execute("select api_private.ensure_audit_partitions(3)")
     if seed_if_empty and await is_empty(conn):
         log.info("empty database: loading the demo data set")
         log.info("seeded %s", await seed_database(conn, SeedOptions()))
@@ -201,7 +201,8 @@ def documents(settings: Settings, args: argparse.Namespace) -> int:
         await Migrator(conn).up()
         new = 0
         for sha256, document, source in found:
-            added = await conn.fetchval("select api.register_document($1, $2, $3)", sha256, document, source)
+            added = await conn.fetchval("select api_private.register_document($1, $2, $3)",
+                                        sha256, document, source)
             new += bool(added)
         print(f"registered {new} new document(s); {len(found) - new} were registered already")
 

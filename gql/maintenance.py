@@ -21,8 +21,8 @@ async def refresh_business_stats(pool: asyncpg.Pool) -> bool:
         try:
             async with conn.transaction():  # upkeep may take longer than a request may
                 await conn.execute("set local statement_timeout = 0; set local lock_timeout = 0")
-                await conn.execute("select api.refresh_business_stats()")
-                await conn.execute("select api.ensure_audit_partitions(3)")
+                await conn.execute("select api_private.refresh_business_stats()")
+                await conn.execute("select api_private.ensure_audit_partitions(3)")
             return True
         finally:
             await conn.execute("select pg_advisory_unlock($1)", STATS_LOCK_KEY)

@@ -2,8 +2,9 @@
 
 Migrations change the data schema; each runs in its own transaction and is recorded in
 `schema_migrations`. Everything in db/functions (functions, views, triggers, policies) lives in
-the `api` schema or hangs off objects that do; after each run it is rebuilt from scratch in one
-transaction (drop schema api cascade, re-create, apply the files in name order). Rebuilding
+the `api` and `api_private` schemas or hangs off objects that do; after each run it is rebuilt
+from scratch in one transaction (drop both schemas cascade, re-create, apply the files in name
+order). Rebuilding
 rather than patching means a function deleted from the files is deleted from the database too.
 Objects an index or a column default depends on must therefore live in migrations, not here.
 """
@@ -182,7 +183,7 @@ class Migrator:
                     break
                 async with self.conn.transaction():
                     # The code layer references tables the down may drop: take it away first.
-                    await self.conn.execute("drop schema if exists api cascade")
+                    await self.conn.execute("drop schema if exists api, api_private cascade")
                     await self.conn.execute("delete from schema_code")
                     await self.conn.execute(m.down_path.read_text())
                     await self.conn.execute(
@@ -200,7 +201,8 @@ class Migrator:
         if not force and current == checksum and has_api:
             return False
         async with self.conn.transaction():
-            await self.conn.execute("drop schema if exists api cascade; create schema api")
+            await self.conn.execute("drop schema if exists api, api_private cascade;"
+                                    " create schema api; create schema api_private")
             for path in self.functions:
                 try:
                     await self.conn.execute(path.read_text())

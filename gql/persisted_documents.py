@@ -55,7 +55,7 @@ class PersistedDocuments:
         found = self._registered.get(sha256)
         if found is None:
             async with self._pool.acquire() as conn:
-                found = await conn.fetchval("select api.registered_document($1)", sha256)
+                found = await conn.fetchval("select api_private.registered_document($1)", sha256)
             if found is not None:
                 self._registered[sha256] = found
         return found

@@ -363,7 +363,7 @@ async def load(conn: asyncpg.Connection, data: DemoData, *, chunk_rows: int = 50
                 await conn.copy_records_to_table(table.name, records=chunk, columns=table.columns)
                 if progress:
                     progress.advance(len(chunk), table.name)
-        await conn.execute("select api.refresh_search_vocabulary()")
+        await conn.execute("select api_private.refresh_search_vocabulary()")
     if progress:
         progress.finish()
     return {t.name: len(t.rows) for t in [data.categories, *tables]}

@@ -47,7 +47,7 @@ class TokenHolders:
         if known is not None and now - known[0] < self.recheck_seconds:
             return known[1]
         async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
-            row = await conn.fetchrow("select * from api.account_state($1)", user_id)
+            row = await conn.fetchrow("select * from api_private.account_state($1)", user_id)
         assert row is not None
         state = AccountState(active=row["active"], roles=frozenset(row["roles"]))
         self._known[user_id] = (now, state)

@@ -15,18 +15,18 @@ EXECUTABLE = set(["analytics_now", "autocomplete", "bearing_degrees", "business_
 
 # What an attacker would call first (found callable by anonymous requests before).
 INTERNALS = {
-    "api.add_business_rating_counts": "select api.add_business_rating_counts('{}'::jsonb)",
-    "api.prune_change_log": "select api.prune_change_log('0 seconds')",
-    "api.login_candidate": "select * from api.login_candidate('\\x00', null, null)",
-    "api.record_login": "select api.record_login(1, null)",
-    "api.account_of": "select * from api.account_of(gen_random_uuid())",
-    "api.account_state": "select * from api.account_state(gen_random_uuid())",
-    "api.changes_after": "select * from api.changes_after(0, 10)",
-    "api.refresh_business_stats": "select api.refresh_business_stats()",
-    "api.ensure_audit_partitions": "select api.ensure_audit_partitions(3)",
-    "api.recount_category_businesses": "select api.recount_category_businesses()",
-    "api.flag_weight": "select api.flag_weight(gen_random_uuid())",
-    "api.register_document": "select api.register_document(repeat('0', 64), 'x', null)",
+    "api_private.add_business_rating_counts": "select api_private.add_business_rating_counts('{}'::jsonb)",
+    "api_private.prune_change_log": "select api_private.prune_change_log('0 seconds')",
+    "api_private.login_candidate": "select * from api_private.login_candidate('\\x00', null, null)",
+    "api_private.record_login": "select api_private.record_login(1, null)",
+    "api_private.account_of": "select * from api_private.account_of(gen_random_uuid())",
+    "api_private.account_state": "select * from api_private.account_state(gen_random_uuid())",
+    "api_private.changes_after": "select * from api_private.changes_after(0, 10)",
+    "api_private.refresh_business_stats": "select api_private.refresh_business_stats()",
+    "api_private.ensure_audit_partitions": "select api_private.ensure_audit_partitions(3)",
+    "api_private.recount_category_businesses": "select api_private.recount_category_businesses()",
+    "api_private.flag_weight": "select api_private.flag_weight(gen_random_uuid())",
+    "api_private.register_document": "select api_private.register_document(repeat('0', 64), 'x', null)",
 }
 
 
@@ -43,7 +43,7 @@ async def test_request_roles_may_execute_exactly_the_callable_api(db: asyncpg.Co
 @pytest.mark.parametrize("role", REQUEST_ROLES)
 @pytest.mark.parametrize("name", list(INTERNALS))
 async def test_internals_are_refused_to_every_request_role(db: asyncpg.Connection, role: str, name: str) -> None:
-    if name.removeprefix("api.") not in await _names(db):
+    if name.removeprefix("api_private.") not in await _names(db):
         pytest.fail(f"{name} no longer exists: update INTERNALS")
     async with db.transaction():  # (refused, so nothing to undo; the role ends with it)
         await db.execute(f"set local role {role}")
@@ -53,5 +53,14 @@ async def test_internals_are_refused_to_every_request_role(db: asyncpg.Connectio
 
 async def _names(db: asyncpg.Connection) -> set[str]:
     rows = await db.fetch("select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
-                          " where n.nspname = 'api'")
+                          " where n.nspname = 'api_private'")
     return {r["proname"] for r in rows}
+
+
+@pytest.mark.parametrize("role", REQUEST_ROLES)
+async def test_request_roles_cannot_look_into_the_private_schema(db: asyncpg.Connection, role: str) -> None:
+    assert not await db.fetchval("select has_schema_privilege($1, 'api_private', 'usage')", role)
+    private = await db.fetchval(
+        "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        " where n.nspname = 'api_private' and has_function_privilege($1, p.oid, 'execute')", role)
+    assert private == 0

@@ -78,7 +78,7 @@ async def test_in_allowlist_mode_only_registered_documents_run(seeded_url: str, 
 async def test_request_roles_can_neither_register_nor_read_documents(seeded_url: str, role: str) -> None:
     conn = await asyncpg.connect(seeded_url)
     try:
-        for call in ("select api.register_document($1, 'x', null)", "select api.registered_document($1)"):
+        for call in ("select api_private.register_document($1, 'x', null)", "select api_private.registered_document($1)"):
             async with conn.transaction():
                 await conn.execute(f"set local role {role}")
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):

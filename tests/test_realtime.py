@@ -314,7 +314,7 @@ async def test_a_cursor_older_than_the_retained_log_must_resync(fresh_database: 
 
     conn = await connect(fresh_database)
     await conn.execute("insert into categories (slug, name) values ('a', 'A'), ('b', 'B')")
-    await conn.execute("select api.prune_change_log(interval '0 seconds')")
+    await conn.execute("select api_private.prune_change_log(interval '0 seconds')")
     await conn.close()
     with ServerThread(create_app(Settings.from_env({}), fresh_database)) as server:
         async with httpx.AsyncClient(base_url=server.url) as http:

@@ -73,9 +73,9 @@ async def test_category_filter_includes_sub_categories(client: GraphQLClient, db
     result = await search(client, cat="restaurants", first=100)
     expected = await db.fetchval("""
         select count(*) from businesses b where status = 'active' and deleted_at is null
-           and b.primary_category_id = any(api.category_subtree_ids('restaurants'))
+           and b.primary_category_id = any(api_private.category_subtree_ids('restaurants'))
             or (status = 'active' and deleted_at is null
-                and b.secondary_category_ids && api.category_subtree_ids('restaurants'))""")
+                and b.secondary_category_ids && api_private.category_subtree_ids('restaurants'))""")
     assert result["totalCount"] == expected > 0
     for edge in result["edges"]:
         slugs = {c["slug"] for c in edge["node"]["categories"]} | {

@@ -68,7 +68,7 @@ $$;
 
 -- Is this an API request (the server switched to a request role for the transaction)?
 -- Read from the role setting, which a security-definer function does not change.
-create function api.in_request() returns boolean
+create function api_private.in_request() returns boolean
 language sql stable as $$
     select current_setting('role') in ('gql_anonymous', 'gql_user', 'gql_admin')
 $$;

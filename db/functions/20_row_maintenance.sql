@@ -5,19 +5,19 @@
 
 -- Columns of businesses derived from others (search), and the traffic counters that
 -- analytics keeps: neither is an edit anyone made, so neither is audited nor announced.
-create function api.derived_columns() returns text[]
+create function api_private.derived_columns() returns text[]
 language sql immutable parallel safe as $$
     select array['search_vector', 'search_text', 'geo', 'name_normalized']
 $$;
 
-create function api.traffic_columns() returns text[]
+create function api_private.traffic_columns() returns text[]
 language sql immutable parallel safe as $$
     select array['view_count', 'click_count', 'save_count', 'share_count']
 $$;
 
 -- updated_at moves when content changes; the columns named in the trigger's arguments
 -- (counters, bookkeeping) may change without moving it.
-create function api.touch_updated_at() returns trigger
+create function api_private.touch_updated_at() returns trigger
 language plpgsql as $$
 begin
     if (to_jsonb(new) - tg_argv) is distinct from (to_jsonb(old) - tg_argv) then
@@ -32,7 +32,7 @@ $$;
 -- version + updated_at move only when content changes; the columns named in the trigger's
 -- arguments (counters, bookkeeping) change without bumping the version, so a new review
 -- never makes an owner's pending edit of the listing conflict.
-create function api.touch_versioned() returns trigger
+create function api_private.touch_versioned() returns trigger
 language plpgsql as $$
 begin
     if (to_jsonb(new) - tg_argv) is distinct from (to_jsonb(old) - tg_argv) then
@@ -47,27 +47,27 @@ end
 $$;
 
 create trigger businesses_touch before update on businesses
-    for each row execute function api.touch_versioned(
+    for each row execute function api_private.touch_versioned(
         'version', 'updated_at', 'rating_counts', 'review_count', 'rating_avg',
         'view_count', 'click_count', 'save_count', 'share_count',
-        'search_vector', 'search_text', 'geo', 'name_normalized');  -- as api.derived_columns()
+        'search_vector', 'search_text', 'geo', 'name_normalized');  -- as api_private.derived_columns()
 create trigger business_reviews_touch before update on business_reviews
-    for each row execute function api.touch_versioned(
+    for each row execute function api_private.touch_versioned(
         'version', 'updated_at', 'helpful_count', 'not_helpful_count', 'flag_count');
 create trigger users_touch before update on users
-    for each row execute function api.touch_updated_at('updated_at');
+    for each row execute function api_private.touch_updated_at('updated_at');
 create trigger categories_touch before update on categories
-    for each row execute function api.touch_updated_at(
+    for each row execute function api_private.touch_updated_at(
         'updated_at', 'children_count', 'business_count');
 create trigger review_responses_touch before update on review_responses
-    for each row execute function api.touch_updated_at('updated_at');
+    for each row execute function api_private.touch_updated_at('updated_at');
 create trigger review_votes_touch before update on review_votes
-    for each row execute function api.touch_updated_at('updated_at');
+    for each row execute function api_private.touch_updated_at('updated_at');
 
 ------------------------------------------------------------------------------------------
 -- Category tree: path (ancestors then self), level, children_count.
 
-create function api.categories_set_path() returns trigger
+create function api_private.categories_set_path() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     parent_path uuid[];
@@ -89,9 +89,9 @@ end
 $$;
 
 create trigger categories_set_path before insert or update of parent_id on categories
-    for each row execute function api.categories_set_path();
+    for each row execute function api_private.categories_set_path();
 
-create function api.categories_after_move() returns trigger
+create function api_private.categories_after_move() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
     if tg_op in ('UPDATE', 'DELETE') and old.parent_id is not null then
@@ -106,19 +106,19 @@ begin
            set path = new.path || path[cardinality(old.path) + 1:],
                level = cardinality(new.path) + cardinality(path) - cardinality(old.path) - 1
          where path @> array[new.id] and id <> new.id;
-        perform api.recount_category_businesses();
+        perform api_private.recount_category_businesses();
     end if;
     return null;
 end
 $$;
 
 create trigger categories_after_insert after insert on categories
-    for each row execute function api.categories_after_move();
+    for each row execute function api_private.categories_after_move();
 create trigger categories_after_delete after delete on categories
-    for each row execute function api.categories_after_move();
+    for each row execute function api_private.categories_after_move();
 create trigger categories_after_move after update of parent_id on categories
     for each row when (old.parent_id is distinct from new.parent_id)
-    execute function api.categories_after_move();
+    execute function api_private.categories_after_move();
 
 ------------------------------------------------------------------------------------------
 -- Category business counts: active, non-deleted businesses in a category or below it.
@@ -132,7 +132,7 @@ language sql stable parallel safe as $$
      where c.id = primary_id or c.id = any(secondary_ids)
 $$;
 
-create function api.recount_category_businesses() returns void
+create function api_private.recount_category_businesses() returns void
 language sql security definer set search_path = public, pg_temp as $$
     update categories c
        set business_count = coalesce(n.count, 0)
@@ -147,7 +147,7 @@ language sql security definer set search_path = public, pg_temp as $$
      where c.id = c2.id and c.business_count is distinct from coalesce(n.count, 0)
 $$;
 
-create function api.add_category_business_counts(deltas jsonb) returns void
+create function api_private.add_category_business_counts(deltas jsonb) returns void
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     d record;
@@ -163,7 +163,7 @@ begin
 end
 $$;
 
-create function api.businesses_count_categories() returns trigger
+create function api_private.businesses_count_categories() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     deltas jsonb;
@@ -200,7 +200,7 @@ begin
             ) y group by cid) x;
     end if;
     if deltas is not null then
-        perform api.add_category_business_counts(deltas);
+        perform api_private.add_category_business_counts(deltas);
     end if;
     return null;
 end
@@ -208,19 +208,19 @@ $$;
 
 create trigger businesses_count_categories_insert after insert on businesses
     referencing new table as new_rows
-    for each statement execute function api.businesses_count_categories();
+    for each statement execute function api_private.businesses_count_categories();
 create trigger businesses_count_categories_update after update on businesses
     referencing old table as old_rows new table as new_rows
-    for each statement execute function api.businesses_count_categories();
+    for each statement execute function api_private.businesses_count_categories();
 create trigger businesses_count_categories_delete after delete on businesses
     referencing old table as old_rows
-    for each statement execute function api.businesses_count_categories();
+    for each statement execute function api_private.businesses_count_categories();
 
 ------------------------------------------------------------------------------------------
 -- Rating summary per business from its published, non-deleted reviews.
 
 -- deltas: {business_id: [d1, d2, d3, d4, d5]} changes in the count of each star rating.
-create function api.add_business_rating_counts(deltas jsonb) returns void
+create function api_private.add_business_rating_counts(deltas jsonb) returns void
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     d record;
@@ -248,7 +248,7 @@ end
 $$;
 
 -- The per-star deltas that a set of review rows contributes with the given sign.
-create function api.rating_deltas(rows_and_signs jsonb) returns jsonb
+create function api_private.rating_deltas(rows_and_signs jsonb) returns jsonb
 language sql immutable parallel safe as $$
     select jsonb_object_agg(business_id, deltas)
       from (
@@ -263,7 +263,7 @@ language sql immutable parallel safe as $$
       ) x
 $$;
 
-create function api.business_reviews_summarise() returns trigger
+create function api_private.business_reviews_summarise() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     changes jsonb;
@@ -290,7 +290,7 @@ begin
         ) x;
     end if;
     if changes is not null then
-        perform api.add_business_rating_counts(api.rating_deltas(changes));
+        perform api_private.add_business_rating_counts(api_private.rating_deltas(changes));
     end if;
     return null;
 end
@@ -298,18 +298,18 @@ $$;
 
 create trigger business_reviews_summarise_insert after insert on business_reviews
     referencing new table as new_rows
-    for each statement execute function api.business_reviews_summarise();
+    for each statement execute function api_private.business_reviews_summarise();
 create trigger business_reviews_summarise_update after update on business_reviews
     referencing old table as old_rows new table as new_rows
-    for each statement execute function api.business_reviews_summarise();
+    for each statement execute function api_private.business_reviews_summarise();
 create trigger business_reviews_summarise_delete after delete on business_reviews
     referencing old table as old_rows
-    for each statement execute function api.business_reviews_summarise();
+    for each statement execute function api_private.business_reviews_summarise();
 
 ------------------------------------------------------------------------------------------
 -- Helpful / not helpful counts of a review from its votes.
 
-create function api.review_votes_count() returns trigger
+create function api_private.review_votes_count() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
     if tg_op in ('UPDATE', 'DELETE') then
@@ -329,4 +329,4 @@ end
 $$;
 
 create trigger review_votes_count after insert or delete or update of helpful on review_votes
-    for each row execute function api.review_votes_count();
+    for each row execute function api_private.review_votes_count();

@@ -2,7 +2,7 @@
 -- apply to statements running as gql_user; admins, migrations and the counter triggers
 -- (security definer, running as the tables' owner) pass through.
 
-create function api.businesses_guard() returns trigger
+create function api_private.businesses_guard() returns trigger
 language plpgsql as $$
 begin
     if current_user <> 'gql_user' then
@@ -43,7 +43,7 @@ end
 $$;
 
 create trigger businesses_guard before insert or update on businesses
-    for each row execute function api.businesses_guard();
+    for each row execute function api_private.businesses_guard();
 
 -- Does the text carry a link? Such reviews wait for a moderator.
 -- Does the text carry a link: a URL, a www. name, or a bare domain under a common top-level
@@ -59,7 +59,7 @@ $$;
 create function api.review_edit_window() returns interval
 language sql immutable parallel safe as $$ select interval '30 days' $$;
 
-create function api.business_reviews_guard() returns trigger
+create function api_private.business_reviews_guard() returns trigger
 language plpgsql as $$
 begin
     if current_user <> 'gql_user' then
@@ -92,10 +92,10 @@ end
 $$;
 
 create trigger business_reviews_guard before insert or update on business_reviews
-    for each row execute function api.business_reviews_guard();
+    for each row execute function api_private.business_reviews_guard();
 
 -- A response belongs to the business of the review it answers.
-create function api.review_responses_set_business() returns trigger
+create function api_private.review_responses_set_business() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
     select business_id into new.business_id from business_reviews where id = new.review_id;
@@ -104,7 +104,7 @@ end
 $$;
 
 create trigger review_responses_set_business before insert or update of review_id on review_responses
-    for each row execute function api.review_responses_set_business();
+    for each row execute function api_private.review_responses_set_business();
 
 ------------------------------------------------------------------------------------------
 -- Flags: enough of them hide a published review until a moderator decides. Every flag is
@@ -112,27 +112,27 @@ create trigger review_responses_set_business before insert or update of review_i
 -- hiding: a fresh account weighs nothing, so a few throwaway sign-ups cannot hide a review;
 -- a moderator's or admin's flag hides it at once.
 
-create function api.review_flag_threshold() returns integer
+create function api_private.review_flag_threshold() returns integer
 language sql immutable parallel safe as $$ select 3 $$;
 
 -- How old an account must be before its flags weigh.
-create function api.flag_weight_age() returns interval
+create function api_private.flag_weight_age() returns interval
 language sql immutable parallel safe as $$ select interval '7 days' $$;
 
-create function api.flag_weight(flagger uuid) returns integer
+create function api_private.flag_weight(flagger uuid) returns integer
 language sql stable security definer set search_path = public, pg_temp as $$
     select case
         when exists (select 1 from user_roles r where r.user_id = flagger
                                                    and r.role in ('admin', 'moderator'))
-            then api.review_flag_threshold()
+            then api_private.review_flag_threshold()
         when exists (select 1 from users u where u.id = flagger
-                                             and u.created_at <= now() - api.flag_weight_age())
+                                             and u.created_at <= now() - api_private.flag_weight_age())
             then 1
         else 0
     end
 $$;
 
-create function api.review_flags_count() returns trigger
+create function api_private.review_flags_count() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     weight bigint;
@@ -140,40 +140,40 @@ begin
     -- The row lock taken here orders racing flags of one review, and the sum after it sees
     -- every flag committed before (a new snapshot per statement).
     update business_reviews set flag_count = flag_count + 1 where id = new.review_id;
-    select sum(api.flag_weight(f.user_id)) into weight from review_flags f where f.review_id = new.review_id;
+    select sum(api_private.flag_weight(f.user_id)) into weight from review_flags f where f.review_id = new.review_id;
     update business_reviews
        set status = 'pending', moderation_notes = 'hidden after flags weighing ' || weight
-     where id = new.review_id and status = 'published' and weight >= api.review_flag_threshold();
+     where id = new.review_id and status = 'published' and weight >= api_private.review_flag_threshold();
     return null;
 end
 $$;
 
 create trigger review_flags_count after insert on review_flags
-    for each row execute function api.review_flags_count();
+    for each row execute function api_private.review_flags_count();
 
 ------------------------------------------------------------------------------------------
 -- Audit log: one row per insert, update or delete, with the acting user from the claims.
 -- A maintenance session (not a request role) may turn it off for bulk loads with
 -- set_config('gql.bulk_load', 'on', true); requests cannot.
 
-create function api.audit_row() returns trigger
+create function api_private.audit_row() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     -- Derived search columns are left out: large, and recomputed from what is recorded.
     old_values jsonb := case when tg_op in ('UPDATE', 'DELETE')
-                             then to_jsonb(old) - api.derived_columns() end;
+                             then to_jsonb(old) - api_private.derived_columns() end;
     new_values jsonb := case when tg_op in ('INSERT', 'UPDATE')
-                             then to_jsonb(new) - api.derived_columns() end;
+                             then to_jsonb(new) - api_private.derived_columns() end;
     changed text[];
 begin
-    if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
+    if current_setting('gql.bulk_load', true) = 'on' and not api_private.in_request() then
         return null;
     end if;
     if tg_op = 'UPDATE' then
         select array_agg(key order by key) into changed
           from jsonb_each(new_values) n
          where n.value is distinct from old_values -> n.key;
-        if changed is null or changed <@ ('updated_at'::text || api.traffic_columns()) then
+        if changed is null or changed <@ ('updated_at'::text || api_private.traffic_columns()) then
             return null;  -- nothing changed, or only the traffic counters (analytics has those)
         end if;
     end if;
@@ -185,17 +185,17 @@ end
 $$;
 
 create trigger businesses_audit after insert or update or delete on businesses
-    for each row execute function api.audit_row();
+    for each row execute function api_private.audit_row();
 create trigger business_reviews_audit after insert or update or delete on business_reviews
-    for each row execute function api.audit_row();
+    for each row execute function api_private.audit_row();
 create trigger review_responses_audit after insert or update or delete on review_responses
-    for each row execute function api.audit_row();
+    for each row execute function api_private.audit_row();
 create trigger categories_audit after insert or update or delete on categories
-    for each row execute function api.audit_row();
+    for each row execute function api_private.audit_row();
 
 -- Monthly partitions of audit_logs from this month to `months_ahead` months on. A month
 -- whose rows already went to the default partition keeps them there.
-create function api.ensure_audit_partitions(months_ahead integer default 3) returns integer
+create function api_private.ensure_audit_partitions(months_ahead integer default 3) returns integer
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     month_start date;

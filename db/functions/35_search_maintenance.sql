@@ -25,7 +25,7 @@ language sql immutable parallel safe as $$
     select lower(public.directory_unaccent(coalesce(text_in, '')))
 $$;
 
-create function api.businesses_set_search_columns() returns trigger
+create function api_private.businesses_set_search_columns() returns trigger
 language plpgsql as $$
 declare
     category_names text := api.business_category_names(new.primary_category_id, new.secondary_category_ids);
@@ -44,10 +44,10 @@ $$;
 create trigger businesses_set_search_columns
     before insert or update of name, description, tags, city, primary_category_id,
         secondary_category_ids, latitude, longitude
-    on businesses for each row execute function api.businesses_set_search_columns();
+    on businesses for each row execute function api_private.businesses_set_search_columns();
 
 -- Renaming a category changes what its businesses are found by.
-create function api.categories_refresh_business_search() returns trigger
+create function api_private.categories_refresh_business_search() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 begin
     update businesses b set name = b.name
@@ -59,11 +59,11 @@ $$;
 
 create trigger categories_refresh_business_search after update of name on categories
     for each row when (old.name is distinct from new.name)
-    execute function api.categories_refresh_business_search();
+    execute function api_private.categories_refresh_business_search();
 
 -- Rebuild the vocabulary (for "did you mean") and the city list (for autocomplete) from the
 -- listed businesses. Cheap at demo size; at scale, run it on a schedule.
-create function api.refresh_search_vocabulary() returns integer
+create function api_private.refresh_search_vocabulary() returns integer
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     terms integer;
@@ -88,4 +88,4 @@ $$;
 -- touches nothing. Maintenance, not an edit: kept out of the audit and change logs.
 select set_config('gql.bulk_load', 'on', true);
 update businesses set name = name where search_vector is null or name_normalized is null;
-select api.refresh_search_vocabulary() where not exists (select 1 from search_terms);
+select api_private.refresh_search_vocabulary() where not exists (select 1 from search_terms);

@@ -14,7 +14,7 @@ language sql stable as $$
 $$;
 
 -- The ids of a category and all its sub-categories; empty when the slug is unknown.
-create function api.category_subtree_ids(category_slug text) returns uuid[]
+create function api_private.category_subtree_ids(category_slug text) returns uuid[]
 language sql stable as $$
     select coalesce(array_agg(sub.id), '{}')
       from categories c join categories sub on sub.path @> array[c.id]
@@ -22,7 +22,7 @@ language sql stable as $$
 $$;
 
 -- Shared filter of the listing; null arguments do not filter.
-create function api.business_listed_and_matches(
+create function api_private.business_listed_and_matches(
     b businesses, p_category_ids uuid[], p_city text, p_state text, p_min_rating numeric
 ) returns boolean
 language sql stable parallel safe as $$
@@ -45,19 +45,19 @@ create function api.business_page(
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
     category_ids uuid[] := case when p_category_slug is null then null
-                                else api.category_subtree_ids(p_category_slug) end;
+                                else api_private.category_subtree_ids(p_category_slug) end;
 begin
     if p_sort = 'NAME' then
         return query
             select * from businesses b
-             where api.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
+             where api_private.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
                and (p_after is null or (b.name, b.id) > (p_after ->> 0, (p_after ->> 1)::uuid))
              order by b.name, b.id
              limit p_page_size;
     elsif p_sort = 'RATING' then
         return query
             select * from businesses b
-             where api.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
+             where api_private.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
                and (p_after is null or (b.rating_avg, b.review_count, b.id)
                     < ((p_after ->> 0)::numeric, (p_after ->> 1)::integer, (p_after ->> 2)::uuid))
              order by b.rating_avg desc, b.review_count desc, b.id desc
@@ -65,7 +65,7 @@ begin
     elsif p_sort = 'REVIEW_COUNT' then
         return query
             select * from businesses b
-             where api.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
+             where api_private.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
                and (p_after is null or (b.review_count, b.rating_avg, b.id)
                     < ((p_after ->> 0)::integer, (p_after ->> 1)::numeric, (p_after ->> 2)::uuid))
              order by b.review_count desc, b.rating_avg desc, b.id desc
@@ -73,7 +73,7 @@ begin
     elsif p_sort = 'NEWEST' then
         return query
             select * from businesses b
-             where api.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
+             where api_private.business_listed_and_matches(b, category_ids, p_city, p_state, p_min_rating)
                and (p_after is null or (b.created_at, b.id)
                     < ((p_after ->> 0)::timestamptz, (p_after ->> 1)::uuid))
              order by b.created_at desc, b.id desc
@@ -89,8 +89,8 @@ create function api.business_count(
 ) returns bigint
 language sql stable security definer set search_path = public, pg_temp as $$
     select count(*) from businesses b
-     where api.business_listed_and_matches(
+     where api_private.business_listed_and_matches(
          b, case when p_category_slug is null then null
-                 else api.category_subtree_ids(p_category_slug) end,
+                 else api_private.category_subtree_ids(p_category_slug) end,
          p_city, p_state, p_min_rating)
 $$;

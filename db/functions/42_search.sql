@@ -2,7 +2,7 @@
 -- distance, autocomplete, and "did you mean".
 
 -- Great-circle distance in metres (earthdistance's sphere) and the initial bearing in degrees.
-create function api.distance_meters(b businesses, lat double precision, lon double precision)
+create function api_private.distance_meters(b businesses, lat double precision, lon double precision)
 returns double precision
 language sql stable parallel safe as $$
     select public.earth_distance(b.geo, public.ll_to_earth(lat, lon))
@@ -35,7 +35,7 @@ language sql stable parallel safe as $$
 $$;
 
 -- The text query as a tsquery (websearch syntax: no input can make it a syntax error).
-create function api.search_tsquery(query text) returns tsquery
+create function api_private.search_tsquery(query text) returns tsquery
 language sql immutable parallel safe as $$
     select websearch_to_tsquery('public.directory', coalesce(query, ''))
 $$;
@@ -43,7 +43,7 @@ $$;
 -- Every listed business matching the filters, with its rank for the query (0 without one)
 -- and its distance from (lat, lon) when given. Text matches: the full-text vector, or
 -- trigram word similarity against name, categories, tags and city (typos).
-create function api.search_candidates(
+create function api_private.search_candidates(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
     p_category_slug text, p_open_now boolean, p_min_rating numeric,
     p_serves_lat double precision, p_serves_lon double precision
@@ -52,9 +52,9 @@ language sql stable as $$
     with input as (
         select nullif(btrim(p_query), '') as q,
                api.normalized(btrim(p_query)) as normalized,
-               api.search_tsquery(p_query) as tsq,
+               api_private.search_tsquery(p_query) as tsq,
                case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center,
-               case when p_category_slug is not null then api.category_subtree_ids(p_category_slug) end
+               case when p_category_slug is not null then api_private.category_subtree_ids(p_category_slug) end
                    as category_ids
     )
     select b,
@@ -64,7 +64,7 @@ language sql stable as $$
                      + 0.05 * (b.rating_avg / 5) * ln(1 + b.review_count) / ln(1000) end,
            case when i.center is not null then public.earth_distance(b.geo, i.center) end
       from businesses b, input i
-     where api.business_listed_and_matches(b, i.category_ids, null, null, p_min_rating)
+     where api_private.business_listed_and_matches(b, i.category_ids, null, null, p_min_rating)
        and (i.q is null or b.search_vector @@ i.tsq or i.normalized <% b.search_text)
        and (i.center is null or (public.earth_box(i.center, p_radius) @> b.geo
                                  and public.earth_distance(b.geo, i.center) <= p_radius))
@@ -103,7 +103,7 @@ as $$
 begin
     if p_sort = 'BEST_MATCH' then
         return query
-            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                 p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.rank, (c.business).id)
                    < ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
@@ -111,7 +111,7 @@ begin
              limit p_page_size;
     elsif p_sort = 'DISTANCE' then
         return query
-            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                 p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.distance, (c.business).id)
                    > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
@@ -119,7 +119,7 @@ begin
              limit p_page_size;
     elsif p_sort = 'RATING' then
         return query
-            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                 p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).rating_avg, (c.business).review_count, (c.business).id)
                    < ((p_after ->> 0)::numeric, (p_after ->> 1)::integer, (p_after ->> 2)::uuid)
@@ -127,7 +127,7 @@ begin
              limit p_page_size;
     elsif p_sort = 'REVIEW_COUNT' then
         return query
-            select * from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                 p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).review_count, (c.business).rating_avg, (c.business).id)
                    < ((p_after ->> 0)::integer, (p_after ->> 1)::numeric, (p_after ->> 2)::uuid)
@@ -150,7 +150,7 @@ set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
 set work_mem = '32MB'  -- as in api.search_businesses
 as $$
-    select count(*) from api.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
+    select count(*) from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon)
 $$;
 

@@ -63,7 +63,7 @@ begin
 end
 $$;
 
-create function api.businesses_check_hours() returns trigger
+create function api_private.businesses_check_hours() returns trigger
 language plpgsql as $$
 declare
     problem text;
@@ -81,7 +81,7 @@ end
 $$;
 
 create trigger businesses_check_hours before insert or update of hours, special_hours on businesses
-    for each row execute function api.businesses_check_hours();
+    for each row execute function api_private.businesses_check_hours();
 
 -- Idempotency: claim `key` for this user and operation. Returns the id the first call
 -- created when the key was used before, or null when this call is the first (a concurrent

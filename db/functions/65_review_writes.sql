@@ -193,7 +193,7 @@ end
 $$;
 
 -- Flag a review (once per user). Returns the review, or null once enough flags hid it
--- (api.review_flags_count says whose flags count).
+-- (api_private.review_flags_count says whose flags count).
 create function api.flag_review(review_id uuid, reason text) returns business_reviews
 language plpgsql volatile as $$
 declare

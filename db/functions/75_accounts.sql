@@ -8,7 +8,7 @@ create type api.account as (
     id uuid, email_sealed bytea, display_name text, avatar_url text, created_at timestamptz, roles text[]
 );
 
-create function api.account_of(user_id uuid) returns api.account
+create function api_private.account_of(user_id uuid) returns api.account
 language sql stable security definer set search_path = public, pg_temp as $$
     select u.id, u.email_sealed, u.display_name, u.avatar_url, u.created_at,
            coalesce(array(select r.role from user_roles r where r.user_id = u.id order by r.role), '{}')
@@ -26,12 +26,12 @@ begin
     insert into users (email_lookup, email_sealed, password_hash, display_name)
     values (email_lookup, email_sealed, password_hash, btrim(display_name))
     returning id into new_id;  -- a taken email fails on users_email_key
-    return api.account_of(new_id);
+    return api_private.account_of(new_id);
 end
 $$;
 
 -- Failed sign-ins tolerated per email and per client address in the throttle window.
-create function api.login_limits() returns table (per_email integer, per_address integer, window_length interval)
+create function api_private.login_limits() returns table (per_email integer, per_address integer, window_length interval)
 language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $$;
 
 -- The account to check a password against (none for an unknown email), or throttled =
@@ -42,14 +42,14 @@ language sql immutable parallel safe as $$ select 5, 20, interval '15 minutes' $
 -- Racing attempts count each other: one decision at a time per email and per address (the
 -- advisory locks, always taken in this order, so two attempts never wait on each other in a
 -- cycle), and the attempt is recorded as failed before its password is checked; the server
--- turns it into a success afterwards (api.record_login). So 30 concurrent guesses for one
+-- turns it into a success afterwards (api_private.record_login). So 30 concurrent guesses for one
 -- email get exactly per_email password checks. Called in autocommit: the record and the
 -- locks end with this statement.
-create function api.login_candidate(email_lookup bytea, address_lookup bytea, address_sealed bytea)
+create function api_private.login_candidate(email_lookup bytea, address_lookup bytea, address_sealed bytea)
 returns table (account api.account, password_hash text, throttled boolean, attempt bigint)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
-    limits record := api.login_limits();
+    limits record := api_private.login_limits();
     by_email bigint;
     by_address bigint;
     recorded bigint;
@@ -76,7 +76,7 @@ begin
     return query
         select a.account, a.password_hash, false, recorded
           from (select 1) one
-          left join (select api.account_of(u.id) as account, u.password_hash
+          left join (select api_private.account_of(u.id) as account, u.password_hash
                        from users u
                       where u.email_lookup = login_candidate.email_lookup
                         and u.deleted_at is null) a on true;
@@ -84,25 +84,25 @@ end
 $$;
 
 -- A sign-in attempt whose password was right: it no longer counts as a failure.
-create function api.record_login(attempt bigint, user_id uuid) returns void
+create function api_private.record_login(attempt bigint, user_id uuid) returns void
 language sql volatile security definer set search_path = public, pg_temp as $$
     update security_events e set kind = 'login_succeeded', user_id = record_login.user_id
      where e.id = attempt and e.kind = 'login_failed'
 $$;
 
 -- The signed-in user's own account, e-mail and roles included. Security definer, so that
--- api.account_of (anyone's e-mail) stays private to the server.
+-- api_private.account_of (anyone's e-mail) stays private to the server.
 create function api.me() returns setof api.account
 language sql stable security definer set search_path = public, pg_temp as $$
-    select * from api.account_of(api.current_user_id()) a where a.id is not null
+    select * from api_private.account_of(api.current_user_id()) a where a.id is not null
 $$;
 
 -- What a token stands for now: whether its account still exists, and its roles. Read by the
 -- server for every request (briefly cached) and every open socket, so that a deleted account
 -- or a revoked role stops counting at once. Not for request roles.
-create function api.account_state(account uuid, out active boolean, out roles text[])
+create function api_private.account_state(account uuid, out active boolean, out roles text[])
 language sql stable security definer set search_path = public, pg_temp as $$
     select coalesce((select u.deleted_at is null from users u where u.id = account), false),
            array(select r.role from user_roles r where r.user_id = account order by r.role)
 $$;
-revoke execute on function api.account_state(uuid) from public;
+revoke execute on function api_private.account_state(uuid) from public;

@@ -3,7 +3,7 @@
 -- the subscriber's own role before sending anything.
 
 -- The people of a business: its owner and its managers (they see it in any status).
-create function api.business_people(business uuid) returns uuid[]
+create function api_private.business_people(business uuid) returns uuid[]
 language sql stable security definer set search_path = public, pg_temp as $$
     select array_remove(array[(select owner_id from businesses where id = business)]
                         || array(select user_id from business_managers where business_id = business
@@ -15,7 +15,7 @@ $$;
 -- it is published and its business listed, a response when its review is public; authors see
 -- their own reviews (and the responses to them), a business's people see their business and
 -- the published reviews of it whatever its status. Nobody could see a row being inserted.
-create function api.change_audience(tg_table text, tg_op text, before jsonb,
+create function api_private.change_audience(tg_table text, tg_op text, before jsonb,
                                     out was_public boolean, out stakeholders uuid[])
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
@@ -32,7 +32,7 @@ begin
     case tg_table
         when 'businesses' then
             was_public := before ->> 'status' = 'active';
-            stakeholders := api.business_people((before ->> 'id')::uuid)
+            stakeholders := api_private.business_people((before ->> 'id')::uuid)
                             || array_remove(array[(before ->> 'owner_id')::uuid], null);
         when 'business_reviews' then
             select * into business from businesses where id = (before ->> 'business_id')::uuid;
@@ -40,7 +40,7 @@ begin
             was_public := before ->> 'status' = 'published' and business_alive and business.status = 'active';
             stakeholders := array[(before ->> 'author_id')::uuid];
             if before ->> 'status' = 'published' and business_alive then
-                stakeholders := stakeholders || api.business_people(business.id);
+                stakeholders := stakeholders || api_private.business_people(business.id);
             end if;
         when 'review_responses' then
             select * into review from business_reviews where id = (before ->> 'review_id')::uuid;
@@ -53,7 +53,7 @@ begin
             was_public := review_visible and business.status = 'active';
             stakeholders := array[review.author_id];
             if review_visible then
-                stakeholders := stakeholders || api.business_people(business.id);
+                stakeholders := stakeholders || api_private.business_people(business.id);
             end if;
         else
             was_public := coalesce((before ->> 'active')::boolean, false);
@@ -63,23 +63,23 @@ end
 $$;
 
 -- Record one change (security definer: request roles cannot write the log). Its position
--- comes at commit, from api.sequence_changes. Who could see the row before the change is
+-- comes at commit, from api_private.sequence_changes. Who could see the row before the change is
 -- recorded with it: a subscriber who could not gets no tombstone, one who could does.
-create function api.record_change() returns trigger
+create function api_private.record_change() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
-    row_now jsonb := to_jsonb(coalesce(new, old)) - api.derived_columns();
-    row_before jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - api.derived_columns() end;
+    row_now jsonb := to_jsonb(coalesce(new, old)) - api_private.derived_columns();
+    row_before jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) - api_private.derived_columns() end;
     topic text;
     entity text;
     business uuid;
     audience record;
 begin
-    if current_setting('gql.bulk_load', true) = 'on' and not api.in_request() then
+    if current_setting('gql.bulk_load', true) = 'on' and not api_private.in_request() then
         return null;  -- a maintenance bulk load (seeding) is not a change anyone subscribed to
     end if;
-    if tg_op = 'UPDATE' and (row_now - ('updated_at'::text || api.traffic_columns()))
-                            = (row_before - ('updated_at'::text || api.traffic_columns())) then
+    if tg_op = 'UPDATE' and (row_now - ('updated_at'::text || api_private.traffic_columns()))
+                            = (row_before - ('updated_at'::text || api_private.traffic_columns())) then
         return null;  -- nothing a reader could notice (traffic counters are analytics' business)
     end if;
     case tg_table_name
@@ -92,7 +92,7 @@ begin
         else
             topic := 'category'; entity := 'Category';
     end case;
-    audience := api.change_audience(tg_table_name, tg_op, row_before);
+    audience := api_private.change_audience(tg_table_name, tg_op, row_before);
     insert into change_log (topic, entity, entity_id, business_id, op, actor_id, client_id,
                             was_public, stakeholders)
     values (topic, entity, (row_now ->> 'id')::uuid, business, tg_op, api.current_user_id(),
@@ -104,7 +104,7 @@ $$;
 
 -- At commit: number this transaction's changes in order, under a lock held until the commit
 -- is complete, and announce each position (NOTIFY, delivered after commit; ids only).
-create function api.sequence_changes() returns trigger
+create function api_private.sequence_changes() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
     entry record;
@@ -123,19 +123,19 @@ $$;
 
 create constraint trigger change_log_sequence after insert on change_log
     deferrable initially deferred
-    for each row execute function api.sequence_changes();
+    for each row execute function api_private.sequence_changes();
 
 create trigger businesses_record_change after insert or update or delete on businesses
-    for each row execute function api.record_change();
+    for each row execute function api_private.record_change();
 create trigger business_reviews_record_change after insert or update or delete on business_reviews
-    for each row execute function api.record_change();
+    for each row execute function api_private.record_change();
 create trigger review_responses_record_change after insert or update or delete on review_responses
-    for each row execute function api.record_change();
+    for each row execute function api_private.record_change();
 create trigger categories_record_change after insert or update or delete on categories
-    for each row execute function api.record_change();
+    for each row execute function api_private.record_change();
 
 -- Changes after position `after`, in order; at most `page_size`, none beyond `through`.
-create function api.changes_after(after bigint, page_size integer, through bigint default null)
+create function api_private.changes_after(after bigint, page_size integer, through bigint default null)
 returns setof change_log
 language sql stable security definer set search_path = public, pg_temp as $$
     select c.* from change_log c
@@ -145,20 +145,20 @@ language sql stable security definer set search_path = public, pg_temp as $$
 $$;
 
 -- The newest position (the pruned horizon when the log is empty).
-create function api.change_log_position() returns bigint
+create function api_private.change_log_position() returns bigint
 language sql stable security definer set search_path = public, pg_temp as $$
     select coalesce((select max(seq) from change_log),
                     (select pruned_through from change_log_horizon))
 $$;
 
 -- Is a cursor still covered by the log? False once changes after it were pruned.
-create function api.change_cursor_retained(after bigint) returns boolean
+create function api_private.change_cursor_retained(after bigint) returns boolean
 language sql stable security definer set search_path = public, pg_temp as $$
     select after >= (select pruned_through from change_log_horizon)
 $$;
 
 -- Drop changes older than `keep`; returns how many went.
-create function api.prune_change_log(keep interval) returns bigint
+create function api_private.prune_change_log(keep interval) returns bigint
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     through bigint;

@@ -3,10 +3,10 @@
 -- event and rollup tables (a report checks that the caller runs the business).
 
 -- Events one visitor may record per minute, over all businesses.
-create function api.visitor_event_limit() returns integer
+create function api_private.visitor_event_limit() returns integer
 language sql immutable parallel safe as $$ select 120 $$;
 
-create function api.check_event_allowed(business_id uuid, visitor_id text) returns void
+create function api_private.check_event_allowed(business_id uuid, visitor_id text) returns void
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 begin
     if not exists (select 1 from businesses b where b.id = business_id
@@ -17,9 +17,9 @@ begin
          where e.visitor_id = check_event_allowed.visitor_id and e.occurred_at > now() - interval '1 minute')
        + (select count(*) from business_click_events e
            where e.visitor_id = check_event_allowed.visitor_id and e.occurred_at > now() - interval '1 minute')
-       >= api.visitor_event_limit() then
+       >= api_private.visitor_event_limit() then
         perform api.raise_user_error('GQ429', 'visitorId',
-            format('at most %s events a minute per visitor', api.visitor_event_limit()));
+            format('at most %s events a minute per visitor', api_private.visitor_event_limit()));
     end if;
 end
 $$;
@@ -35,7 +35,7 @@ declare
     event_day date := (p_at at time zone 'UTC')::date;
     new_visitor boolean;
 begin
-    perform api.check_event_allowed(p_business_id, p_visitor_id);
+    perform api_private.check_event_allowed(p_business_id, p_visitor_id);
     insert into business_view_events (business_id, visitor_id, referrer, time_on_page_seconds, bounced,
                                       client_event_id, occurred_at)
     values (p_business_id, p_visitor_id, nullif(btrim(p_referrer), ''), p_time_on_page,
@@ -76,7 +76,7 @@ declare
     event_id bigint;
     event_day date := (p_at at time zone 'UTC')::date;
 begin
-    perform api.check_event_allowed(p_business_id, p_visitor_id);
+    perform api_private.check_event_allowed(p_business_id, p_visitor_id);
     insert into business_click_events (business_id, visitor_id, kind, client_event_id, occurred_at)
     values (p_business_id, p_visitor_id, p_kind, p_client_event_id, p_at)
     on conflict (business_id, client_event_id) where client_event_id is not null do nothing

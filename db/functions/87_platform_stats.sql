@@ -1,6 +1,6 @@
 -- Administrators' view of the whole directory.
 
-create function api.refresh_business_stats() returns void
+create function api_private.refresh_business_stats() returns void
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 begin
     refresh materialized view concurrently business_stats;

@@ -142,4 +142,4 @@ $$;
 
 -- Audit partitions for the coming months, made whenever the code layer is rebuilt (the
 -- server also does it at start-up).
-select api.ensure_audit_partitions(3);
+select api_private.ensure_audit_partitions(3);

@@ -3,7 +3,7 @@
 -- document could run anything in allow-list mode.
 
 -- Register a document under its hash; true when it was new.
-create function api.register_document(sha256 text, document text, source text)
+create function api_private.register_document(sha256 text, document text, source text)
 returns boolean
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 begin
@@ -18,10 +18,10 @@ end
 $$;
 
 -- The document registered under a hash, or null.
-create function api.registered_document(sha256 text) returns text
+create function api_private.registered_document(sha256 text) returns text
 language sql stable security definer set search_path = public, pg_temp as $$
     select p.document from persisted_documents p where p.sha256 = registered_document.sha256
 $$;
 
-revoke execute on function api.register_document(text, text, text) from public;
-revoke execute on function api.registered_document(text) from public;
+revoke execute on function api_private.register_document(text, text, text) from public;
+revoke execute on function api_private.registered_document(text) from public;

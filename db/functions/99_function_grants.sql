@@ -2,12 +2,12 @@
 -- database itself then evaluates under the request's role, found by following the code: the
 -- api functions named in row-level policies and column defaults, and those called by a
 -- granted function that runs as its caller (SECURITY INVOKER), transitively. Everything else
--- in `api` (counters, pruning, log readers, login internals, trigger functions, maintenance)
--- is for the server's own role only. Revoked from PUBLIC first, so a new function is private
--- until it is listed or reached. (Triggers fire without EXECUTE on their function, and a
--- SECURITY DEFINER body runs as its owner, so neither needs more.)
-revoke execute on all functions in schema api from public;
-alter default privileges in schema api revoke execute on functions from public;
+-- in `api` is for the server's own role only, and the internals live in `api_private`, a
+-- schema request roles have no usage of. Revoked from PUBLIC first, so a new function is
+-- private until it is listed or reached. (Triggers fire without EXECUTE on their function, and
+-- a SECURITY DEFINER body runs as its owner, so neither needs more.)
+revoke execute on all functions in schema api, api_private from public;
+alter default privileges in schema api, api_private revoke execute on functions from public;
 
 do $$
 declare
@@ -42,18 +42,25 @@ begin
     -- call in turn, transitively (the trigger functions themselves need no grant).
     walked := callable || array(
         select p.proname::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-         where n.nspname = 'api' and p.prorettype = 'trigger'::regtype and not p.prosecdef);
+         where n.nspname in ('api', 'api_private') and p.prorettype = 'trigger'::regtype
+           and not p.prosecdef);
     loop
         reached := array(
             select distinct m[1] from pg_proc p join pg_namespace n on n.oid = p.pronamespace,
                    regexp_matches(p.prosrc, 'api\.([a-z_0-9]+)\s*\(', 'g') m
-             where n.nspname = 'api' and p.proname = any(walked) and not p.prosecdef
+             where n.nspname in ('api', 'api_private') and p.proname = any(walked) and not p.prosecdef
                and m[1] <> all(walked)
                and exists (select 1 from pg_proc q join pg_namespace qn on qn.oid = q.pronamespace
                             where qn.nspname = 'api' and q.proname = m[1]));
         exit when cardinality(reached) = 0;
         walked := walked || reached;
         callable := callable || reached;
+    end loop;
+    -- Whatever runs as a request's role cannot look into api_private (no usage there).
+    for fn in select p.oid::regprocedure from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+               where n.nspname in ('api', 'api_private') and p.proname = any(walked) and not p.prosecdef
+                 and p.prosrc ~ 'api_private\.' loop
+        raise exception '% runs as the request''s role but calls into api_private', fn;
     end loop;
     foreach name in array callable loop
         found_one := false;

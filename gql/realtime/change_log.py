@@ -23,7 +23,7 @@ class ChangeLog:
     async def position(self) -> int:
         async def read() -> int:
             async with self._pool.acquire() as conn:
-                position: int = await conn.fetchval("select api.change_log_position()")
+                position: int = await conn.fetchval("select api_private.change_log_position()")
                 return position
         return await retrying(read, what="reading the change-log position", within=self._outage_seconds)
 
@@ -33,7 +33,8 @@ class ChangeLog:
         wait out an outage (default the hub's; 0 for a request that should fail fast)."""
         async def read() -> list[Change]:
             async with self._pool.acquire() as conn:
-                rows = await conn.fetch("select * from api.changes_after($1, $2, $3)", after, limit, through)
+                rows = await conn.fetch("select * from api_private.changes_after($1, $2, $3)",
+                                        after, limit, through)
             return [Change.from_row(r) for r in rows]
         return await retrying(read, what=f"reading the change log after {after}",
                               within=self._outage_seconds if within is None else within)
@@ -43,7 +44,7 @@ class ChangeLog:
         horizon only moves forward, so a page read before a True answer has no gap."""
         async def read() -> bool:
             async with self._pool.acquire() as conn:
-                retained: bool = await conn.fetchval("select api.change_cursor_retained($1)", after)
+                retained: bool = await conn.fetchval("select api_private.change_cursor_retained($1)", after)
                 return retained
         return await retrying(read, what="checking a change cursor",
                               within=self._outage_seconds if within is None else within)
@@ -57,7 +58,8 @@ class ChangeLog:
                 async with conn.transaction():  # a large prune may take longer than a request may
                     await conn.execute("set local statement_timeout = 0")
                     removed: int = await conn.fetchval(
-                        "select api.prune_change_log(make_interval(secs => $1))", retention_hours * 3600)
+                        "select api_private.prune_change_log(make_interval(secs => $1))",
+                        retention_hours * 3600)
                 return removed
             finally:
                 await conn.execute("select pg_advisory_unlock($1)", PRUNE_LOCK_KEY)

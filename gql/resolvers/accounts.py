@@ -74,7 +74,7 @@ async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     key = ctx.settings.data_key
     found = await _as_server(
         ctx, "select (c.account).*, c.password_hash, c.throttled, c.attempt"
-             " from api.login_candidate($1, $2, $3) c",
+             " from api_private.login_candidate($1, $2, $3) c",
         email_lookup(key, email), address_lookup(key, ctx.client_address),
         sealed_address(key, ctx.client_address))
     assert found is not None
@@ -85,7 +85,7 @@ async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     ok = await asyncio.to_thread(verify_password, found["password_hash"], password)
     if not ok or found["id"] is None:
         raise MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, "the email or password is wrong"))
-    await _as_server(ctx, "select api.record_login($1, $2)", found["attempt"], found["id"])
+    await _as_server(ctx, "select api_private.record_login($1, $2)", found["attempt"], found["id"])
     return _signed_in(ctx, found)
 
 
