@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -14,23 +12,11 @@ import asyncpg
 from gql.context import Context
 from gql.errors import BadArgument
 from gql.loaders import BUSINESS_SELECT
+from gql.orderings import BUSINESSES
 from gql.resolvers.ids import parse_id
-from gql.resolvers.paging import Page, check_first, decode_cursor, make_page
+from gql.resolvers.paging import Page, check_first
 
 Record = asyncpg.Record
-
-# Sort key of each order: the ORDER BY columns of api.business_page, id last.
-SORT_KEYS: dict[str, tuple[str, ...]] = {
-    "NAME": ("name", "id"),
-    "RATING": ("rating_avg", "review_count", "id"),
-    "REVIEW_COUNT": ("review_count", "rating_avg", "id"),
-    "NEWEST": ("created_at", "id"),
-}
-KEY_TYPES: dict[str, Callable[[Any], Any]] = {
-    "name": str, "id": UUID, "rating_avg": Decimal, "review_count": int,
-    "created_at": datetime.fromisoformat,
-}
-
 
 MAX_FILTER_TEXT = 200
 
@@ -55,10 +41,6 @@ class BusinessFilter:
         return (self.category_slug, self.city, self.state, rating)
 
 
-def sort_key(row: Record, order: str) -> Sequence[Any]:
-    return [row[column] for column in SORT_KEYS[order]]
-
-
 async def business(ctx: Context, id: str | None, slug: str | None) -> Record | None:
     if (id is None) == (slug is None):
         raise BadArgument("id", 'or "slug": give exactly one of them')
@@ -73,14 +55,14 @@ async def business_page(
 ) -> Page[Record]:
     check_first(first)
     flt.check()
-    key = decode_cursor(after, order, [KEY_TYPES[c] for c in SORT_KEYS[order]])
+    key = BUSINESSES.after(after, order)
     rows = await ctx.db.fetch(
         BUSINESS_SELECT.format(fn="api.business_page($1, $2, $3, $4, $5, $6, $7)"),
         *flt.sql_args(), order, key, first + 1,
     )
     for row in rows:  # prime the loader: a later business(id) in this request costs nothing
         ctx.loaders.business_by_id.prime(row["id"], row)
-    return make_page(rows, first, order, after is not None, lambda r: sort_key(r, order))
+    return BUSINESSES.page(rows, first, order, after is not None)
 
 
 async def business_count(ctx: Context, flt: BusinessFilter) -> int:

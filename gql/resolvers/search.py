@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 
 from gql.context import Context
 from gql.errors import BadArgument
 from gql.loaders import BUSINESS_COLUMNS
-from gql.resolvers.paging import Page, check_first, decode_cursor, make_page
+from gql.orderings import SEARCH_RESULTS
+from gql.resolvers.paging import Page, check_first
 
 Record = asyncpg.Record
 
@@ -21,17 +20,6 @@ MAX_QUERY_LENGTH = 200
 MAX_RADIUS_METERS = 100_000.0
 DEFAULT_RADIUS_METERS = 25_000.0
 MAX_SUGGESTIONS = 20
-
-# Sort key of each order: the ORDER BY of api.search_businesses (id last).
-SORT_KEYS: dict[str, tuple[str, ...]] = {
-    "BEST_MATCH": ("rank", "id"),
-    "DISTANCE": ("distance_meters", "id"),
-    "RATING": ("rating_avg", "review_count", "id"),
-    "REVIEW_COUNT": ("review_count", "rating_avg", "id"),
-}
-KEY_TYPES: dict[str, Callable[[Any], Any]] = {
-    "rank": float, "distance_meters": float, "rating_avg": Decimal, "review_count": int, "id": UUID,
-}
 
 RESULT_SELECT = (
     "select " + BUSINESS_COLUMNS + ", s.rank,"
@@ -108,18 +96,14 @@ class SearchRequest:
                 self.serves.longitude if self.serves else None)
 
 
-def sort_key(row: Record, order: str) -> Sequence[Any]:
-    return [row[column] for column in SORT_KEYS[order]]
-
-
 async def search(ctx: Context, request: SearchRequest, first: int, after: str | None) -> Page[Record]:
     check_first(first)
-    key = decode_cursor(after, request.sort, [KEY_TYPES[c] for c in SORT_KEYS[request.sort]])
+    key = SEARCH_RESULTS.after(after, request.sort)
     rows = await ctx.db.fetch(
         RESULT_SELECT.format(fn="api.search_businesses($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
         *request.filter_args(), request.sort, key,
         first + 1)
-    return make_page(rows, first, request.sort, after is not None, lambda r: sort_key(r, request.sort))
+    return SEARCH_RESULTS.page(rows, first, request.sort, after is not None)
 
 
 async def count(ctx: Context, request: SearchRequest) -> int:
@@ -139,10 +123,10 @@ async def nearby(ctx: Context, near: Point, radius: float, first: int, after: st
     check_first(first)
     near.check("near")
     radius = checked_radius(radius)
-    key = decode_cursor(after, "DISTANCE", [float, UUID])
+    key = SEARCH_RESULTS.after(after, "DISTANCE")
     rows = await ctx.db.fetch(RESULT_SELECT.format(fn="api.nearby_businesses($2, $3, $1, $4, $5)"),
                               radius, near.latitude, near.longitude, key, first + 1)
-    return make_page(rows, first, "DISTANCE", after is not None, lambda r: sort_key(r, "DISTANCE"))
+    return SEARCH_RESULTS.page(rows, first, "DISTANCE", after is not None)
 
 
 async def nearby_count(ctx: Context, near: Point, radius: float) -> int:
