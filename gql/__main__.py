@@ -126,6 +126,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         log.info("JWT_SECRET is not set: tokens are signed with the secret in %s",
                  settings.data_dir / "jwt-secret")
+    if settings.data_key_generated and settings.database_url and not _is_loopback(args.host):
+        print("error: GQL_DATA_KEY must be set to serve a shared database (DATABASE_URL) on "
+              f"{args.host}: a key generated per data directory is lost with the directory, and "
+              "with it every sealed email address", file=sys.stderr)
+        return 1
     with database_in_use(settings) as url:
         asyncio.run(_with_connection(
             url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed)))
@@ -302,18 +307,24 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def rotate_data_key(settings: Settings, _args: argparse.Namespace) -> int:
-    """The new key is written to data-key.new first, so it survives a crash after the commit;
-    once the database is re-sealed it replaces data-key."""
+    """The new key is written to <data dir>/data-key.new (0600, never over an existing one)
+    before the database is re-sealed, so no crash can lose it; then it replaces data-key, or,
+    with GQL_DATA_KEY set, stays there for the operator to move into the secret store."""
     from gql.data_key import KEY_FILE, DataKey
     from gql.migrate import Migrator
     from gql.sealing import rotate_data_key as reseal
     from gql.secret_files import write_secret
 
-    new_text = DataKey.new_text()
     pending = settings.data_dir / f"{KEY_FILE}.new"
-    from_file = not os.environ.get("GQL_DATA_KEY")
-    if from_file:
-        write_secret(pending, new_text)
+    if pending.exists():
+        print(f"error: {pending} exists: an earlier rotation did not finish. If the server refuses "
+              "the current key, the database was re-sealed with that one: make it the key (move it "
+              f"to {KEY_FILE}, or into GQL_DATA_KEY); otherwise delete it. Then rotate again.",
+              file=sys.stderr)
+        return 1
+    new_text = DataKey.new_text()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    write_secret(pending, new_text, exclusive=True)
 
     async def run(conn: asyncpg.Connection) -> None:
         await Migrator(conn).up()
@@ -321,12 +332,12 @@ def rotate_data_key(settings: Settings, _args: argparse.Namespace) -> int:
         print(f"re-sealed {rows} row(s)", file=sys.stderr)
 
     _run_on_database(settings, run)
-    if from_file:
+    if os.environ.get("GQL_DATA_KEY"):
+        print(f"GQL_DATA_KEY is set: set it to the new key in {pending} before the next start, "
+              "then delete that file", file=sys.stderr)
+    else:
         os.replace(pending, settings.data_dir / KEY_FILE)
         print(f"the new key is in {settings.data_dir / KEY_FILE}", file=sys.stderr)
-    else:
-        print("GQL_DATA_KEY is set: set it to this new key before the next start:", file=sys.stderr)
-        print(new_text)
     return 0
 
 

@@ -21,6 +21,9 @@ async def check_data_key(conn: asyncpg.Connection | PoolConnectionProxy, key: Da
     """Refuse a key that is not the one this database's data was sealed with (the first key
     a database meets becomes its key), then seal whatever is still in clear."""
     async with conn.transaction():
+        # Not a request: the pool's request timeouts do not apply to sealing a large table.
+        await conn.execute("set local statement_timeout = 0; set local lock_timeout = 0;"
+                           " set local idle_in_transaction_session_timeout = 0")
         await conn.execute("lock table data_key_check in exclusive mode")
         known = await conn.fetchval("select fingerprint from data_key_check")
         if known is None:
@@ -55,6 +58,9 @@ async def rotate_data_key(conn: asyncpg.Connection, old: DataKey, new: DataKey) 
     keep only the hash), which is why the email hashes of security events are dropped."""
     async with conn.transaction():
         await check_data_key(conn, old)
+        # No sign-up or sign-in record may be sealed under the old key meanwhile. (Servers
+        # still holding the old key must be stopped first: they would go on sealing with it.)
+        await conn.execute("lock table users, security_events in exclusive mode")
         users = await conn.fetch("select id, email_sealed from users where email_sealed is not null")
         await conn.executemany(
             "update users set email_lookup = $2, email_sealed = $3 where id = $1",

@@ -46,6 +46,8 @@ class Settings:
     data_key: DataKey = field(repr=False)
     """Seals personal data at rest (gql/data_key.py): GQL_DATA_KEY or the data directory's own."""
     jwt_secret_generated: bool = False
+    data_key_generated: bool = False
+    """True when GQL_DATA_KEY is unset and the data directory's own key is used."""
     """True when JWT_SECRET is unset and the data directory's own secret is used."""
     """When true, GraphQL responses report how many SQL statements they sent."""
     pool_min_size: int = 2
@@ -71,6 +73,7 @@ class Settings:
             data_dir=data_dir,
             jwt_secret=env.get("JWT_SECRET") or jwt_secret_of(data_dir),
             data_key=DataKey.parse(env.get("GQL_DATA_KEY") or data_key_of(data_dir)),
+            data_key_generated=not env.get("GQL_DATA_KEY"),
             jwt_secret_generated=not env.get("JWT_SECRET"),
             jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 3600),
             broadcast_url=env.get("BROADCAST_URL") or None,

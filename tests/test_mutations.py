@@ -207,6 +207,12 @@ async def test_three_flags_hide_a_review_until_a_moderator_publishes_it(world: W
     published = await world.admin.client.mutate(MODERATE, {"id": review["id"], "decision": "PUBLISH"})
     assert published["review"] == {"status": "PUBLISHED"}
     assert (await world.anonymous.data(query))["review"] == {"status": "PUBLISHED"}
+    # Flags before the moderator's decision no longer count: one more does not hide it again.
+    latecomer = await sign_up(world.anonymous, f"late-{uuid.uuid4().hex[:8]}@example.com", "Late")
+    await superuser_row(world, "update users set created_at = now() - interval '30 days' where id = $1 returning id",
+                        latecomer.id)
+    assert (await latecomer.client.mutate(FLAG, {"id": review["id"]}))["errors"] == []
+    assert (await world.anonymous.data(query))["review"] == {"status": "PUBLISHED"}
 
 
 async def test_reviews_are_rate_limited(world: World) -> None:

@@ -140,7 +140,15 @@ begin
     -- The row lock taken here orders racing flags of one review, and the sum after it sees
     -- every flag committed before (a new snapshot per statement).
     update business_reviews set flag_count = flag_count + 1 where id = new.review_id;
-    select sum(api_private.flag_weight(f.user_id)) into weight from review_flags f where f.review_id = new.review_id;
+    if api_private.flag_weight(new.user_id) = 0 then
+        return null;
+    end if;
+    -- The flags since a moderator last decided: publishing resets flag_count to 0, so they
+    -- are the newest flag_count ones.
+    select sum(api_private.flag_weight(f.user_id)) into weight
+      from (select g.user_id from review_flags g where g.review_id = new.review_id
+             order by g.created_at desc, g.user_id
+             limit (select r.flag_count from business_reviews r where r.id = new.review_id)) f;
     update business_reviews
        set status = 'pending', moderation_notes = 'hidden after flags weighing ' || weight
      where id = new.review_id and status = 'published' and weight >= api_private.review_flag_threshold();

@@ -1,5 +1,5 @@
 -- Back to addresses in clear. Without the key SQL cannot open what was sealed: sealed
--- addresses come back as placeholders (sealed-<id>@invalid), so run this only where that
+-- addresses come back as placeholders (sealed-<id>@sealed.invalid), so run this only where that
 -- loss is acceptable (a development database).
 drop table if exists data_key_check;
 
@@ -15,7 +15,7 @@ create index security_events_address_idx on security_events (client_address, cre
 
 alter table users drop constraint users_sign_in_has_email;
 alter table users drop constraint users_email_whole;
-update users set email_unsealed = 'sealed-' || id || '@invalid' where email_unsealed is null;
+update users set email_unsealed = 'sealed-' || id || '@sealed.invalid' where email_unsealed is null;
 drop index users_email_key;
 alter table users drop column email_lookup, drop column email_sealed;
 alter table users rename column email_unsealed to email;

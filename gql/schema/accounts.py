@@ -18,7 +18,8 @@ Info = strawberry.Info[Context, None]
 @strawberry.type(description="Your own account, as only you see it.")
 class Me:
     id: strawberry.ID
-    email: str
+    email: str | None = strawberry.field(description="None for accounts that cannot sign in "
+                                                     "(demo and imported people).")
     display_name: str
     avatar_url: str | None
     roles: list[str]
