@@ -188,6 +188,36 @@ class RequestDatabase:
     async def fetchval(self, query: str, *args: Any) -> Any:
         return await self._run(lambda conn: conn.fetchval(query, *args))
 
+    async def run_compiled(self, statement: str, params: list[str | None]) -> str:
+        """A compiled read (gql/compiled) in one round trip: api_private.run_compiled sets this
+        request's role and claims for that one statement, in autocommit, so nothing of them
+        outlives it. Runs before anything else of the request, on a connection of its own."""
+        async with self._lock:
+            if self._conn is not None or self._finished:
+                raise RuntimeError("a compiled read runs alone, before the request's transaction")
+            if self._slots is not None:
+                await self._slots.acquire()
+            try:
+                try:
+                    conn = await self._pool.acquire(timeout=self._acquire_timeout)
+                except TimeoutError:
+                    raise DatabaseUnavailable("The server is busy; retry shortly.") from None
+                self.statements += 1
+                lost = False
+                try:
+                    result: str = await conn.fetchval(
+                        "select api_private.run_compiled($1, $2, $3, $4, $5)",
+                        self._role, self._claims, self._client_id, statement, params)
+                    return result
+                except DATABASE_LOST as exc:
+                    lost = True
+                    raise DatabaseUnavailable() from exc
+                finally:
+                    await _give_back(self._pool, conn, lost=lost)
+            finally:
+                if self._slots is not None:
+                    self._slots.release()
+
     async def set_client_id(self, client_id: str) -> None:
         """Tag the changes this transaction makes from now on (the device's echo filter)."""
         await self._run(lambda conn: conn.execute(

@@ -6,9 +6,10 @@ outlives the transaction and role it was read under (DESIGN rule 6).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from strawberry.dataloader import DataLoader
 from gql.database import RequestDatabase
 
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 Record = asyncpg.Record
 
 # The columns a Business is built from (not the search columns), and isOpenNow.
@@ -47,21 +49,31 @@ ReviewPageKey = tuple[UUID, str, str | None, int]
 """(business id, order, sort key after which to start as JSON or None, rows to fetch)"""
 
 
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose futures are shared safely: a resolver cancelled while it waits (the
+    executor cancels a failed field's siblings) must not cancel the future that other
+    resolvers wait on too; that would end them with CancelledError and the request with a
+    500."""
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
 class Loaders:
     def __init__(self, db: RequestDatabase) -> None:
         self.db = db
-        self.business_by_id = DataLoader(self._businesses_by_id)
-        self.business_by_slug = DataLoader(self._businesses_by_slug)
-        self.category_by_id = DataLoader(self._categories_by_id)
-        self.category_by_slug = DataLoader(self._categories_by_slug)
-        self.category_children = DataLoader(self._category_children)
-        self.review_by_id = DataLoader(self._reviews_by_id)
-        self.review_page = DataLoader(self._review_pages)
-        self.response_by_review = DataLoader(self._responses_by_review)
-        self.response_by_id = DataLoader(self._responses_by_id)
-        self.user_by_id = DataLoader(self._users_by_id)
-        self.service_areas = DataLoader(self._service_areas)
-        self.serves_point = DataLoader(self._serves_point)
+        self.business_by_id = SharedLoader(self._businesses_by_id)
+        self.business_by_slug = SharedLoader(self._businesses_by_slug)
+        self.category_by_id = SharedLoader(self._categories_by_id)
+        self.category_by_slug = SharedLoader(self._categories_by_slug)
+        self.category_children = SharedLoader(self._category_children)
+        self.review_by_id = SharedLoader(self._reviews_by_id)
+        self.review_page = SharedLoader(self._review_pages)
+        self.response_by_review = SharedLoader(self._responses_by_review)
+        self.response_by_id = SharedLoader(self._responses_by_id)
+        self.user_by_id = SharedLoader(self._users_by_id)
+        self.service_areas = SharedLoader(self._service_areas)
+        self.serves_point = SharedLoader(self._serves_point)
 
     async def _businesses_by_id(self, ids: list[UUID]) -> list[Record | None]:
         rows = await self.db.fetch(BUSINESS_SELECT.format(fn="api.businesses_by_id($1)"), ids)

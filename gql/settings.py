@@ -62,6 +62,8 @@ class Settings:
     account_recheck_seconds: float = 5.0
     """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
+    compiled_reads: bool = True
+    """Answer the queries the compiler covers with one SQL statement (GQL_COMPILED_READS=0: never)."""
     """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
 
     @classmethod
@@ -84,6 +86,7 @@ class Settings:
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
+            compiled_reads=(env.get("GQL_COMPILED_READS") or "1") not in {"0", "false", "no"},
             trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),
             account_recheck_seconds=float(env.get("GQL_ACCOUNT_RECHECK_SECONDS") or 5),
             limits=RequestLimits(

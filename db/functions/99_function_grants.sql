@@ -22,7 +22,9 @@ declare
         'responses_by_id', 'responses_by_review', 'review_pages', 'reviews_by_id',
         'search_businesses', 'search_count', 'service_areas_of', 'set_business_status',
         'set_service_areas', 'sign_up', 'spelling_suggestion', 'update_business', 'update_category',
-        'update_review', 'user_profiles', 'vote_review'];
+        'update_review', 'user_profiles', 'vote_review',
+        -- compiled reads (gql/compiled)
+        'is_open_at', 'iso_timestamp', 'page_cursor'];
     reached text[];
     walked text[];
     name text;

@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -29,9 +30,21 @@ def check_first(first: int, argument: str = "first") -> int:
 
 
 def encode_cursor(order: str, key: Sequence[Any]) -> str:
-    raw = json.dumps([order, [str(k) if not isinstance(k, int | str) else k for k in key]],
-                     separators=(",", ":"))
+    """The same text as SQL's api.page_cursor, so that both executors hand out equal cursors:
+    jsonb's rendering of [order, key] (", " between items, non-ASCII as is), numbers that
+    are not integers as strings, timestamps in ISO 8601 as PostgreSQL writes them in UTC."""
+    raw = json.dumps([order, [_key_value(k) for k in key]], ensure_ascii=False, separators=(", ", ": "))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _key_value(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal | datetime):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
 
 
 def decode_cursor(cursor: str | None, order: str, key_types: Sequence[Callable[[Any], Any]],

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
+from gql.compiled.extension import CompiledReads
 from gql.context import Context, Operation, enter_operation, leave_operation
 from gql.outage import DatabaseUnavailable
 from gql.persisted_documents import TrustedDocumentsOnly
@@ -98,6 +99,7 @@ def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
         TrustedDocumentsOnly,
         ClientSafeErrors,
         lambda: OperationTransaction(report_statements=debug_sql),
+        lambda: CompiledReads(report=debug_sql),
     ]
     return ErrorReportingSchema(query=Query, mutation=Mutation, subscription=Subscription,
                                 extensions=extensions, execution_context_class=SharedEventExecutor)

@@ -1,0 +1,537 @@
+"""From a validated query to one SQL statement that returns the finished `data` JSON.
+
+The statement calls the same `api` functions the resolvers and loaders call, under the same
+role, so row-level security decides the same way; every value (arguments, variables) is a
+parameter, never text in the statement. The compiler covers a part of the schema (see
+`ROOT_FIELDS` and the `_fields` tables below); for anything else it raises NotCompiled and
+the interpreter (Strawberry with its dataloaders) answers, as it does for every argument the
+resolvers would refuse: the interpreter's error is then the only one there is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    Undefined,
+    VariableNode,
+    is_input_type,
+)
+from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
+
+from gql.errors import BadArgument
+from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, Ordering
+from gql.resolvers.businesses import BusinessFilter
+from gql.resolvers.ids import parse_id
+from gql.resolvers.paging import check_first
+
+MAX_OBJECT_KEYS = 50
+"""json_build_object takes at most 100 arguments: an object with more keys is not compiled."""
+
+
+class NotCompiled(Exception):
+    """The compiler does not cover this document (the message says why): interpret it."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: list[str | None]
+    """$1 of the statement, a text[]: each value as text, cast where it is used."""
+
+
+def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+                  variables: dict[str, Any] | None) -> Statement:
+    return _Compiler(schema, document, operation_name, variables or {}).statement()
+
+
+Fields = dict[str, list[FieldNode]]
+
+
+class _Compiler:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+                 raw_variables: dict[str, Any]) -> None:
+        self.schema = schema
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        chosen = [o for o in operations if operation_name is None or
+                  (o.name is not None and o.name.value == operation_name)]
+        if len(chosen) != 1:
+            raise NotCompiled("no single operation to run")
+        self.operation = chosen[0]
+        if self.operation.operation != OperationType.QUERY:
+            raise NotCompiled(f"a {self.operation.operation.value}")
+        self.fragments = {d.name.value: d for d in document.definitions
+                          if isinstance(d, FragmentDefinitionNode)}
+        self.variables = self._coerced_variables(raw_variables)
+        self.params: list[str | None] = []
+        self.aliases = 0
+
+    # --- values -------------------------------------------------------------------------------
+
+    def _coerced_variables(self, raw: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for definition in self.operation.variable_definitions or ():
+            name = definition.variable.name.value
+            type_ = type_from_ast(self.schema, definition.type)
+            if type_ is None or not is_input_type(type_):
+                raise NotCompiled(f"unknown type of ${name}")
+            if name in raw:
+                try:
+                    values[name] = coerce_input_value(raw[name], type_)
+                except GraphQLError as exc:
+                    raise NotCompiled(f"${name}: {exc.message}") from exc
+            elif definition.default_value is not None:
+                values[name] = value_from_ast(definition.default_value, type_)
+        return values
+
+    def _arguments(self, parent: GraphQLObjectType, node: FieldNode) -> dict[str, Any]:
+        field_def = parent.fields[node.name.value]
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        values: dict[str, Any] = {}
+        for name, arg in field_def.args.items():
+            value_node = given.get(name)
+            if value_node is None or (isinstance(value_node, VariableNode)
+                                      and value_node.name.value not in self.variables):
+                values[name] = None if arg.default_value is Undefined else _plain(arg.default_value)
+                continue
+            value = value_from_ast(value_node, arg.type, self.variables)
+            if value is Undefined:
+                raise NotCompiled(f"argument {name} is not valid")
+            values[name] = _plain(value)
+        return values
+
+    def param(self, value: Any, sql_type: str) -> str:
+        if value is None:
+            text = None
+        elif isinstance(value, str):
+            text = value
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, int | float | Decimal | UUID):
+            text = str(value)
+        else:
+            text = json.dumps(value)
+        self.params.append(text)
+        return f"($1[{len(self.params)}])::{sql_type}"
+
+    def alias(self) -> str:
+        self.aliases += 1
+        return f"t{self.aliases}"
+
+    # --- selections ---------------------------------------------------------------------------
+
+    def _included(self, node: Any) -> bool:
+        for directive in node.directives or ():
+            name = directive.name.value
+            if name not in ("skip", "include"):
+                continue
+            (argument,) = directive.arguments
+            value = value_from_ast(argument.value, self.schema.get_type("Boolean"),  # type: ignore[arg-type]
+                                   self.variables)
+            if value is Undefined or value is None:
+                raise NotCompiled(f"@{name} without a value")
+            if (name == "skip") == bool(value):
+                return False
+        return True
+
+    def collect(self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]) -> Fields:
+        """The fields of these selections on an object of this type, by response key, in
+        order (graphql's CollectFields: fragments spread, @skip/@include applied)."""
+        fields: Fields = {}
+        spread: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if not self._included(selection):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = (selection.alias or selection.name).value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._applies(selection.type_condition, type_):
+                        visit(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if name in spread or fragment is None:
+                        continue
+                    spread.add(name)
+                    if self._applies(fragment.type_condition, type_):
+                        visit(fragment.selection_set)
+
+        for selection_set in selection_sets:
+            visit(selection_set)
+        if len(fields) > MAX_OBJECT_KEYS:
+            raise NotCompiled(f"more than {MAX_OBJECT_KEYS} fields in one object")
+        return fields
+
+    def _applies(self, condition: Any, type_: GraphQLObjectType) -> bool:
+        if condition is None or condition.name.value == type_.name:
+            return True
+        named = self.schema.get_type(condition.name.value)
+        return named is not None and self.schema.is_sub_type(named, type_)  # type: ignore[arg-type]
+
+    def object_json(self, type_name: str, selection_sets: list[SelectionSetNode], source: str) -> str:
+        """json_build_object of these selections on the object whose row is `source`."""
+        type_ = self.schema.get_type(type_name)
+        assert isinstance(type_, GraphQLObjectType)
+        fields = _FIELDS.get(type_name)
+        if fields is None:
+            raise NotCompiled(f"type {type_name}")
+        parts = []
+        for key, nodes in self.collect(type_, selection_sets).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                sql = f"'{type_name}'::text"
+            elif name not in fields:
+                raise NotCompiled(f"{type_name}.{name}")
+            else:
+                subselections = [n.selection_set for n in nodes if n.selection_set is not None]
+                sql = fields[name](self, Field(source, self._arguments(type_, nodes[0]), subselections))
+            parts.append(f"'{key}', {sql}")
+        return f"json_build_object({', '.join(parts)})"
+
+    def statement(self) -> Statement:
+        data = self.object_json("Query", [self.operation.selection_set], "")
+        return Statement(f"select {data}::text", self.params)
+
+    # --- shared shapes ------------------------------------------------------------------------
+
+    def one(self, type_name: str, field: Field, rows: str) -> str:
+        """The object of the one row `rows` yields (null without one)."""
+        a = self.alias()
+        return f"(select {self.object_json(type_name, field.selections, a)} from {rows.format(a=a)} limit 1)"
+
+    def each(self, type_name: str, field: Field, rows: str, order: str) -> str:
+        """A JSON array of the objects of `rows`, in `order`; [] without rows."""
+        a = self.alias()
+        item = self.object_json(type_name, field.selections, a)
+        return (f"(select coalesce(json_agg({item} order by {order.format(a=a)}), '[]'::json)"
+                f" from {rows.format(a=a)})")
+
+    def connection(self, node_type: str, field: Field, rows: str, ordering: Ordering, order: str,
+                   first: int, after_given: bool, total: Callable[[], str]) -> str:
+        """A Relay connection over `rows` (a function call fetching first + 1 rows in order,
+        {a} its alias, with ordinality); cursors as paging.encode_cursor makes them."""
+        a, x = self.alias(), self.alias()
+        order_param = self.param(order, "text")
+        first_sql = self.param(first, "int")
+        key = ", ".join(_key_sql(a, c) for c in ordering.sort_keys[order])
+        columns = [f"{a}.ordinality as n",
+                   f"api.page_cursor({order_param}, jsonb_build_array({key})) as cursor"]
+        connection_type = self.schema.get_type(f"{node_type}Connection")
+        edge_type = self.schema.get_type(f"{node_type}Edge")
+        page_info_type = self.schema.get_type("PageInfo")
+        assert isinstance(connection_type, GraphQLObjectType) and isinstance(edge_type, GraphQLObjectType)
+        assert isinstance(page_info_type, GraphQLObjectType)
+        kept = f"filter (where {x}.n <= {first_sql})"
+        parts = []
+        for key_name, nodes in self.collect(connection_type, field.selections).items():
+            name = nodes[0].name.value
+            selections = [n.selection_set for n in nodes if n.selection_set is not None]
+            if name == "__typename":
+                sql = f"'{connection_type.name}'::text"
+            elif name == "totalCount":
+                sql = total()
+            elif name == "edges":
+                edge_parts = []
+                for edge_key, edge_nodes in self.collect(edge_type, selections).items():
+                    edge_name = edge_nodes[0].name.value
+                    if edge_name == "__typename":
+                        edge_parts.append(f"'{edge_key}', '{edge_type.name}'::text")
+                    elif edge_name == "cursor":
+                        edge_parts.append(f"'{edge_key}', {x}.cursor")
+                    else:  # node
+                        column = f"node{len(columns)}"
+                        node_selections = [n.selection_set for n in edge_nodes if n.selection_set]
+                        node = self.object_json(node_type, node_selections, a)
+                        columns.append(f"case when {a}.ordinality <= {first_sql} then {node} end as {column}")
+                        edge_parts.append(f"'{edge_key}', {x}.{column}")
+                sql = (f"coalesce(json_agg(json_build_object({', '.join(edge_parts)}) order by {x}.n)"
+                       f" {kept}, '[]'::json)")
+            else:  # pageInfo
+                info_parts = []
+                for info_key, info_nodes in self.collect(page_info_type, selections).items():
+                    info_sql = {
+                        "__typename": "'PageInfo'::text",
+                        "hasNextPage": f"count(*) > {first_sql}",
+                        "hasPreviousPage": "true" if after_given else "false",
+                        "startCursor": f"(array_agg({x}.cursor order by {x}.n) {kept})[1]",
+                        "endCursor": f"(array_agg({x}.cursor order by {x}.n desc) {kept})[1]",
+                    }[info_nodes[0].name.value]
+                    info_parts.append(f"'{info_key}', {info_sql}")
+                sql = f"json_build_object({', '.join(info_parts)})"
+            parts.append(f"'{key_name}', {sql}")
+        inner = f"select {', '.join(columns)} from {rows.format(a=a)}"
+        # group by (): one row even when the page is empty and nothing aggregates.
+        return f"(select json_build_object({', '.join(parts)}) from ({inner}) {x} group by ())"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field being compiled: the SQL of its parent's row, its arguments, its selections."""
+
+    source: str
+    args: dict[str, Any]
+    selections: list[SelectionSetNode]
+
+
+def _plain(value: Any) -> Any:
+    """Coerced values as the resolvers see them: enum values, not enum members."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _refused(what: str) -> Callable[..., Any]:
+    def check(function: Callable[..., Any]) -> Callable[..., Any]:
+        def checked(c: _Compiler, f: Field) -> str:
+            try:
+                result: str = function(c, f)
+            except BadArgument as exc:  # the interpreter reports it, as it always has
+                raise NotCompiled(f"{what}: {exc}") from exc
+            return result
+        return checked
+    return check
+
+
+def _column(column: str) -> Callable[[_Compiler, Field], str]:
+    return lambda _c, f: f"{f.source}.{column}"
+
+
+def _timestamp(column: str) -> Callable[[_Compiler, Field], str]:
+    return lambda _c, f: f"api.iso_timestamp({f.source}.{column})"
+
+
+def _key_sql(source: str, column: str) -> str:
+    """A sort-key value as paging.encode_cursor writes it."""
+    kind = COLUMN_TYPES[column]
+    if kind is Decimal:
+        return f"{source}.{column}::text"
+    if kind == datetime.fromisoformat:
+        return f"api.iso_timestamp({source}.{column})"
+    return f"{source}.{column}"
+
+
+def _object(type_name: str, **columns: str) -> Callable[[_Compiler, Field], str]:
+    """A nested object made from its parent's row (Address, GeoPoint)."""
+    def build(c: _Compiler, f: Field) -> str:
+        return c.object_json(type_name, f.selections, f.source)
+    _FIELDS[type_name] = {name: _column(column) for name, column in columns.items()}
+    return build
+
+
+# --- Query ------------------------------------------------------------------------------------
+
+@_refused("business")
+def _business(c: _Compiler, f: Field) -> str:
+    business_id, slug = f.args["id"], f.args["slug"]
+    if (business_id is None) == (slug is None):
+        raise BadArgument("id", 'or "slug": give exactly one of them')
+    if slug is not None:
+        return c.one("Business", f, f"api.businesses_by_slug(array[{c.param(slug, 'text')}]) {{a}}")
+    uuid = parse_id(business_id)
+    return c.one("Business", f, f"api.businesses_by_id(array[{c.param(uuid, 'uuid')}]) {{a}}")
+
+
+@_refused("businesses")
+def _businesses(c: _Compiler, f: Field) -> str:
+    given = f.args["filter"] or {}
+    flt = BusinessFilter(category_slug=given.get("categorySlug"), city=given.get("city"),
+                         state=given.get("state"), min_rating=given.get("minRating"))
+    order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
+    flt.check()
+    key = BUSINESSES.after(after, order)
+    category, city, state, rating = flt.sql_args()
+    filters = (f"{c.param(category, 'text')}, {c.param(city, 'text')}, {c.param(state, 'text')}, "
+               f"{c.param(rating, 'numeric')}")
+    rows = (f"api.business_page({filters}, {c.param(order, 'text')}, {c.param(key, 'jsonb')}, "
+            f"{c.param(first + 1, 'int')}) with ordinality {{a}}")
+    return c.connection("Business", f, rows, BUSINESSES, order, first, after is not None,
+                        lambda: f"api.business_count({filters})")
+
+
+def _category(c: _Compiler, f: Field) -> str:
+    return c.one("Category", f, f"api.categories_by_slug(array[{c.param(f.args['slug'], 'text')}]) {{a}}")
+
+
+def _categories(c: _Compiler, f: Field) -> str:
+    return c.each("Category", f, "api.category_roots() with ordinality {a}", "{a}.ordinality")
+
+
+@_refused("review")
+def _review(c: _Compiler, f: Field) -> str:
+    return c.one("Review", f, f"api.reviews_by_id(array[{c.param(parse_id(f.args['id']), 'uuid')}]) {{a}}")
+
+
+# --- Business ---------------------------------------------------------------------------------
+
+WEEKDAYS = ", ".join(f"('{name}', '{key}', {n})" for n, (name, key) in enumerate(
+    [("MONDAY", "mon"), ("TUESDAY", "tue"), ("WEDNESDAY", "wed"), ("THURSDAY", "thu"),
+     ("FRIDAY", "fri"), ("SATURDAY", "sat"), ("SUNDAY", "sun")]))
+
+
+def _hours(c: _Compiler, f: Field) -> str:
+    d, i = c.alias(), c.alias()
+    item = c.object_json("OpeningInterval", f.selections, f"{d}|{i}")
+    return (f"(select coalesce(json_agg({item} order by {d}.n, {i}.n), '[]'::json)"
+            f" from (values {WEEKDAYS}) {d}(day, key, n),"
+            f" jsonb_array_elements({f.source}.hours -> {d}.key) with ordinality {i}(v, n))")
+
+
+def _special_hours(c: _Compiler, f: Field) -> str:
+    s = c.alias()
+    item = c.object_json("SpecialHours", f.selections, s)
+    return (f"(select coalesce(json_agg({item} order by {s}.key), '[]'::json)"
+            f" from jsonb_each({f.source}.special_hours) {s})")
+
+
+def _time_intervals(c: _Compiler, f: Field) -> str:
+    i = c.alias()
+    item = c.object_json("TimeInterval", f.selections, i)
+    return (f"(select coalesce(json_agg({item} order by {i}.n), '[]'::json)"
+            f" from jsonb_array_elements({f.source}.value) with ordinality {i}(v, n))")
+
+
+def _rating_distribution(c: _Compiler, f: Field) -> str:
+    r = c.alias()
+    item = c.object_json("RatingCount", f.selections, f"{f.source}|{r}")
+    return f"(select json_agg({item} order by {r}.n desc) from generate_series(1, 5) {r}(n))"
+
+
+@_refused("reviews")
+def _business_reviews(c: _Compiler, f: Field) -> str:
+    order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
+    key = REVIEWS.after(after, order)
+    rows = (f"api.review_pages(array[{f.source}.id], {c.param(order, 'text')}, {c.param(key, 'jsonb')},"
+            f" {c.param(first + 1, 'int')}) with ordinality {{a}}")
+    return c.connection("Review", f, rows, REVIEWS, order, first, after is not None,
+                        lambda: f"{f.source}.review_count")
+
+
+def _categories_of(c: _Compiler, f: Field) -> str:
+    ids = f"array[{f.source}.primary_category_id] || {f.source}.secondary_category_ids"
+    o = c.alias()
+    return c.each("Category", f, f"unnest({ids}) with ordinality {o}(id, n)"
+                                 f" join api.categories_by_id({ids}) {{a}} on {{a}}.id = {o}.id", f"{o}.n")
+
+
+def _profile(column: str) -> Callable[[_Compiler, Field], str]:
+    return lambda c, f: c.one("User", f, f"api.user_profiles(array[{f.source}.{column}]) {{a}}")
+
+
+# --- Category, Review, ReviewResponse ---------------------------------------------------------
+
+def _ancestors(c: _Compiler, f: Field) -> str:
+    path = f"{f.source}.path[1:cardinality({f.source}.path) - 1]"
+    o = c.alias()
+    return c.each("Category", f, f"unnest({path}) with ordinality {o}(id, n)"
+                                 f" join api.categories_by_id({path}) {{a}} on {{a}}.id = {o}.id", f"{o}.n")
+
+
+def _split(source: str, part: int) -> str:
+    return source.split("|")[part]
+
+
+_FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
+_FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category": _category,
+                    "categories": _categories, "review": _review}
+_FIELDS["Business"] = {
+    **{name: _column(column) for name, column in {
+        "id": "id", "slug": "slug", "name": "name", "description": "description",
+        "shortDescription": "short_description", "tags": "tags", "phone": "phone", "email": "email",
+        "website": "website", "timezone": "timezone", "reviewCount": "review_count",
+        "version": "version", "serviceRadiusMeters": "service_radius_meters"}.items()},
+    "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
+    "status": lambda _c, f: f"upper({f.source}.status)",
+    "isOpenNow": lambda _c, f: f"api.is_open_at({f.source}.hours, {f.source}.special_hours,"
+                               f" {f.source}.timezone, now())",
+    "rating": lambda _c, f: f"case when {f.source}.review_count > 0 then {f.source}.rating_avg end",
+    "verified": lambda _c, f: f"{f.source}.verification_status = 'verified'",
+    "distanceMeters": lambda _c, _f: "null::float8",  # only search and nearby give a point
+    "bearingDegrees": lambda _c, _f: "null::float8",
+    "address": _object("Address", line1="address_line1", line2="address_line2", city="city",
+                       state="state", zip="zip_code", country="country"),
+    "location": lambda c, f: (f"case when {f.source}.latitude is not null then"
+                              f" {c.object_json('GeoPoint', f.selections, f.source)} end"),
+    "hours": _hours,
+    "specialHours": _special_hours,
+    "ratingDistribution": _rating_distribution,
+    "primaryCategory": lambda c, f: c.one(
+        "Category", f, f"api.categories_by_id(array[{f.source}.primary_category_id]) {{a}}"),
+    "categories": _categories_of,
+    "reviews": _business_reviews,
+    "owner": _profile("owner_id"),
+}
+_FIELDS["GeoPoint"] = {"latitude": _column("latitude"), "longitude": _column("longitude")}
+_FIELDS["OpeningInterval"] = {
+    "day": lambda _c, f: f"{_split(f.source, 0)}.day",
+    "opens": lambda _c, f: f"{_split(f.source, 1)}.v ->> 0",
+    "closes": lambda _c, f: f"{_split(f.source, 1)}.v ->> 1",
+}
+_FIELDS["SpecialHours"] = {
+    "date": lambda _c, f: f"{f.source}.key",
+    "closed": lambda _c, f: f"jsonb_array_length({f.source}.value) = 0",
+    "intervals": _time_intervals,
+}
+_FIELDS["TimeInterval"] = {"opens": lambda _c, f: f"{f.source}.v ->> 0",
+                           "closes": lambda _c, f: f"{f.source}.v ->> 1"}
+_FIELDS["RatingCount"] = {
+    "rating": lambda _c, f: f"{_split(f.source, 1)}.n",
+    "count": lambda _c, f: f"{_split(f.source, 0)}.rating_counts[{_split(f.source, 1)}.n]",
+}
+_FIELDS["Category"] = {
+    **{name: _column(column) for name, column in {
+        "id": "id", "slug": "slug", "name": "name", "description": "description", "icon": "icon",
+        "level": "level", "businessCount": "business_count"}.items()},
+    "parent": lambda c, f: c.one("Category", f, f"api.categories_by_id(array[{f.source}.parent_id]) {{a}}"),
+    "children": lambda c, f: c.each("Category", f, f"api.category_children(array[{f.source}.id])"
+                                                   " with ordinality {a}", "{a}.ordinality"),
+    "ancestors": _ancestors,
+}
+_FIELDS["Review"] = {
+    **{name: _column(column) for name, column in {
+        "id": "id", "rating": "rating", "title": "title", "content": "content",
+        "visitDate": "visit_date", "helpfulCount": "helpful_count",
+        "notHelpfulCount": "not_helpful_count", "version": "version"}.items()},
+    "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
+    "status": lambda _c, f: f"upper({f.source}.status)",
+    "business": lambda c, f: c.one("Business", f,
+                                   f"api.businesses_by_id(array[{f.source}.business_id]) {{a}}"),
+    "author": _profile("author_id"),
+    "response": lambda c, f: c.one("ReviewResponse", f,
+                                   f"api.responses_by_review(array[{f.source}.id]) {{a}}"),
+}
+_FIELDS["ReviewResponse"] = {
+    **{name: _column(column) for name, column in {
+        "id": "id", "content": "content"}.items()},
+    "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
+    "responder": _profile("responder_id"),
+}
+_FIELDS["User"] = {
+    **{name: _column(column) for name, column in {
+        "id": "id", "displayName": "display_name", "avatarUrl": "avatar_url"}.items()},
+    "createdAt": _timestamp("created_at"),
+}

@@ -1,0 +1,65 @@
+"""The schema extension that answers HTTP queries with one compiled statement when it can,
+and leaves everything else to the interpreter (Strawberry with its dataloaders)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from graphql import ExecutionResult
+from starlette.requests import Request
+from strawberry.extensions import SchemaExtension
+
+from gql.compiled.compiler import NotCompiled, compile_query
+from gql.context import Context
+from gql.outage import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class RawJSON(str):
+    """JSON text made by PostgreSQL: goes into the response body as it is."""
+
+
+class CompiledReads(SchemaExtension):
+    """With report (GQL_DEBUG_SQL=1), `extensions.executor` says `compiled`, or
+    `interpreted: <why not compiled>`."""
+
+    def __init__(self, *, report: bool = False) -> None:
+        self.report = report
+        self.executor = "interpreted"
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context) and isinstance(context.request, Request) \
+                and context.settings.compiled_reads and self.execution_context.result is None:
+            await self._answer(context)
+        yield
+
+    async def _answer(self, context: Context) -> None:
+        execution = self.execution_context
+        assert execution.graphql_document is not None
+        try:
+            statement = compile_query(execution.schema._schema, execution.graphql_document,
+                                      execution.operation_name, execution.variables)
+        except NotCompiled as why:
+            self.executor = f"interpreted: {why}"
+            return
+        except Exception as exc:  # a gap in the compiler must never become the client's error
+            log.exception("the compiler failed on a document; interpreting it")
+            self.executor = f"interpreted: the compiler failed ({type(exc).__name__})"
+            return
+        try:
+            data = await context.db.run_compiled(statement.sql, statement.params)
+        except (asyncpg.PostgresError, DatabaseUnavailable) as exc:
+            # The interpreter answers instead, with its own errors if it fails too.
+            log.warning("a compiled read failed (%s); interpreting it", type(exc).__name__)
+            self.executor = f"interpreted: the compiled statement failed ({type(exc).__name__})"
+            return
+        execution.result = ExecutionResult(data=RawJSON(data))  # type: ignore[arg-type]
+        self.executor = "compiled"
+
+    def get_results(self) -> dict[str, Any]:
+        return {"executor": self.executor} if self.report else {}

@@ -1,0 +1,277 @@
+"""Compiled reads against the interpreter: random valid queries over the schema (seeded;
+GQL_DIFFERENTIAL_QUERIES sets how many, default 500), each run as anonymous, a user, an owner,
+a manager and an admin on two servers over one database, one compiling and one not: the
+responses must be identical. Plus what the compiled path promises by itself: one statement,
+row-level security in force, nothing left behind on a pooled connection."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+)
+
+from gql.app import create_app
+from gql.database import connect
+from gql.schema import build_schema
+from gql.seed import SeedOptions, seed_database
+from gql.settings import Settings
+from tests.conftest import WORLD_JWT_SECRET
+from tests.support import ServerThread, drop, scratch_database
+from tests.world import World, build_world
+
+QUERIES = int(os.environ.get("GQL_DIFFERENTIAL_QUERIES") or 500)
+ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
+SCHEMA = build_schema()._schema
+# Fields whose arguments the generator knows how to fill; others are left out.
+ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses")
+# Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
+INTERPRETED = {("Query", "searchBusinesses"), ("Category", "businesses"), ("Business", "servesLocation")}
+
+
+@dataclass
+class Servers:
+    world: World
+    compiled: str
+    interpreted: str
+    tokens: dict[str, str | None]
+    slugs: list[str]
+    business_ids: list[str]
+    review_ids: list[str]
+    category_slugs: list[str]
+    cities: list[str]
+
+
+@pytest.fixture(scope="module")
+async def servers(server_url: str, migrated_template: str) -> AsyncIterator[Servers]:
+    name, url = await scratch_database(server_url, template=migrated_template)
+    conn = await connect(url)
+    try:
+        await seed_database(conn, SeedOptions(businesses=60, reviews=400, seed=7), quiet=True)
+        # The world below makes its own "pizza" category.
+        await conn.execute("update categories set slug = slug || '-demo' where slug in ('food', 'pizza')")
+    finally:
+        await conn.close()
+    base = Settings.from_env({"JWT_SECRET": WORLD_JWT_SECRET, "GQL_DEBUG_SQL": "1"})
+    with ServerThread(create_app(base, url)) as compiled, \
+            ServerThread(create_app(dataclasses.replace(base, compiled_reads=False), url)) as interpreted:
+        async with httpx.AsyncClient(base_url=compiled.url, timeout=60) as http:
+            from tests.support import GraphQLClient
+            world = await build_world(url, GraphQLClient(http))
+            # A review waiting for moderation (it has a link), and a business in draft.
+            pending = await world.reviewer.client.mutate(
+                """mutation($input: CreateReviewInput!) { createReview(input: $input) { review { id status } } }""",
+                {"input": {"businessId": world.listed_id, "rating": 2, "content": "see https://spam.example"}})
+            assert pending["review"]["status"] == "PENDING"
+        conn = await connect(url)
+        try:
+            slugs = [r["slug"] for r in await conn.fetch("select slug from businesses order by slug")]
+            ids = [str(r["id"]) for r in await conn.fetch("select id from businesses order by id")]
+            reviews = [str(r["id"]) for r in await conn.fetch("select id from business_reviews order by id limit 40")]
+            categories = [r["slug"] for r in await conn.fetch("select slug from categories order by slug")]
+            cities = [r["city"] for r in await conn.fetch("select distinct city from businesses order by city")]
+        finally:
+            await conn.close()
+        reviews.append(pending["review"]["id"])
+        tokens = {"anonymous": None, "reviewer": world.reviewer.token, "owner": world.owner.token,
+                  "manager": world.manager.token, "admin": world.admin.token}
+        yield Servers(world, compiled.url, interpreted.url, tokens, slugs, ids, reviews, categories, cities)
+    await drop(server_url, name)
+
+
+@dataclass
+class Generator:
+    """A random valid document with its variables."""
+
+    rng: random.Random
+    servers: Servers
+    cursors: list[str]
+    variables: dict[str, Any] = field(default_factory=dict)
+    definitions: list[str] = field(default_factory=list)
+    fragments: list[str] = field(default_factory=list)
+    counter: int = 0
+
+    def next(self) -> str:
+        self.counter += 1
+        return str(self.counter)
+
+    def value(self, type_: Any, literal: Any) -> str:
+        """The literal, or a variable holding it (with its type's declaration)."""
+        if self.rng.random() < 0.4:
+            name = f"v{self.next()}"
+            self.variables[name] = literal
+            self.definitions.append(f"${name}: {type_}")
+            return f"${name}"
+        return render(get_named_type(type_), literal)
+
+    def arguments(self, parent: str, name: str) -> dict[str, Any]:
+        rng, s = self.rng, self.servers
+        pick = rng.choice
+        if (parent, name) == ("Query", "business"):
+            return pick([{"slug": pick(s.slugs)}, {"id": pick(s.business_ids)}, {"slug": "no-such-business"},
+                         {"id": "not-an-id"}, {"id": str(uuid.uuid4())}, {}, {"slug": pick(s.slugs), "id": pick(s.business_ids)}])
+        if (parent, name) == ("Query", "businesses"):
+            args: dict[str, Any] = {}
+            flt = {k: v for k, v in {"categorySlug": pick([*s.category_slugs, "nothing"]),
+                                     "city": pick(s.cities), "state": pick(["TX", "CA", "NY"]),
+                                     "minRating": pick([1, 3.5, 4.2, 0, 6])}.items() if rng.random() < 0.25}
+            if flt or rng.random() < 0.1:
+                args["filter"] = flt
+            if rng.random() < 0.7:
+                args["orderBy"] = pick(["NAME", "RATING", "REVIEW_COUNT", "NEWEST"])
+            if rng.random() < 0.8:
+                args["first"] = pick([0, 1, 2, 3, 5, 20, 101, -1])
+            if self.cursors and rng.random() < 0.4:
+                args["after"] = pick([*self.cursors, "garbage"])
+            return args
+        if (parent, name) == ("Query", "category"):
+            return {"slug": pick([*s.category_slugs, "no-such-category"])}
+        if (parent, name) == ("Query", "review"):
+            return {"id": pick([*s.review_ids, "nope", str(uuid.uuid4())])}
+        if (parent, name) == ("Query", "searchBusinesses"):
+            return {"query": pick(["pizza", "coffee", "pizzza"]), "first": pick([1, 3])}
+        if (parent, name) == ("Business", "reviews") or (parent, name) == ("Category", "businesses"):
+            args = {}
+            if rng.random() < 0.7:
+                args["first"] = pick([0, 1, 2, 5, 101])
+            if rng.random() < 0.5:
+                args["orderBy"] = pick(["NEWEST", "OLDEST", "HIGHEST_RATING", "LOWEST_RATING", "MOST_HELPFUL"]
+                                       if parent == "Business" else ["NAME", "RATING", "NEWEST"])
+            if self.cursors and rng.random() < 0.3:
+                args["after"] = pick(self.cursors)
+            return args
+        if (parent, name) == ("Business", "servesLocation"):
+            return {"latitude": 30.27, "longitude": -97.74}
+        return {}
+
+    def selection(self, type_: GraphQLObjectType, depth: int) -> str:
+        fields = [(n, f) for n, f in type_.fields.items() if self.usable(type_.name, n, f)
+                  and ((type_.name, n) not in INTERPRETED or self.rng.random() < 0.2)]
+        chosen = self.rng.sample(fields, k=min(len(fields), self.rng.randint(1, 6)))
+        if self.rng.random() < 0.3:
+            chosen.append(("__typename", None))
+        parts = []
+        for name, field_def in chosen:
+            inner = None if field_def is None else get_named_type(field_def.type)
+            if isinstance(inner, GraphQLObjectType) and depth >= 4:
+                continue
+            text = name
+            if self.rng.random() < 0.2:
+                text = f"a{self.next()}: {name}"
+            if field_def is not None:
+                args = self.arguments(type_.name, name)
+                if args:
+                    rendered = ", ".join(f"{k}: {self.value(field_def.args[k].type, v)}" for k, v in args.items())
+                    text += f"({rendered})"
+                if self.rng.random() < 0.1:
+                    flag = f"f{self.next()}"
+                    self.variables[flag] = self.rng.random() < 0.5
+                    self.definitions.append(f"${flag}: Boolean!")
+                    text += f" @{self.rng.choice(['include', 'skip'])}(if: ${flag})"
+                if isinstance(inner, GraphQLObjectType):
+                    text += " { " + self.wrapped(inner, self.selection(inner, depth + 1)) + " }"
+            parts.append(text)
+        return " ".join(parts) or "__typename"
+
+    def wrapped(self, type_: GraphQLObjectType, body: str) -> str:
+        roll = self.rng.random()
+        if roll < 0.15:
+            name = f"F{self.next()}"
+            self.fragments.append(f"fragment {name} on {type_.name} {{ {body} }}")
+            return f"...{name}"
+        if roll < 0.3:
+            return f"... on {type_.name} {{ {body} }}"
+        return body
+
+    def usable(self, parent: str, name: str, field_def: Any) -> bool:
+        if parent == "Query":
+            return name in ROOTS
+        return all(isinstance(get_named_type(a.type), GraphQLScalarType | GraphQLEnumType) or
+                   (parent, name) in (("Business", "reviews"), ("Category", "businesses"))
+                   for a in field_def.args.values()) and name != "serviceAreas"
+
+    def document(self) -> tuple[str, dict[str, Any]]:
+        body = self.selection(SCHEMA.query_type, 0)  # type: ignore[arg-type]
+        head = f"query Q({', '.join(self.definitions)})" if self.definitions else "query Q"
+        return " ".join([head, "{", body, "}", *self.fragments]), self.variables
+
+
+def render(type_: Any, value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(type_, GraphQLEnumType):
+        return str(value)
+    if isinstance(type_, GraphQLInputObjectType):
+        return "{" + ", ".join(f"{k}: {render(get_named_type(type_.fields[k].type), v)}" for k, v in value.items()) + "}"
+    if isinstance(type_, GraphQLNonNull | GraphQLList):
+        return render(get_named_type(type_), value)
+    return json.dumps(value)
+
+
+def cursors_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k in ("cursor", "endCursor") and isinstance(v, str)] + \
+            [c for v in value.values() for c in cursors_in(v)]
+    if isinstance(value, list):
+        return [c for v in value for c in cursors_in(v)]
+    return []
+
+
+async def ask(http: httpx.AsyncClient, url: str, token: str | None, query: str,
+              variables: dict[str, Any]) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = await http.post(f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.headers.get("content-type", "").startswith("application/"), \
+        f"{url} answered {response.status_code} {response.text[:100]}:\n{query}\n{json.dumps(variables)}"
+    body: dict[str, Any] = response.json()
+    body["status"] = response.status_code
+    return body
+
+
+def without_extensions(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "extensions"}
+
+
+async def test_random_queries_answer_the_same_compiled_and_interpreted(servers: Servers) -> None:
+    rng = random.Random(20261129)
+    cursors: list[str] = []
+    compiled_count = 0
+    reasons: dict[str, int] = {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for n in range(QUERIES):
+            query, variables = Generator(rng, servers, cursors).document()
+            for role in ROLES:
+                token = servers.tokens[role]
+                fast, slow = await asyncio.gather(ask(http, servers.compiled, token, query, variables),
+                                                  ask(http, servers.interpreted, token, query, variables))
+                assert without_extensions(fast) == without_extensions(slow), \
+                    f"query {n} as {role}:\n{query}\n{json.dumps(variables)}\n" \
+                    f"compiled:    {json.dumps(fast)}\ninterpreted: {json.dumps(slow)}"
+                executor = fast.get("extensions", {}).get("executor", "")
+                assert "failed" not in executor, f"query {n} as {role}: {executor}\n{query}"
+                reason = executor.split(":")[-1].strip()[:40]
+                reasons[reason] = reasons.get(reason, 0) + 1
+                if executor == "compiled":
+                    compiled_count += 1
+                    assert fast["extensions"]["sqlStatements"] == 1
+            cursors.extend(cursors_in(slow.get("data")))
+            del cursors[:-50]
+    # The generator also asks for what the compiler leaves to the interpreter.
+    assert compiled_count > QUERIES * len(ROLES) / 3, (compiled_count, reasons)
