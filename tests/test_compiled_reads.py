@@ -275,3 +275,47 @@ async def test_random_queries_answer_the_same_compiled_and_interpreted(servers: 
             del cursors[:-50]
     # The generator also asks for what the compiler leaves to the interpreter.
     assert compiled_count > QUERIES * len(ROLES) / 3, (compiled_count, reasons)
+
+
+async def test_the_benchmark_reads_are_one_statement(servers: Servers) -> None:
+    from bench.scenarios import Q1, Q2
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        for query, variables in ((Q1, {"city": servers.cities[0]}), (Q2, {"slug": servers.slugs[0]})):
+            body = await ask(http, servers.compiled, None, query, variables)
+            assert body["extensions"] == {"sqlStatements": 1, "executor": "compiled"}
+            assert body["data"] == without_extensions(await ask(http, servers.interpreted, None, query, variables))["data"]
+
+
+DRAFT = "query($id: ID!) { business(id: $id) { name status } }"
+REVIEW = "query($id: ID!) { review(id: $id) { status } }"
+
+
+async def test_compiled_reads_see_what_the_role_may_see(servers: Servers) -> None:
+    world = servers.world
+    pending = servers.review_ids[-1]
+    async with httpx.AsyncClient(timeout=60) as http:
+        for role, draft_visible, pending_visible in (("anonymous", False, False), ("reviewer", False, True),
+                                                     ("owner", True, False), ("manager", True, False),
+                                                     ("admin", True, True)):
+            token = servers.tokens[role]
+            draft = await ask(http, servers.compiled, token, DRAFT, {"id": world.draft_id})
+            review = await ask(http, servers.compiled, token, REVIEW, {"id": pending})
+            assert draft["extensions"]["executor"] == review["extensions"]["executor"] == "compiled"
+            assert (draft["data"]["business"] is not None) is draft_visible, role
+            assert (review["data"]["review"] is not None) is pending_visible, role
+
+
+async def test_nothing_of_a_request_stays_on_a_pooled_connection(servers: Servers, server_url: str) -> None:
+    """One pool connection: an admin's compiled read, then an anonymous one on the same
+    connection, which must not see the admin's draft."""
+    world = servers.world
+    settings = dataclasses.replace(Settings.from_env({"JWT_SECRET": WORLD_JWT_SECRET, "GQL_DEBUG_SQL": "1"}),
+                                   pool_min_size=1, pool_max_size=1)
+    with ServerThread(create_app(settings, world.url)) as server:
+        async with httpx.AsyncClient(timeout=60) as http:
+            for _ in range(3):
+                admin = await ask(http, server.url, servers.tokens["admin"], DRAFT, {"id": world.draft_id})
+                anonymous = await ask(http, server.url, None, DRAFT, {"id": world.draft_id})
+                assert admin["data"]["business"] is not None and anonymous["data"]["business"] is None
+                assert anonymous["extensions"]["executor"] == "compiled"
