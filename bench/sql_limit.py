@@ -55,12 +55,15 @@ async def capture_server(database_url: str) -> AsyncIterator[CaptureServer]:
 
 
 def split_transactions(log: list[Statement]) -> list[Transaction]:
-    """One list per request: from its BEGIN to its COMMIT or ROLLBACK."""
+    """One list per request: from its BEGIN to its COMMIT or ROLLBACK, or a compiled read's
+    one statement."""
     requests: list[Transaction] = []
     current: Transaction | None = None
     for query, args in log:
         head = query.strip().upper()
-        if head.startswith("BEGIN"):
+        if current is None and "API_PRIVATE.RUN_COMPILED(" in head:
+            requests.append([(query, args)])  # a compiled read: one statement, no transaction
+        elif head.startswith("BEGIN"):
             current = [(query, args)]
         elif current is not None:
             current.append((query, args))

@@ -202,6 +202,8 @@ class RequestDatabase:
                     conn = await self._pool.acquire(timeout=self._acquire_timeout)
                 except TimeoutError:
                     raise DatabaseUnavailable("The server is busy; retry shortly.") from None
+                except DATABASE_LOST as exc:
+                    raise DatabaseUnavailable() from exc
                 self.statements += 1
                 lost = False
                 try:

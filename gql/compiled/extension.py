@@ -7,14 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 from graphql import ExecutionResult
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
 from gql.compiled.compiler import NotCompiled, compile_query
 from gql.context import Context
-from gql.outage import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +51,8 @@ class CompiledReads(SchemaExtension):
             return
         try:
             data = await context.db.run_compiled(statement.sql, statement.params)
-        except (asyncpg.PostgresError, DatabaseUnavailable) as exc:
-            # The interpreter answers instead, with its own errors if it fails too.
+        except Exception as exc:  # never the client's error: the interpreter answers instead,
+            # with its own errors (503 for an outage, masking for the rest) if it fails too
             log.warning("a compiled read failed (%s); interpreting it", type(exc).__name__)
             self.executor = f"interpreted: the compiled statement failed ({type(exc).__name__})"
             return
