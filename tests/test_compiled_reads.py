@@ -43,7 +43,7 @@ SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
 ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
-INTERPRETED = {("Query", "searchBusinesses"), ("Category", "businesses"), ("Business", "servesLocation")}
+INTERPRETED = {("Query", "searchBusinesses")}
 
 
 @dataclass
@@ -158,7 +158,7 @@ class Generator:
                 args["after"] = pick(self.cursors)
             return args
         if (parent, name) == ("Business", "servesLocation"):
-            return {"latitude": 30.27, "longitude": -97.74}
+            return {"latitude": pick([30.27, 37.77, 91.0]), "longitude": pick([-97.74, -122.42, 0.0])}
         return {}
 
     def selection(self, type_: GraphQLObjectType, depth: int) -> str:

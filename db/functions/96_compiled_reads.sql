@@ -26,21 +26,36 @@ $$;
 -- made by the server's compiler from a validated document: values come only as `params`
 -- ($1, text[]), never in the text. Only the server's own role may call this (it lives in
 -- api_private, which request roles cannot see), and it switches only to request roles.
+--
+-- Each distinct statement is prepared once per connection (a large one takes milliseconds to
+-- plan), at most 100 of them: the oldest 50 go when that is reached. A prepared statement
+-- holds a plan, no data; PostgreSQL re-plans it when the role it was planned for changes.
 create function api_private.run_compiled(request_role text, claims text, client_id text,
                                           statement text, params text[])
 returns text
 language plpgsql volatile as $$
 declare
+    prepared text := 'gql_compiled_' || md5(statement);
     result text;
 begin
     if request_role not in ('gql_anonymous', 'gql_user', 'gql_admin') then
         raise exception 'run_compiled switches only to request roles, not %', request_role;
     end if;
+    if not exists (select 1 from pg_prepared_statements p where p.name = prepared) then
+        if (select count(*) from pg_prepared_statements p where p.name like 'gql\_compiled\_%') >= 100 then
+            for prepared in select p.name from pg_prepared_statements p
+                             where p.name like 'gql\_compiled\_%' order by p.prepare_time limit 50 loop
+                execute format('deallocate %I', prepared);
+            end loop;
+            prepared := 'gql_compiled_' || md5(statement);
+        end if;
+        execute format('prepare %I(text[]) as %s', prepared, statement);
+    end if;
     perform set_config('role', request_role, true);
     perform set_config('request.jwt.claims', claims, true);
     perform set_config('gql.client_id', client_id, true);
     perform set_config('TimeZone', 'UTC', true);  -- timestamps as the interpreter writes them
-    execute statement into result using params;
+    execute format('execute %I(%L)', prepared, params) into result;
     return result;
 end
 $$;

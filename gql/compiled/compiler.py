@@ -42,6 +42,7 @@ from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, Ordering
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
+from gql.resolvers.search import Point
 
 MAX_OBJECT_KEYS = 50
 """json_build_object takes at most 100 arguments: an object with more keys is not compiled."""
@@ -359,18 +360,38 @@ def _business(c: _Compiler, f: Field) -> str:
 @_refused("businesses")
 def _businesses(c: _Compiler, f: Field) -> str:
     given = f.args["filter"] or {}
-    flt = BusinessFilter(category_slug=given.get("categorySlug"), city=given.get("city"),
-                         state=given.get("state"), min_rating=given.get("minRating"))
+    return _business_connection(c, f, BusinessFilter(
+        category_slug=given.get("categorySlug"), city=given.get("city"), state=given.get("state"),
+        min_rating=given.get("minRating")))
+
+
+@_refused("businesses")
+def _category_businesses(c: _Compiler, f: Field) -> str:
+    return _business_connection(c, f, BusinessFilter(category_slug=f"{f.source}.slug"), slug_is_sql=True)
+
+
+def _business_connection(c: _Compiler, f: Field, flt: BusinessFilter, *, slug_is_sql: bool = False) -> str:
+    """api.business_page and api.business_count under a filter; with slug_is_sql, the
+    category slug is the SQL of the parent category's column rather than a value."""
     order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
-    flt.check()
+    if not slug_is_sql:
+        flt.check()
     key = BUSINESSES.after(after, order)
     category, city, state, rating = flt.sql_args()
-    filters = (f"{c.param(category, 'text')}, {c.param(city, 'text')}, {c.param(state, 'text')}, "
+    category_sql = category if slug_is_sql else c.param(category, "text")
+    filters = (f"{category_sql}, {c.param(city, 'text')}, {c.param(state, 'text')}, "
                f"{c.param(rating, 'numeric')}")
     rows = (f"api.business_page({filters}, {c.param(order, 'text')}, {c.param(key, 'jsonb')}, "
             f"{c.param(first + 1, 'int')}) with ordinality {{a}}")
     return c.connection("Business", f, rows, BUSINESSES, order, first, after is not None,
                         lambda: f"api.business_count({filters})")
+
+
+@_refused("servesLocation")
+def _serves_location(c: _Compiler, f: Field) -> str:
+    point = Point(f.args["latitude"], f.args["longitude"]).check()
+    return (f"coalesce((select s.serves from api.businesses_serving(array[{f.source}.id],"
+            f" {c.param(point.latitude, 'float8')}, {c.param(point.longitude, 'float8')}) s), false)")
 
 
 def _category(c: _Compiler, f: Field) -> str:
@@ -387,6 +408,10 @@ def _review(c: _Compiler, f: Field) -> str:
 
 
 # --- Business ---------------------------------------------------------------------------------
+
+REVIEW_PAGE_FUNCTIONS = {"NEWEST": "newest_reviews", "OLDEST": "oldest_reviews",
+                         "HIGHEST_RATING": "highest_rated_reviews", "LOWEST_RATING": "lowest_rated_reviews",
+                         "MOST_HELPFUL": "most_helpful_reviews"}
 
 WEEKDAYS = ", ".join(f"('{name}', '{key}', {n})" for n, (name, key) in enumerate(
     [("MONDAY", "mon"), ("TUESDAY", "tue"), ("WEDNESDAY", "wed"), ("THURSDAY", "thu"),
@@ -425,8 +450,11 @@ def _rating_distribution(c: _Compiler, f: Field) -> str:
 def _business_reviews(c: _Compiler, f: Field) -> str:
     order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
     key = REVIEWS.after(after, order)
-    rows = (f"api.review_pages(array[{f.source}.id], {c.param(order, 'text')}, {c.param(key, 'jsonb')},"
-            f" {c.param(first + 1, 'int')}) with ordinality {{a}}")
+    # The one-business function of this order (review_pages calls the same), inlined by the
+    # planner; numbered in its order (WITH ORDINALITY would stop the inlining).
+    page = (f"api.{REVIEW_PAGE_FUNCTIONS[order]}({f.source}.id, {c.param(key, 'jsonb')},"
+            f" {c.param(first + 1, 'int')})")
+    rows = f"(select r.*, row_number() over () as ordinality from {page} r) {{a}}"
     return c.connection("Review", f, rows, REVIEWS, order, first, after is not None,
                         lambda: f"{f.source}.review_count")
 
@@ -484,6 +512,7 @@ _FIELDS["Business"] = {
     "categories": _categories_of,
     "reviews": _business_reviews,
     "owner": _profile("owner_id"),
+    "servesLocation": _serves_location,
 }
 _FIELDS["GeoPoint"] = {"latitude": _column("latitude"), "longitude": _column("longitude")}
 _FIELDS["OpeningInterval"] = {
@@ -510,6 +539,7 @@ _FIELDS["Category"] = {
     "children": lambda c, f: c.each("Category", f, f"api.category_children(array[{f.source}.id])"
                                                    " with ordinality {a}", "{a}.ordinality"),
     "ancestors": _ancestors,
+    "businesses": _category_businesses,
 }
 _FIELDS["Review"] = {
     **{name: _column(column) for name, column in {
