@@ -3,6 +3,8 @@ and leaves everything else to the interpreter (Strawberry with its dataloaders).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,10 +13,22 @@ from graphql import ExecutionResult
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
-from gql.compiled.compiler import NotCompiled, compile_query
+from gql.bounded_cache import BoundedCache
+from gql.compiled.compiler import NotCompiled, Statement, compile_query
 from gql.context import Context
 
 log = logging.getLogger(__name__)
+
+
+PLANS: BoundedCache[Statement | NotCompiled] = BoundedCache(max_total=32 * 1024 * 1024, max_item=512 * 1024)
+"""Compiled statements (or the reason there is none) by document, operation and variables:
+a request like an earlier one is not compiled again."""
+
+
+def _size(planned: Statement | NotCompiled) -> int:
+    if isinstance(planned, NotCompiled):
+        return 200 + len(str(planned))
+    return 200 + len(planned.sql) + sum(len(p or "") for p in planned.params)
 
 
 class RawJSON(str):
@@ -39,16 +53,25 @@ class CompiledReads(SchemaExtension):
     async def _answer(self, context: Context) -> None:
         execution = self.execution_context
         assert execution.graphql_document is not None
-        try:
-            statement = compile_query(execution.schema._schema, execution.graphql_document,
-                                      execution.operation_name, execution.variables)
-        except NotCompiled as why:
-            self.executor = f"interpreted: {why}"
+        key = hashlib.sha256(json.dumps(
+            [execution.query, execution.operation_name, execution.variables], sort_keys=True,
+            default=str).encode()).hexdigest()
+        planned = PLANS.get(key)
+        if planned is None:
+            try:
+                planned = compile_query(execution.schema._schema, execution.graphql_document,
+                                        execution.operation_name, execution.variables)
+            except NotCompiled as why:
+                planned = NotCompiled(str(why))  # kept without its traceback
+            except Exception as exc:  # a gap in the compiler must never become the client's error
+                log.exception("the compiler failed on a document; interpreting it")
+                self.executor = f"interpreted: the compiler failed ({type(exc).__name__})"
+                return
+            PLANS.keep(key, planned, _size(planned))
+        if isinstance(planned, NotCompiled):
+            self.executor = f"interpreted: {planned}"
             return
-        except Exception as exc:  # a gap in the compiler must never become the client's error
-            log.exception("the compiler failed on a document; interpreting it")
-            self.executor = f"interpreted: the compiler failed ({type(exc).__name__})"
-            return
+        statement = planned
         try:
             data = await context.db.run_compiled(statement.sql, statement.params)
         except Exception as exc:  # never the client's error: the interpreter answers instead,
