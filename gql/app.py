@@ -36,6 +36,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.client_ids import client_id_problem
+from gql.compiled import fast_path
 from gql.compiled.extension import RawJSON
 from gql.context import Context
 from gql.database import create_pool
@@ -70,8 +71,10 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        schema = build_schema(debug_sql=settings.debug_sql)
+        self.core_schema = schema._schema  # for compiled reads (gql/compiled/fast_path.py)
         super().__init__(
-            build_schema(debug_sql=settings.debug_sql),
+            schema,
             graphql_ide="graphiql",
             # The legacy graphql-ws subprotocol has no connection-init timeout: not offered.
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
@@ -97,7 +100,8 @@ class GraphQLApp(GraphQL[Context, None]):
             return
         accept = Request(scope).headers.get("accept")
         try:
-            receive = (await check_request(scope, receive, self.settings.limits.max_body_bytes)).receive
+            checked = await check_request(scope, receive, self.settings.limits.max_body_bytes)
+            receive = checked.receive
         except BadRequest as refused:
             await error_response(refused.status, str(refused), code=refused.code, accept=accept)(
                 scope, receive, send)
@@ -124,6 +128,13 @@ class GraphQLApp(GraphQL[Context, None]):
             await error_response(400, f"Header X-Client-Id {problem}", code="BAD_REQUEST",
                                  accept=accept)(scope, receive, send)
             return
+        if checked.body is not None and self.settings.compiled_reads:  # a document seen before
+            assert self.pool is not None
+            fast = await fast_path.answer(checked.body, self.core_schema, self.settings, self.pool,
+                                          scope["state"]["identity"], client_id, accept)
+            if fast is not None:
+                await fast(scope, receive, send)
+                return
         try:
             response = await self.run(request)
         except HTTPException as exc:  # Strawberry's refusals, as GraphQL error documents

@@ -3,8 +3,6 @@ and leaves everything else to the interpreter (Strawberry with its dataloaders).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,22 +11,11 @@ from graphql import ExecutionResult
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
-from gql.bounded_cache import BoundedCache
-from gql.compiled.compiler import NotCompiled, Statement, compile_query
+from gql.compiled.compiler import NotCompiled, compile_query
+from gql.compiled.plans import PLANS, plan_key, plan_size, remember
 from gql.context import Context
 
 log = logging.getLogger(__name__)
-
-
-PLANS: BoundedCache[Statement | NotCompiled] = BoundedCache(max_total=32 * 1024 * 1024, max_item=512 * 1024)
-"""Compiled statements (or the reason there is none) by document, operation and variables:
-a request like an earlier one is not compiled again."""
-
-
-def _size(planned: Statement | NotCompiled) -> int:
-    if isinstance(planned, NotCompiled):
-        return 200 + len(str(planned))
-    return 200 + len(planned.sql) + sum(len(p or "") for p in planned.params)
 
 
 class RawJSON(str):
@@ -53,9 +40,8 @@ class CompiledReads(SchemaExtension):
     async def _answer(self, context: Context) -> None:
         execution = self.execution_context
         assert execution.graphql_document is not None
-        key = hashlib.sha256(json.dumps(
-            [execution.query, execution.operation_name, execution.variables], sort_keys=True,
-            default=str).encode()).hexdigest()
+        assert execution.query is not None
+        key = plan_key(execution.query, execution.operation_name, execution.variables)
         planned = PLANS.get(key)
         if planned is None:
             try:
@@ -67,7 +53,7 @@ class CompiledReads(SchemaExtension):
                 log.exception("the compiler failed on a document; interpreting it")
                 self.executor = f"interpreted: the compiler failed ({type(exc).__name__})"
                 return
-            PLANS.keep(key, planned, _size(planned))
+            PLANS.keep(key, planned, plan_size(planned))
         if isinstance(planned, NotCompiled):
             self.executor = f"interpreted: {planned}"
             return
@@ -81,6 +67,7 @@ class CompiledReads(SchemaExtension):
             return
         execution.result = ExecutionResult(data=RawJSON(data))  # type: ignore[arg-type]
         self.executor = "compiled"
+        remember(execution.query, execution.operation_name, execution.graphql_document)
 
     def get_results(self) -> dict[str, Any]:
         return {"executor": self.executor} if self.report else {}

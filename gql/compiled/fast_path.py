@@ -1,0 +1,56 @@
+"""The short way for a compiled read whose document the server has seen before.
+
+A POST whose document was parsed, validated (every rule and limit of the schema) and compiled
+by an earlier request is answered here without Strawberry: the variables get the same text
+checks, the statement comes from the plan cache (or the compiler), and PostgreSQL's JSON goes
+out as the body. Whenever anything is not exactly that case (a new document, persisted-query
+extensions, GET, the allow-list mode, a variable the compiler or the checks refuse, a failed
+statement) the request takes the ordinary way, which then answers it, errors included. The
+differential test runs every document as five roles: all but the first take this path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from graphql import GraphQLSchema
+from starlette.responses import Response
+
+from gql.auth import Identity
+from gql.compiled.compiler import NotCompiled, compile_query
+from gql.compiled.plans import KNOWN_DOCUMENTS, PLANS, document_key, plan_key, plan_size
+from gql.database import RequestDatabase
+from gql.graphql_http import negotiate
+from gql.schema.text_inputs import variable_problem
+from gql.settings import Settings
+
+
+async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings, pool: asyncpg.Pool,
+                 identity: Identity, client_id: str | None, accept: str | None) -> Response | None:
+    """The response, or None: then the ordinary way answers."""
+    query, operation_name, variables = body.get("query"), body.get("operationName"), body.get("variables")
+    if not isinstance(query, str) or "extensions" in body or settings.persisted_documents != "apq":
+        return None
+    document = KNOWN_DOCUMENTS.get(document_key(query, operation_name))
+    if document is None:
+        return None
+    if any(variable_problem(value, f"${name}") for name, value in (variables or {}).items()):
+        return None
+    key = plan_key(query, operation_name, variables)
+    planned = PLANS.get(key)
+    if planned is None:
+        try:
+            planned = compile_query(schema, document, operation_name, variables)
+        except Exception:  # NotCompiled, or a gap in the compiler: the ordinary way decides
+            return None
+        PLANS.keep(key, planned, plan_size(planned))
+    if isinstance(planned, NotCompiled):
+        return None
+    db = RequestDatabase(pool, identity, client_id=client_id,
+                         acquire_timeout=settings.limits.pool_acquire_timeout_seconds)
+    try:
+        data = await db.run_compiled(planned.sql, planned.params)
+    except Exception:
+        return None
+    extensions = ',"extensions":{"sqlStatements":1,"executor":"compiled"}' if settings.debug_sql else ""
+    return Response('{"data":' + data + extensions + "}", media_type=negotiate(accept))
