@@ -38,11 +38,11 @@ from graphql import (
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from gql.errors import BadArgument
-from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, Ordering
+from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, SEARCH_RESULTS, Ordering
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
-from gql.resolvers.search import Point
+from gql.resolvers.search import Point, checked_radius
 
 MAX_OBJECT_KEYS = 50
 """json_build_object takes at most 100 arguments: an object with more keys is not compiled."""
@@ -84,6 +84,8 @@ class _Compiler:
         self.variables = self._coerced_variables(raw_variables)
         self.params: list[str | None] = []
         self.aliases = 0
+        self.located: set[str] = set()
+        """Row aliases of businesses found from a point (nearby): they carry a distance and a bearing."""
 
     # --- values -------------------------------------------------------------------------------
 
@@ -229,10 +231,12 @@ class _Compiler:
                 f" from {rows.format(a=a)})")
 
     def connection(self, node_type: str, field: Field, rows: str, ordering: Ordering, order: str,
-                   first: int, after_given: bool, total: Callable[[], str]) -> str:
+                   first: int, after_given: bool, total: Callable[[], str], *, located: bool = False) -> str:
         """A Relay connection over `rows` (a function call fetching first + 1 rows in order,
         {a} its alias, with ordinality); cursors as paging.encode_cursor makes them."""
         a, x = self.alias(), self.alias()
+        if located:
+            self.located.add(a)
         order_param = self.param(order, "text")
         first_sql = self.param(first, "int")
         key = ", ".join(_key_sql(a, c) for c in ordering.sort_keys[order])
@@ -329,7 +333,7 @@ def _timestamp(column: str) -> Callable[[_Compiler, Field], str]:
 def _key_sql(source: str, column: str) -> str:
     """A sort-key value as paging.encode_cursor writes it."""
     kind = COLUMN_TYPES[column]
-    if kind is Decimal:
+    if kind is Decimal or kind is float:
         return f"{source}.{column}::text"
     if kind == datetime.fromisoformat:
         return f"api.iso_timestamp({source}.{column})"
@@ -392,6 +396,25 @@ def _serves_location(c: _Compiler, f: Field) -> str:
     point = Point(f.args["latitude"], f.args["longitude"]).check()
     return (f"coalesce((select s.serves from api.businesses_serving(array[{f.source}.id],"
             f" {c.param(point.latitude, 'float8')}, {c.param(point.longitude, 'float8')}) s), false)")
+
+
+@_refused("nearbyBusinesses")
+def _nearby_businesses(c: _Compiler, f: Field) -> str:
+    near = f.args["near"]
+    first, after, radius_given = check_first(f.args["first"]), f.args["after"], f.args["radiusMeters"]
+    point = Point(near["latitude"], near["longitude"]).check("near")
+    radius = checked_radius(radius_given)
+    key = SEARCH_RESULTS.after(after, "DISTANCE")
+    lat, lon = c.param(point.latitude, "float8"), c.param(point.longitude, "float8")
+    found = (f"api.nearby_businesses({lat}, {lon}, {c.param(radius, 'float8')}, {c.param(key, 'jsonb')},"
+             f" {c.param(first + 1, 'int')})")
+    bearing = f"api.bearing_degrees({lat}, {lon}, (s.business).latitude, (s.business).longitude)"
+    rows = (f"(select (s.business).*, s.distance as distance_meters, {bearing} as bearing_degrees,"
+            f" row_number() over () as ordinality from {found} s) {{a}}")
+    # The count takes the radius as given, as the interpreter's does.
+    total = f"api.nearby_count({lat}, {lon}, {c.param(radius_given, 'float8')})"
+    return c.connection("Business", f, rows, SEARCH_RESULTS, "DISTANCE", first, after is not None,
+                        lambda: total, located=True)
 
 
 def _category(c: _Compiler, f: Field) -> str:
@@ -485,7 +508,7 @@ def _split(source: str, part: int) -> str:
 
 _FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
 _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category": _category,
-                    "categories": _categories, "review": _review}
+                    "categories": _categories, "review": _review, "nearbyBusinesses": _nearby_businesses}
 _FIELDS["Business"] = {
     **{name: _column(column) for name, column in {
         "id": "id", "slug": "slug", "name": "name", "description": "description",
@@ -498,8 +521,9 @@ _FIELDS["Business"] = {
                                f" {f.source}.timezone, now())",
     "rating": lambda _c, f: f"case when {f.source}.review_count > 0 then {f.source}.rating_avg end",
     "verified": lambda _c, f: f"{f.source}.verification_status = 'verified'",
-    "distanceMeters": lambda _c, _f: "null::float8",  # only search and nearby give a point
-    "bearingDegrees": lambda _c, _f: "null::float8",
+    # From the point a nearby query gave; null for a business found otherwise.
+    "distanceMeters": lambda c, f: f"{f.source}.distance_meters" if f.source in c.located else "null::float8",
+    "bearingDegrees": lambda c, f: f"{f.source}.bearing_degrees" if f.source in c.located else "null::float8",
     "address": _object("Address", line1="address_line1", line2="address_line2", city="city",
                        state="state", zip="zip_code", country="country"),
     "location": lambda c, f: (f"case when {f.source}.latitude is not null then"

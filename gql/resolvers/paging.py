@@ -38,6 +38,8 @@ def encode_cursor(order: str, key: Sequence[Any]) -> str:
 
 
 def _key_value(value: Any) -> Any:
+    if isinstance(value, float):  # as PostgreSQL writes a float8 (shortest form, no ".0")
+        return repr(value).removesuffix(".0")
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal | datetime):
         return str(value)
     if isinstance(value, Decimal):
