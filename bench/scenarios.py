@@ -168,7 +168,7 @@ async def m1(conn: asyncpg.Connection, n: int) -> list[Request]:
     """New reviews by users who have written none, each a different user (reviews are rate
     limited per author) on a random listed business."""
     users = await conn.fetch(f"""
-        select u.id from {await sampled(conn, 'users', n * 2, 'u')}
+        select u.id from {await sampled(conn, 'users', n * 8, 'u')}
          where not exists (select 1 from business_reviews r where r.author_id = u.id)
            and not exists (select 1 from businesses b where b.owner_id = u.id)
            and not exists (select 1 from business_managers m where m.user_id = u.id)
