@@ -42,9 +42,10 @@ QUERIES = int(os.environ.get("GQL_DIFFERENTIAL_QUERIES") or 500)
 ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
 SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
-ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses")
+ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses",
+         "autocomplete")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
-INTERPRETED = {("Query", "searchBusinesses")}
+INTERPRETED = {("Query", "autocomplete")}
 
 
 @dataclass
@@ -151,6 +152,8 @@ class Generator:
             return {"slug": pick([*s.category_slugs, "no-such-category"])}
         if (parent, name) == ("Query", "review"):
             return {"id": pick([*s.review_ids, "nope", str(uuid.uuid4())])}
+        if (parent, name) == ("Query", "autocomplete"):
+            return {"prefix": pick(["piz", "cof", "x"]), "limit": pick([3, 8])}
         if (parent, name) == ("Query", "nearbyBusinesses"):
             args = {"near": pick([*s.points, {"latitude": 95.0, "longitude": 0.0}])}
             if rng.random() < 0.7:
@@ -161,7 +164,17 @@ class Generator:
                 args["after"] = pick(self.cursors)
             return args
         if (parent, name) == ("Query", "searchBusinesses"):
-            return {"query": pick(["pizza", "coffee", "pizzza"]), "first": pick([1, 3])}
+            args = {k: v for k, v in {
+                "query": pick(["pizza", "coffee", "pizzza", "plumber", "  ", "zzqx"]),
+                "near": pick(s.points), "radiusMeters": pick([2000.0, 25000, 150000]),
+                "categorySlug": pick(s.category_slugs), "openNow": pick([True, False]),
+                "minRating": pick([2, 4.5, 7]), "servesLocation": pick(s.points),
+                "sort": pick(["BEST_MATCH", "DISTANCE", "RATING", "REVIEW_COUNT"]),
+                "first": pick([0, 1, 5, 20]),
+            }.items() if rng.random() < 0.35}
+            if self.cursors and rng.random() < 0.3:
+                args["after"] = pick(self.cursors)
+            return args
         if (parent, name) == ("Business", "reviews") or (parent, name) == ("Category", "businesses"):
             args = {}
             if rng.random() < 0.7:
@@ -355,3 +368,23 @@ async def test_nearby_businesses_carry_distance_and_bearing_compiled(servers: Se
             "first: 3)", "first: 3, after: $after)")
         assert without_extensions(await ask(http, servers.compiled, None, paged, after)) == \
             without_extensions(await ask(http, servers.interpreted, None, paged, after))
+
+
+@pytest.mark.parametrize("words, sort", [("pizza", "BEST_MATCH"), ("pizzza", "BEST_MATCH"), ("plumbing", "DISTANCE"),
+                                         ("zzqxv", "RATING"), (None, "REVIEW_COUNT")])
+async def test_search_compiles_with_ranks_distances_and_suggestions(servers: Servers, words: str | None,
+                                                                     sort: str) -> None:
+    query = """query($q: String, $near: GeoPointInput, $sort: SearchSort!, $after: String) {
+      searchBusinesses(query: $q, near: $near, sort: $sort, first: 2, after: $after) {
+        totalCount didYouMean edges { cursor node { name distanceMeters bearingDegrees } }
+        pageInfo { hasNextPage endCursor } } }"""
+    variables: dict[str, Any] = {"q": words, "near": servers.points[0], "sort": sort, "after": None}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for _page in range(2):
+            fast = await ask(http, servers.compiled, None, query, variables)
+            slow = await ask(http, servers.interpreted, None, query, variables)
+            assert fast["extensions"]["executor"] == "compiled"
+            assert without_extensions(fast) == without_extensions(slow)
+            variables["after"] = fast["data"]["searchBusinesses"]["pageInfo"]["endCursor"]
+            if variables["after"] is None:
+                break

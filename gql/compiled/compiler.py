@@ -42,7 +42,7 @@ from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, SEARCH_RESULTS, Ord
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
-from gql.resolvers.search import Point, checked_radius
+from gql.resolvers.search import Point, SearchRequest, checked_radius
 
 MAX_OBJECT_KEYS = 50
 """json_build_object takes at most 100 arguments: an object with more keys is not compiled."""
@@ -231,7 +231,8 @@ class _Compiler:
                 f" from {rows.format(a=a)})")
 
     def connection(self, node_type: str, field: Field, rows: str, ordering: Ordering, order: str,
-                   first: int, after_given: bool, total: Callable[[], str], *, located: bool = False) -> str:
+                   first: int, after_given: bool, total: Callable[[], str], *, located: bool = False,
+                   type_name: str | None = None, extra: dict[str, Callable[[str], str]] | None = None) -> str:
         """A Relay connection over `rows` (a function call fetching first + 1 rows in order,
         {a} its alias, with ordinality); cursors as paging.encode_cursor makes them."""
         a, x = self.alias(), self.alias()
@@ -242,7 +243,7 @@ class _Compiler:
         key = ", ".join(_key_sql(a, c) for c in ordering.sort_keys[order])
         columns = [f"{a}.ordinality as n",
                    f"api.page_cursor({order_param}, jsonb_build_array({key})) as cursor"]
-        connection_type = self.schema.get_type(f"{node_type}Connection")
+        connection_type = self.schema.get_type(type_name or f"{node_type}Connection")
         edge_type = self.schema.get_type(f"{node_type}Edge")
         page_info_type = self.schema.get_type("PageInfo")
         assert isinstance(connection_type, GraphQLObjectType) and isinstance(edge_type, GraphQLObjectType)
@@ -256,6 +257,8 @@ class _Compiler:
                 sql = f"'{connection_type.name}'::text"
             elif name == "totalCount":
                 sql = total()
+            elif extra is not None and name in extra:
+                sql = extra[name](kept)
             elif name == "edges":
                 edge_parts = []
                 for edge_key, edge_nodes in self.collect(edge_type, selections).items():
@@ -417,6 +420,39 @@ def _nearby_businesses(c: _Compiler, f: Field) -> str:
                         lambda: total, located=True)
 
 
+@_refused("searchBusinesses")
+def _search_businesses(c: _Compiler, f: Field) -> str:
+    a = f.args
+    request = SearchRequest(
+        query=a["query"], near=_point(a["near"]), radius_meters=a["radiusMeters"],
+        category_slug=a["categorySlug"], open_now=a["openNow"], min_rating=a["minRating"],
+        serves=_point(a["servesLocation"]), sort=a["sort"]).checked()
+    first, after = check_first(a["first"]), a["after"]
+    key = SEARCH_RESULTS.after(after, request.sort)
+    types = ("text", "float8", "float8", "float8", "text", "boolean", "numeric", "float8", "float8")
+    params = [c.param(value, kind) for value, kind in zip(request.filter_args(), types, strict=True)]
+    filters, (query, lat, lon) = ", ".join(params), params[:3]
+    found = (f"api.search_businesses({filters}, {c.param(request.sort, 'text')}, {c.param(key, 'jsonb')},"
+             f" {c.param(first + 1, 'int')})")
+    bearing = (f"case when {lat} is not null then"
+               f" api.bearing_degrees({lat}, {lon}, (s.business).latitude, (s.business).longitude) end")
+    rows = (f"(select (s.business).*, s.rank, s.distance as distance_meters, {bearing} as bearing_degrees,"
+            f" row_number() over () as ordinality from {found} s) {{a}}")
+
+    def did_you_mean(kept: str) -> str:  # only for an empty first page of a query
+        if after is not None or request.query is None:
+            return "null::text"
+        return f"case when count(*) {kept} = 0 then api.spelling_suggestion({query}) end"
+
+    return c.connection("Business", f, rows, SEARCH_RESULTS, request.sort, first, after is not None,
+                        lambda: f"api.search_count({filters})", located=True,
+                        type_name="BusinessSearchConnection", extra={"didYouMean": did_you_mean})
+
+
+def _point(given: dict[str, float] | None) -> Point | None:
+    return None if given is None else Point(given["latitude"], given["longitude"])
+
+
 def _category(c: _Compiler, f: Field) -> str:
     return c.one("Category", f, f"api.categories_by_slug(array[{c.param(f.args['slug'], 'text')}]) {{a}}")
 
@@ -508,7 +544,8 @@ def _split(source: str, part: int) -> str:
 
 _FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
 _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category": _category,
-                    "categories": _categories, "review": _review, "nearbyBusinesses": _nearby_businesses}
+                    "categories": _categories, "review": _review, "nearbyBusinesses": _nearby_businesses,
+                    "searchBusinesses": _search_businesses}
 _FIELDS["Business"] = {
     **{name: _column(column) for name, column in {
         "id": "id", "slug": "slug", "name": "name", "description": "description",
