@@ -43,7 +43,7 @@ ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
 SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
 ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses",
-         "autocomplete")
+         "autocomplete", "me")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
 INTERPRETED = {("Query", "autocomplete")}
 
@@ -388,3 +388,15 @@ async def test_search_compiles_with_ranks_distances_and_suggestions(servers: Ser
             variables["after"] = fast["data"]["searchBusinesses"]["pageInfo"]["endCursor"]
             if variables["after"] is None:
                 break
+
+
+async def test_me_compiles_unless_it_asks_for_the_sealed_email(servers: Servers) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        for role in ROLES:
+            for query, executor in (("{ me { id displayName roles createdAt } }", "compiled"),
+                                    ("{ me { id email } }", "interpreted: Me.email")):
+                fast = await ask(http, servers.compiled, servers.tokens[role], query, {})
+                slow = await ask(http, servers.interpreted, servers.tokens[role], query, {})
+                assert fast["extensions"]["executor"] == executor
+                assert without_extensions(fast) == without_extensions(slow)
+                assert (fast["data"]["me"] is None) is (role == "anonymous")

@@ -545,7 +545,8 @@ def _split(source: str, part: int) -> str:
 _FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
 _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category": _category,
                     "categories": _categories, "review": _review, "nearbyBusinesses": _nearby_businesses,
-                    "searchBusinesses": _search_businesses}
+                    "searchBusinesses": _search_businesses,
+                    "me": lambda c, f: c.one("Me", f, "api.me() {a}")}
 _FIELDS["Business"] = {
     **{name: _column(column) for name, column in {
         "id": "id", "slug": "slug", "name": "name", "description": "description",
@@ -621,6 +622,14 @@ _FIELDS["ReviewResponse"] = {
     "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
     "responder": _profile("responder_id"),
 }
+# The signed-in account (none for anonymous requests). Its email is sealed in the database
+# (gql/data_key.py): a query asking for it is left to the interpreter, which opens it.
+_FIELDS["Me"] = {
+    **{name: _column(column) for name, column in {
+        "id": "id", "displayName": "display_name", "avatarUrl": "avatar_url", "roles": "roles"}.items()},
+    "createdAt": _timestamp("created_at"),
+}
+
 _FIELDS["User"] = {
     **{name: _column(column) for name, column in {
         "id": "id", "displayName": "display_name", "avatarUrl": "avatar_url"}.items()},
