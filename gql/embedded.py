@@ -42,6 +42,10 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if self._server is not None and not self._keep_running:
             self._server.cleanup()
+            if (self.pgdata / "postmaster.pid").exists():
+                # A server that `restart` started is pg_ctl's, not the wheel's: stop it too.
+                subprocess.run([str(tool_path("pg_ctl")), "stop", "-D", str(self.pgdata), "-w",
+                                "-m", "fast"], check=False, capture_output=True, **_as_server_user())
             log.info("embedded PostgreSQL stopped")
         self._server = None
 
