@@ -128,8 +128,8 @@ class GraphQLApp(GraphQL[Context, None]):
             await error_response(400, f"Header X-Client-Id {problem}", code="BAD_REQUEST",
                                  accept=accept)(scope, receive, send)
             return
-        if checked.body is not None and self.settings.compiled_reads:  # a document seen before
-            assert self.pool is not None
+        if checked.body is not None and request.method == "POST" and self.settings.compiled_reads:
+            assert self.pool is not None  # a document seen before: the short way, if it can
             fast = await fast_path.answer(checked.body, self.core_schema, self.settings, self.pool,
                                           scope["state"]["identity"], client_id, accept)
             if fast is not None:

@@ -305,7 +305,7 @@ async def test_random_queries_answer_the_same_compiled_and_interpreted(servers: 
             cursors.extend(cursors_in(slow.get("data")))
             del cursors[:-50]
     # The generator also asks for what the compiler leaves to the interpreter.
-    assert compiled_count > QUERIES * len(ROLES) / 4, (compiled_count, reasons)
+    assert compiled_count >= QUERIES, (compiled_count, reasons)
 
 
 async def test_the_benchmark_reads_are_one_statement(servers: Servers) -> None:
