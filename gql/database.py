@@ -148,11 +148,15 @@ class RequestDatabase:
                 self._slots.release()
             raise
 
-    async def _begin(self) -> PoolConnectionProxy:
+    async def _acquire(self) -> PoolConnectionProxy:
         try:
-            conn = await self._pool.acquire(timeout=self._acquire_timeout)
+            conn: PoolConnectionProxy = await self._pool.acquire(timeout=self._acquire_timeout)
         except TimeoutError:  # every connection is busy: say so now rather than queue on
             raise DatabaseUnavailable("The server is busy; retry shortly.") from None
+        return conn
+
+    async def _begin(self) -> PoolConnectionProxy:
+        conn = await self._acquire()
         try:
             self._transaction = conn.transaction()
             await self._transaction.start()
@@ -199,9 +203,7 @@ class RequestDatabase:
                 await self._slots.acquire()
             try:
                 try:
-                    conn = await self._pool.acquire(timeout=self._acquire_timeout)
-                except TimeoutError:
-                    raise DatabaseUnavailable("The server is busy; retry shortly.") from None
+                    conn = await self._acquire()
                 except DATABASE_LOST as exc:
                     raise DatabaseUnavailable() from exc
                 self.statements += 1

@@ -2,8 +2,8 @@
 
 The statement calls the same `api` functions the resolvers and loaders call, under the same
 role, so row-level security decides the same way; every value (arguments, variables) is a
-parameter, never text in the statement. The compiler covers a part of the schema (see
-`ROOT_FIELDS` and the `_fields` tables below); for anything else it raises NotCompiled and
+parameter, never text in the statement. The compiler covers a part of the schema (the
+`_FIELDS` tables below); for anything else it raises NotCompiled and
 the interpreter (Strawberry with its dataloaders) answers, as it does for every argument the
 resolvers would refuse: the interpreter's error is then the only one there is.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -85,7 +86,7 @@ class _Compiler:
         self.params: list[str | None] = []
         self.aliases = 0
         self.located: set[str] = set()
-        """Row aliases of businesses found from a point (nearby): they carry a distance and a bearing."""
+        """Row aliases of businesses found near a point (search, nearby): with distance, bearing."""
 
     # --- values -------------------------------------------------------------------------------
 
@@ -208,7 +209,10 @@ class _Compiler:
                 raise NotCompiled(f"{type_name}.{name}")
             else:
                 subselections = [n.selection_set for n in nodes if n.selection_set is not None]
-                sql = fields[name](self, Field(source, self._arguments(type_, nodes[0]), subselections))
+                try:
+                    sql = fields[name](self, Field(source, self._arguments(type_, nodes[0]), subselections))
+                except BadArgument as exc:  # the interpreter reports it, as it always has
+                    raise NotCompiled(f"{type_name}.{name}: {exc}") from exc
             parts.append(f"'{key}', {sql}")
         return f"json_build_object({', '.join(parts)})"
 
@@ -313,20 +317,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _refused(what: str) -> Callable[..., Any]:
-    def check(function: Callable[..., Any]) -> Callable[..., Any]:
-        def checked(c: _Compiler, f: Field) -> str:
-            try:
-                result: str = function(c, f)
-            except BadArgument as exc:  # the interpreter reports it, as it always has
-                raise NotCompiled(f"{what}: {exc}") from exc
-            return result
-        return checked
-    return check
-
-
 def _column(column: str) -> Callable[[_Compiler, Field], str]:
     return lambda _c, f: f"{f.source}.{column}"
+
+
+def _columns(**columns: str) -> dict[str, Callable[[_Compiler, Field], str]]:
+    """Fields that are their row's columns, by field name."""
+    return {name: _column(column) for name, column in columns.items()}
 
 
 def _timestamp(column: str) -> Callable[[_Compiler, Field], str]:
@@ -347,13 +344,12 @@ def _object(type_name: str, **columns: str) -> Callable[[_Compiler, Field], str]
     """A nested object made from its parent's row (Address, GeoPoint)."""
     def build(c: _Compiler, f: Field) -> str:
         return c.object_json(type_name, f.selections, f.source)
-    _FIELDS[type_name] = {name: _column(column) for name, column in columns.items()}
+    _FIELDS[type_name] = _columns(**columns)
     return build
 
 
 # --- Query ------------------------------------------------------------------------------------
 
-@_refused("business")
 def _business(c: _Compiler, f: Field) -> str:
     business_id, slug = f.args["id"], f.args["slug"]
     if (business_id is None) == (slug is None):
@@ -364,44 +360,37 @@ def _business(c: _Compiler, f: Field) -> str:
     return c.one("Business", f, f"api.businesses_by_id(array[{c.param(uuid, 'uuid')}]) {{a}}")
 
 
-@_refused("businesses")
 def _businesses(c: _Compiler, f: Field) -> str:
     given = f.args["filter"] or {}
-    return _business_connection(c, f, BusinessFilter(
-        category_slug=given.get("categorySlug"), city=given.get("city"), state=given.get("state"),
-        min_rating=given.get("minRating")))
-
-
-@_refused("businesses")
-def _category_businesses(c: _Compiler, f: Field) -> str:
-    return _business_connection(c, f, BusinessFilter(category_slug=f"{f.source}.slug"), slug_is_sql=True)
-
-
-def _business_connection(c: _Compiler, f: Field, flt: BusinessFilter, *, slug_is_sql: bool = False) -> str:
-    """api.business_page and api.business_count under a filter; with slug_is_sql, the
-    category slug is the SQL of the parent category's column rather than a value."""
-    order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
-    if not slug_is_sql:
-        flt.check()
-    key = BUSINESSES.after(after, order)
+    flt = BusinessFilter(category_slug=given.get("categorySlug"), city=given.get("city"),
+                         state=given.get("state"), min_rating=given.get("minRating"))
+    flt.check()
     category, city, state, rating = flt.sql_args()
-    category_sql = category if slug_is_sql else c.param(category, "text")
-    filters = (f"{category_sql}, {c.param(city, 'text')}, {c.param(state, 'text')}, "
-               f"{c.param(rating, 'numeric')}")
+    return _business_connection(c, f, f"{c.param(category, 'text')}, {c.param(city, 'text')},"
+                                      f" {c.param(state, 'text')}, {c.param(rating, 'numeric')}")
+
+
+def _category_businesses(c: _Compiler, f: Field) -> str:
+    return _business_connection(c, f, f"{f.source}.slug, null, null, null")
+
+
+def _business_connection(c: _Compiler, f: Field, filters: str) -> str:
+    """api.business_page and api.business_count under `filters`, the SQL of their four
+    filter arguments (category slug, city, state, minimum rating)."""
+    order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
+    key = BUSINESSES.after(after, order)
     rows = (f"api.business_page({filters}, {c.param(order, 'text')}, {c.param(key, 'jsonb')}, "
             f"{c.param(first + 1, 'int')}) with ordinality {{a}}")
     return c.connection("Business", f, rows, BUSINESSES, order, first, after is not None,
                         lambda: f"api.business_count({filters})")
 
 
-@_refused("servesLocation")
 def _serves_location(c: _Compiler, f: Field) -> str:
     point = Point(f.args["latitude"], f.args["longitude"]).check()
     return (f"coalesce((select s.serves from api.businesses_serving(array[{f.source}.id],"
             f" {c.param(point.latitude, 'float8')}, {c.param(point.longitude, 'float8')}) s), false)")
 
 
-@_refused("nearbyBusinesses")
 def _nearby_businesses(c: _Compiler, f: Field) -> str:
     near = f.args["near"]
     first, after, radius_given = check_first(f.args["first"]), f.args["after"], f.args["radiusMeters"]
@@ -411,16 +400,13 @@ def _nearby_businesses(c: _Compiler, f: Field) -> str:
     lat, lon = c.param(point.latitude, "float8"), c.param(point.longitude, "float8")
     found = (f"api.nearby_businesses({lat}, {lon}, {c.param(radius, 'float8')}, {c.param(key, 'jsonb')},"
              f" {c.param(first + 1, 'int')})")
-    bearing = f"api.bearing_degrees({lat}, {lon}, (s.business).latitude, (s.business).longitude)"
-    rows = (f"(select (s.business).*, s.distance as distance_meters, {bearing} as bearing_degrees,"
-            f" row_number() over () as ordinality from {found} s) {{a}}")
+    rows = _located_rows(found, lat, lon)
     # The count takes the radius as given, as the interpreter's does.
     total = f"api.nearby_count({lat}, {lon}, {c.param(radius_given, 'float8')})"
     return c.connection("Business", f, rows, SEARCH_RESULTS, "DISTANCE", first, after is not None,
                         lambda: total, located=True)
 
 
-@_refused("searchBusinesses")
 def _search_businesses(c: _Compiler, f: Field) -> str:
     a = f.args
     request = SearchRequest(
@@ -434,10 +420,7 @@ def _search_businesses(c: _Compiler, f: Field) -> str:
     filters, (query, lat, lon) = ", ".join(params), params[:3]
     found = (f"api.search_businesses({filters}, {c.param(request.sort, 'text')}, {c.param(key, 'jsonb')},"
              f" {c.param(first + 1, 'int')})")
-    bearing = (f"case when {lat} is not null then"
-               f" api.bearing_degrees({lat}, {lon}, (s.business).latitude, (s.business).longitude) end")
-    rows = (f"(select (s.business).*, s.rank, s.distance as distance_meters, {bearing} as bearing_degrees,"
-            f" row_number() over () as ordinality from {found} s) {{a}}")
+    rows = _located_rows(found, lat, lon)
 
     def did_you_mean(kept: str) -> str:  # only for an empty first page of a query
         if after is not None or request.query is None:
@@ -447,6 +430,15 @@ def _search_businesses(c: _Compiler, f: Field) -> str:
     return c.connection("Business", f, rows, SEARCH_RESULTS, request.sort, first, after is not None,
                         lambda: f"api.search_count({filters})", located=True,
                         type_name="BusinessSearchConnection", extra={"didYouMean": did_you_mean})
+
+
+def _located_rows(found: str, lat: str, lon: str) -> str:
+    """The businesses of a search or nearby function (business, rank, distance), with the
+    columns the interpreter adds (resolvers/search.py RESULT_SELECT), numbered in order."""
+    bearing = (f"case when {lat} is not null then"
+               f" api.bearing_degrees({lat}, {lon}, (s.business).latitude, (s.business).longitude) end")
+    return (f"(select (s.business).*, s.rank, s.distance as distance_meters, {bearing} as bearing_degrees,"
+            f" row_number() over () as ordinality from {found} s) {{a}}")
 
 
 def _point(given: dict[str, float] | None) -> Point | None:
@@ -461,7 +453,6 @@ def _categories(c: _Compiler, f: Field) -> str:
     return c.each("Category", f, "api.category_roots() with ordinality {a}", "{a}.ordinality")
 
 
-@_refused("review")
 def _review(c: _Compiler, f: Field) -> str:
     return c.one("Review", f, f"api.reviews_by_id(array[{c.param(parse_id(f.args['id']), 'uuid')}]) {{a}}")
 
@@ -472,16 +463,19 @@ REVIEW_PAGE_FUNCTIONS = {"NEWEST": "newest_reviews", "OLDEST": "oldest_reviews",
                          "HIGHEST_RATING": "highest_rated_reviews", "LOWEST_RATING": "lowest_rated_reviews",
                          "MOST_HELPFUL": "most_helpful_reviews"}
 
-WEEKDAYS = ", ".join(f"('{name}', '{key}', {n})" for n, (name, key) in enumerate(
-    [("MONDAY", "mon"), ("TUESDAY", "tue"), ("WEDNESDAY", "wed"), ("THURSDAY", "thu"),
-     ("FRIDAY", "fri"), ("SATURDAY", "sat"), ("SUNDAY", "sun")]))
+@cache
+def _weekdays() -> str:
+    """The days of OpeningInterval.day, as SQL values, in the interpreter's order."""
+    from gql.schema.enums import Weekday  # here: gql.schema imports this module
+
+    return ", ".join(f"('{day.name}', '{day.value}', {n})" for n, day in enumerate(Weekday))
 
 
 def _hours(c: _Compiler, f: Field) -> str:
     d, i = c.alias(), c.alias()
     item = c.object_json("OpeningInterval", f.selections, f"{d}|{i}")
     return (f"(select coalesce(json_agg({item} order by {d}.n, {i}.n), '[]'::json)"
-            f" from (values {WEEKDAYS}) {d}(day, key, n),"
+            f" from (values {_weekdays()}) {d}(day, key, n),"
             f" jsonb_array_elements({f.source}.hours -> {d}.key) with ordinality {i}(v, n))")
 
 
@@ -505,7 +499,6 @@ def _rating_distribution(c: _Compiler, f: Field) -> str:
     return f"(select json_agg({item} order by {r}.n desc) from generate_series(1, 5) {r}(n))"
 
 
-@_refused("reviews")
 def _business_reviews(c: _Compiler, f: Field) -> str:
     order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
     key = REVIEWS.after(after, order)
@@ -548,18 +541,17 @@ _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category"
                     "searchBusinesses": _search_businesses,
                     "me": lambda c, f: c.one("Me", f, "api.me() {a}")}
 _FIELDS["Business"] = {
-    **{name: _column(column) for name, column in {
-        "id": "id", "slug": "slug", "name": "name", "description": "description",
-        "shortDescription": "short_description", "tags": "tags", "phone": "phone", "email": "email",
-        "website": "website", "timezone": "timezone", "reviewCount": "review_count",
-        "version": "version", "serviceRadiusMeters": "service_radius_meters"}.items()},
+    **_columns(id="id", slug="slug", name="name", description="description",
+               shortDescription="short_description", tags="tags", phone="phone", email="email",
+               website="website", timezone="timezone", reviewCount="review_count", version="version",
+               serviceRadiusMeters="service_radius_meters"),
     "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
     "status": lambda _c, f: f"upper({f.source}.status)",
     "isOpenNow": lambda _c, f: f"api.is_open_at({f.source}.hours, {f.source}.special_hours,"
                                f" {f.source}.timezone, now())",
     "rating": lambda _c, f: f"case when {f.source}.review_count > 0 then {f.source}.rating_avg end",
     "verified": lambda _c, f: f"{f.source}.verification_status = 'verified'",
-    # From the point a nearby query gave; null for a business found otherwise.
+    # From the point a search or nearby query gave; null for a business found otherwise.
     "distanceMeters": lambda c, f: f"{f.source}.distance_meters" if f.source in c.located else "null::float8",
     "bearingDegrees": lambda c, f: f"{f.source}.bearing_degrees" if f.source in c.located else "null::float8",
     "address": _object("Address", line1="address_line1", line2="address_line2", city="city",
@@ -576,7 +568,7 @@ _FIELDS["Business"] = {
     "owner": _profile("owner_id"),
     "servesLocation": _serves_location,
 }
-_FIELDS["GeoPoint"] = {"latitude": _column("latitude"), "longitude": _column("longitude")}
+_FIELDS["GeoPoint"] = _columns(latitude="latitude", longitude="longitude")
 _FIELDS["OpeningInterval"] = {
     "day": lambda _c, f: f"{_split(f.source, 0)}.day",
     "opens": lambda _c, f: f"{_split(f.source, 1)}.v ->> 0",
@@ -594,9 +586,8 @@ _FIELDS["RatingCount"] = {
     "count": lambda _c, f: f"{_split(f.source, 0)}.rating_counts[{_split(f.source, 1)}.n]",
 }
 _FIELDS["Category"] = {
-    **{name: _column(column) for name, column in {
-        "id": "id", "slug": "slug", "name": "name", "description": "description", "icon": "icon",
-        "level": "level", "businessCount": "business_count"}.items()},
+    **_columns(id="id", slug="slug", name="name", description="description", icon="icon",
+               level="level", businessCount="business_count"),
     "parent": lambda c, f: c.one("Category", f, f"api.categories_by_id(array[{f.source}.parent_id]) {{a}}"),
     "children": lambda c, f: c.each("Category", f, f"api.category_children(array[{f.source}.id])"
                                                    " with ordinality {a}", "{a}.ordinality"),
@@ -604,10 +595,8 @@ _FIELDS["Category"] = {
     "businesses": _category_businesses,
 }
 _FIELDS["Review"] = {
-    **{name: _column(column) for name, column in {
-        "id": "id", "rating": "rating", "title": "title", "content": "content",
-        "visitDate": "visit_date", "helpfulCount": "helpful_count",
-        "notHelpfulCount": "not_helpful_count", "version": "version"}.items()},
+    **_columns(id="id", rating="rating", title="title", content="content", visitDate="visit_date",
+               helpfulCount="helpful_count", notHelpfulCount="not_helpful_count", version="version"),
     "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
     "status": lambda _c, f: f"upper({f.source}.status)",
     "business": lambda c, f: c.one("Business", f,
@@ -617,21 +606,18 @@ _FIELDS["Review"] = {
                                    f"api.responses_by_review(array[{f.source}.id]) {{a}}"),
 }
 _FIELDS["ReviewResponse"] = {
-    **{name: _column(column) for name, column in {
-        "id": "id", "content": "content"}.items()},
+    **_columns(id="id", content="content"),
     "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
     "responder": _profile("responder_id"),
 }
 # The signed-in account (none for anonymous requests). Its email is sealed in the database
 # (gql/data_key.py): a query asking for it is left to the interpreter, which opens it.
 _FIELDS["Me"] = {
-    **{name: _column(column) for name, column in {
-        "id": "id", "displayName": "display_name", "avatarUrl": "avatar_url", "roles": "roles"}.items()},
+    **_columns(id="id", displayName="display_name", avatarUrl="avatar_url", roles="roles"),
     "createdAt": _timestamp("created_at"),
 }
 
 _FIELDS["User"] = {
-    **{name: _column(column) for name, column in {
-        "id": "id", "displayName": "display_name", "avatarUrl": "avatar_url"}.items()},
+    **_columns(id="id", displayName="display_name", avatarUrl="avatar_url"),
     "createdAt": _timestamp("created_at"),
 }

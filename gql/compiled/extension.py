@@ -11,8 +11,8 @@ from graphql import ExecutionResult
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
-from gql.compiled.compiler import NotCompiled, compile_query
-from gql.compiled.plans import PLANS, plan_key, plan_size, remember
+from gql.compiled.compiler import NotCompiled
+from gql.compiled.plans import planned, remember
 from gql.context import Context
 
 log = logging.getLogger(__name__)
@@ -41,23 +41,17 @@ class CompiledReads(SchemaExtension):
         execution = self.execution_context
         assert execution.graphql_document is not None
         assert execution.query is not None
-        key = plan_key(execution.query, execution.operation_name, execution.variables)
-        planned = PLANS.get(key)
-        if planned is None:
-            try:
-                planned = compile_query(execution.schema._schema, execution.graphql_document,
-                                        execution.operation_name, execution.variables)
-            except NotCompiled as why:
-                planned = NotCompiled(str(why))  # kept without its traceback
-            except Exception as exc:  # a gap in the compiler must never become the client's error
-                log.exception("the compiler failed on a document; interpreting it")
-                self.executor = f"interpreted: the compiler failed ({type(exc).__name__})"
-                return
-            PLANS.keep(key, planned, plan_size(planned))
-        if isinstance(planned, NotCompiled):
-            self.executor = f"interpreted: {planned}"
+        try:
+            found = planned(execution.schema._schema, execution.graphql_document, execution.query,
+                            execution.operation_name, execution.variables)
+        except Exception as exc:  # a gap in the compiler must never become the client's error
+            log.exception("the compiler failed on a document; interpreting it")
+            self.executor = f"interpreted: the compiler failed ({type(exc).__name__})"
             return
-        statement = planned
+        if isinstance(found, NotCompiled):
+            self.executor = f"interpreted: {found}"
+            return
+        statement = found
         try:
             data = await context.db.run_compiled(statement.sql, statement.params)
         except Exception as exc:  # never the client's error: the interpreter answers instead,

@@ -17,8 +17,8 @@ from graphql import GraphQLSchema
 from starlette.responses import Response
 
 from gql.auth import Identity
-from gql.compiled.compiler import NotCompiled, compile_query
-from gql.compiled.plans import KNOWN_DOCUMENTS, PLANS, document_key, plan_key, plan_size
+from gql.compiled.compiler import NotCompiled
+from gql.compiled.plans import KNOWN_DOCUMENTS, document_key, planned
 from gql.database import RequestDatabase
 from gql.graphql_http import negotiate
 from gql.schema.text_inputs import variable_problem
@@ -36,20 +36,16 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
         return None
     if any(variable_problem(value, f"${name}") for name, value in (variables or {}).items()):
         return None
-    key = plan_key(query, operation_name, variables)
-    planned = PLANS.get(key)
-    if planned is None:
-        try:
-            planned = compile_query(schema, document, operation_name, variables)
-        except Exception:  # NotCompiled, or a gap in the compiler: the ordinary way decides
-            return None
-        PLANS.keep(key, planned, plan_size(planned))
-    if isinstance(planned, NotCompiled):
+    try:
+        statement = planned(schema, document, query, operation_name, variables)
+    except Exception:  # a gap in the compiler: the ordinary way decides (and logs it)
+        return None
+    if isinstance(statement, NotCompiled):
         return None
     db = RequestDatabase(pool, identity, client_id=client_id,
                          acquire_timeout=settings.limits.pool_acquire_timeout_seconds)
     try:
-        data = await db.run_compiled(planned.sql, planned.params)
+        data = await db.run_compiled(statement.sql, statement.params)
     except Exception:
         return None
     extensions = ',"extensions":{"sqlStatements":1,"executor":"compiled"}' if settings.debug_sql else ""

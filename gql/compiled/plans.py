@@ -7,10 +7,10 @@ import hashlib
 import json
 from typing import Any
 
-from graphql import DocumentNode, OperationDefinitionNode
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 
 from gql.bounded_cache import BoundedCache
-from gql.compiled.compiler import NotCompiled, Statement
+from gql.compiled.compiler import NotCompiled, Statement, compile_query
 
 KNOWN_DOCUMENTS: BoundedCache[DocumentNode] = BoundedCache(max_total=16 * 1024 * 1024, max_item=256 * 1024)
 """Documents that passed validation and compiled, by their text and operation name."""
@@ -23,15 +23,36 @@ def document_key(query: str, operation_name: str | None) -> str:
     return hashlib.sha256(f"{operation_name or ''}\0{query}".encode()).hexdigest()
 
 
-def plan_key(query: str, operation_name: str | None, variables: dict[str, Any] | None) -> str:
+def planned(schema: GraphQLSchema, document: DocumentNode, query: str, operation_name: str | None,
+            variables: dict[str, Any] | None) -> Statement | NotCompiled:
+    """The statement for this document and these variables, or why there is none: compiled
+    once, then kept. A failure of the compiler itself (a bug) is raised, not kept."""
+    key = _plan_key(query, operation_name or _only_operation(document), variables)
+    found = PLANS.get(key)
+    if found is None:
+        try:
+            found = compile_query(schema, document, operation_name, variables)
+        except NotCompiled as why:
+            found = NotCompiled(str(why))  # kept without its traceback
+        PLANS.keep(key, found, _plan_size(found))
+    return found
+
+
+def _plan_key(query: str, operation_name: str | None, variables: dict[str, Any] | None) -> str:
     return hashlib.sha256(json.dumps([query, operation_name, variables], sort_keys=True,
                                      default=str).encode()).hexdigest()
 
 
-def plan_size(planned: Statement | NotCompiled) -> int:
-    if isinstance(planned, NotCompiled):
-        return 200 + len(str(planned))
-    return 200 + len(planned.sql) + sum(len(p or "") for p in planned.params)
+def _plan_size(found: Statement | NotCompiled) -> int:
+    if isinstance(found, NotCompiled):
+        return 200 + len(str(found))
+    return 200 + len(found.sql) + sum(len(p or "") for p in found.params)
+
+
+def _only_operation(document: DocumentNode) -> str | None:
+    """The name of the document's only operation (a request need not name it)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return operations[0].name.value if len(operations) == 1 and operations[0].name else None
 
 
 def remember(query: str, operation_name: str | None, document: DocumentNode) -> None:
@@ -39,6 +60,5 @@ def remember(query: str, operation_name: str | None, document: DocumentNode) -> 
     With one operation in it, a request may name it or not: both find it."""
     size = 200 + 20 * len(query)
     KNOWN_DOCUMENTS.keep(document_key(query, operation_name), document, size)
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) == 1 and operation_name is not None:
+    if operation_name is not None and operation_name == _only_operation(document):
         KNOWN_DOCUMENTS.keep(document_key(query, None), document, size)
