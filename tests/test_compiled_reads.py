@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -43,9 +44,12 @@ ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
 SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
 ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses",
-         "autocomplete", "me")
+         "autocomplete", "me", "businessAnalytics")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
-INTERPRETED = {("Query", "autocomplete")}
+INTERPRETED = {("Me", "email")}
+TODAY = datetime.now(UTC).date()
+DAYS = [None, str(TODAY), str(TODAY - timedelta(days=9)), str(TODAY - timedelta(days=400)), str(TODAY + timedelta(days=5)),
+        "1999-12-31"]
 
 
 @dataclass
@@ -83,6 +87,20 @@ async def servers(server_url: str, migrated_template: str) -> AsyncIterator[Serv
                 """mutation($input: CreateReviewInput!) { createReview(input: $input) { review { id status } } }""",
                 {"input": {"businessId": world.listed_id, "rating": 2, "content": "see https://spam.example"}})
             assert pending["review"]["status"] == "PENDING"
+            # Traffic for the listed business's report, and its service areas.
+            for n in range(6):
+                await GraphQLClient(http).data(
+                    """mutation($id: ID!, $visitor: String!, $kind: ClickKind!) {
+                         recordBusinessView(businessId: $id, visitorId: $visitor, referrer: "search",
+                                            timeOnPageSeconds: 40, bounced: false) { counted }
+                         recordBusinessClick(businessId: $id, visitorId: $visitor, kind: $kind) { counted } }""",
+                    {"id": world.listed_id, "visitor": f"visitor-{n % 4}", "kind": ["CALL", "WEBSITE", "SAVE"][n % 3]})
+            areas = await world.owner.client.mutate(
+                """mutation($id: ID!, $areas: JSON) { setServiceAreas(businessId: $id, areas: $areas) { errors { code } } }""",
+                {"id": world.listed_id, "areas": {"type": "Polygon", "coordinates": [
+                    [[-97.8, 30.2], [-97.7, 30.2], [-97.7, 30.3], [-97.8, 30.3], [-97.8, 30.2]],
+                    [[-97.76, 30.24], [-97.74, 30.24], [-97.74, 30.26], [-97.76, 30.26], [-97.76, 30.24]]]}})
+            assert areas["errors"] == []
         conn = await connect(url)
         try:
             slugs = [r["slug"] for r in await conn.fetch("select slug from businesses order by slug")]
@@ -153,7 +171,18 @@ class Generator:
         if (parent, name) == ("Query", "review"):
             return {"id": pick([*s.review_ids, "nope", str(uuid.uuid4())])}
         if (parent, name) == ("Query", "autocomplete"):
-            return {"prefix": pick(["piz", "cof", "x"]), "limit": pick([3, 8])}
+            args = {"prefix": pick(["piz", "cof", "x", " s ", ""]), "limit": pick([3, 8, 0, 21])}
+            if rng.random() < 0.4:
+                args["near"] = pick([*s.points, {"latitude": 95.0, "longitude": 0.0}])
+            return args
+        if (parent, name) == ("Query", "businessAnalytics"):
+            world = s.world
+            args = {"businessId": pick([world.listed_id, world.listed_id, world.draft_id, pick(s.business_ids),
+                                        "nope"])}
+            for bound in ("from", "to"):
+                if rng.random() < 0.5:
+                    args[bound] = pick(DAYS)
+            return args
         if (parent, name) == ("Query", "nearbyBusinesses"):
             args = {"near": pick([*s.points, {"latitude": 95.0, "longitude": 0.0}])}
             if rng.random() < 0.7:
@@ -233,7 +262,7 @@ class Generator:
             return name in ROOTS
         return all(isinstance(get_named_type(a.type), GraphQLScalarType | GraphQLEnumType) or
                    (parent, name) in (("Business", "reviews"), ("Category", "businesses"))
-                   for a in field_def.args.values()) and name != "serviceAreas"
+                   for a in field_def.args.values())
 
     def document(self) -> tuple[str, dict[str, Any]]:
         body = self.selection(SCHEMA.query_type, 0)  # type: ignore[arg-type]
@@ -400,3 +429,43 @@ async def test_me_compiles_unless_it_asks_for_the_sealed_email(servers: Servers)
                 assert fast["extensions"]["executor"] == executor
                 assert without_extensions(fast) == without_extensions(slow)
                 assert (fast["data"]["me"] is None) is (role == "anonymous")
+
+
+ANALYTICS = """query($id: ID!, $from: Date, $to: Date) { businessAnalytics(businessId: $id, from: $from, to: $to) {
+  from to totalViews uniqueVisitors averageTimeOnPageSeconds bounceRate clickThroughRate
+  clicks { call website directions share save } daily { date views uniqueVisitors clicks }
+  topReferrers { referrer views } ratingDistribution { rating count } weeklyReviews { week reviews averageRating } } }"""
+
+
+async def test_analytics_compile_for_who_runs_the_business_and_are_refused_to_others(servers: Servers) -> None:
+    world = servers.world
+    async with httpx.AsyncClient(timeout=60) as http:
+        for role, allowed in (("anonymous", False), ("reviewer", False), ("owner", True), ("manager", True),
+                              ("admin", True)):
+            for window in ({}, {"from": str(TODAY - timedelta(days=3)), "to": str(TODAY)}):
+                variables = {"id": world.listed_id, **window}
+                fast = await ask(http, servers.compiled, servers.tokens[role], ANALYTICS, variables)
+                slow = await ask(http, servers.interpreted, servers.tokens[role], ANALYTICS, variables)
+                assert without_extensions(fast) == without_extensions(slow), role
+                if allowed:
+                    assert fast["extensions"]["executor"] == "compiled"
+                    report = fast["data"]["businessAnalytics"]
+                    assert report["totalViews"] == 6 and report["uniqueVisitors"] == 4
+                    assert report["clicks"]["call"] == 2 and report["to"] == str(TODAY)
+                else:  # the database refuses; the interpreter reports it, naming the argument
+                    assert fast["extensions"]["executor"] == "interpreted: the compiled statement was refused"
+                    assert fast["errors"][0]["extensions"]["argument"] == "businessId"
+
+
+async def test_autocomplete_and_service_areas_compile(servers: Servers) -> None:
+    query = """query($id: ID!, $near: GeoPointInput) { autocomplete(prefix: "pi", near: $near, limit: 5) {
+      kind label slug businessId distanceMeters } business(id: $id) { serviceAreas } }"""
+    async with httpx.AsyncClient(timeout=60) as http:
+        for near in (None, servers.points[0]):
+            variables = {"id": servers.world.listed_id, "near": near}
+            fast = await ask(http, servers.compiled, None, query, variables)
+            slow = await ask(http, servers.interpreted, None, query, variables)
+            assert fast["extensions"]["executor"] == "compiled"
+            assert without_extensions(fast) == without_extensions(slow)
+            assert fast["data"]["autocomplete"]
+            assert fast["data"]["business"]["serviceAreas"]["type"] == "MultiPolygon"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -40,10 +40,11 @@ from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from gql.errors import BadArgument
 from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, SEARCH_RESULTS, Ordering
+from gql.resolvers.analytics import window
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
-from gql.resolvers.search import Point, SearchRequest, checked_radius
+from gql.resolvers.search import Point, SearchRequest, checked_autocomplete, checked_radius
 
 MAX_OBJECT_KEYS = 50
 """json_build_object takes at most 100 arguments: an object with more keys is not compiled."""
@@ -58,6 +59,8 @@ class Statement:
     sql: str
     params: list[str | None]
     """$1 of the statement, a text[]: each value as text, cast where it is used."""
+    valid_on: date | None = None
+    """The UTC day it holds for, when it holds only for one (a default window ending today)."""
 
 
 def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -85,6 +88,7 @@ class _Compiler:
         self.variables = self._coerced_variables(raw_variables)
         self.params: list[str | None] = []
         self.aliases = 0
+        self.valid_on: date | None = None
         self.located: set[str] = set()
         """Row aliases of businesses found near a point (search, nearby): with distance, bearing."""
 
@@ -131,6 +135,8 @@ class _Compiler:
             text = "true" if value else "false"
         elif isinstance(value, int | float | Decimal | UUID):
             text = str(value)
+        elif isinstance(value, date):
+            text = value.isoformat()
         else:
             text = json.dumps(value)
         self.params.append(text)
@@ -218,7 +224,7 @@ class _Compiler:
 
     def statement(self) -> Statement:
         data = self.object_json("Query", [self.operation.selection_set], "")
-        return Statement(f"select {data}::text", self.params)
+        return Statement(f"select {data}::text", self.params, self.valid_on)
 
     # --- shared shapes ------------------------------------------------------------------------
 
@@ -445,6 +451,45 @@ def _point(given: dict[str, float] | None) -> Point | None:
     return None if given is None else Point(given["latitude"], given["longitude"])
 
 
+def _autocomplete(c: _Compiler, f: Field) -> str:
+    prefix, lat, lon, limit = checked_autocomplete(f.args["prefix"], _point(f.args["near"]), f.args["limit"])
+    found = (f"api.autocomplete({c.param(prefix, 'text')}, {c.param(lat, 'float8')},"
+             f" {c.param(lon, 'float8')}, {c.param(limit, 'int')})")
+    return c.each("Suggestion", f, found + " with ordinality {a}", "{a}.ordinality")
+
+
+def _business_analytics(c: _Compiler, f: Field) -> str:
+    """The report api.business_analytics makes (its refusal fails the statement, and the
+    interpreter then reports it), with the window it covers."""
+    start, end = window(f.args["from"], f.args["to"])
+    if f.args["from"] is None or f.args["to"] is None:  # a default window moves with the day
+        c.valid_on = datetime.now(UTC).date()
+    business = parse_id(f.args["businessId"], "businessId")
+    first, last = c.param(start, "date"), c.param(end, "date")
+    report = (f"api.business_analytics({c.param(business, 'uuid')}, {first}, {last})"
+              f" || jsonb_build_object('from', {first}, 'to', {last})")
+    a = c.alias()
+    item = c.object_json("BusinessAnalytics", f.selections, f"{a}.v")
+    return f"(select {item} from (select {report} as v) {a})"
+
+
+def _json_list(type_name: str, key: str) -> Callable[[_Compiler, Field], str]:
+    """A list field made of the objects of a JSON array in the parent's JSON value."""
+    def build(c: _Compiler, f: Field) -> str:
+        e = c.alias()
+        item = c.object_json(type_name, f.selections, f"{e}.v")
+        return (f"(select coalesce(json_agg({item} order by {e}.n), '[]'::json)"
+                f" from jsonb_array_elements({f.source} -> '{key}') with ordinality {e}(v, n))")
+    return build
+
+
+def _json_keys(**keys: str) -> dict[str, Callable[[_Compiler, Field], str]]:
+    """Fields that are keys of their parent's JSON value, by field name."""
+    def key_of(key: str) -> Callable[[_Compiler, Field], str]:
+        return lambda _c, f: f"{f.source} -> '{key}'"
+    return {name: key_of(key) for name, key in keys.items()}
+
+
 def _category(c: _Compiler, f: Field) -> str:
     return c.one("Category", f, f"api.categories_by_slug(array[{c.param(f.args['slug'], 'text')}]) {{a}}")
 
@@ -494,9 +539,17 @@ def _time_intervals(c: _Compiler, f: Field) -> str:
 
 
 def _rating_distribution(c: _Compiler, f: Field) -> str:
-    r = c.alias()
-    item = c.object_json("RatingCount", f.selections, f"{f.source}|{r}")
-    return f"(select json_agg({item} order by {r}.n desc) from generate_series(1, 5) {r}(n))"
+    r, count = c.alias(), c.alias()
+    item = c.object_json("RatingCount", f.selections, f"{count}.v")
+    return (f"(select json_agg({item} order by {r}.n desc) from generate_series(1, 5) {r}(n),"
+            f" jsonb_build_object('rating', {r}.n, 'count', {f.source}.rating_counts[{r}.n]) {count}(v))")
+
+
+def _service_areas(_c: _Compiler, f: Field) -> str:
+    """As resolvers/service_areas.as_geojson: one MultiPolygon of the polygons, null without."""
+    return ("(select json_build_object('type', 'MultiPolygon', 'coordinates',"
+            " json_agg(s.geojson -> 'coordinates' order by s.id))"
+            f" from api.service_areas_of(array[{f.source}.id]) s having count(*) > 0)")
 
 
 def _business_reviews(c: _Compiler, f: Field) -> str:
@@ -538,7 +591,8 @@ def _split(source: str, part: int) -> str:
 _FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
 _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category": _category,
                     "categories": _categories, "review": _review, "nearbyBusinesses": _nearby_businesses,
-                    "searchBusinesses": _search_businesses,
+                    "searchBusinesses": _search_businesses, "autocomplete": _autocomplete,
+                    "businessAnalytics": _business_analytics,
                     "me": lambda c, f: c.one("Me", f, "api.me() {a}")}
 _FIELDS["Business"] = {
     **_columns(id="id", slug="slug", name="name", description="description",
@@ -567,6 +621,7 @@ _FIELDS["Business"] = {
     "reviews": _business_reviews,
     "owner": _profile("owner_id"),
     "servesLocation": _serves_location,
+    "serviceAreas": _service_areas,
 }
 _FIELDS["GeoPoint"] = _columns(latitude="latitude", longitude="longitude")
 _FIELDS["OpeningInterval"] = {
@@ -581,10 +636,7 @@ _FIELDS["SpecialHours"] = {
 }
 _FIELDS["TimeInterval"] = {"opens": lambda _c, f: f"{f.source}.v ->> 0",
                            "closes": lambda _c, f: f"{f.source}.v ->> 1"}
-_FIELDS["RatingCount"] = {
-    "rating": lambda _c, f: f"{_split(f.source, 1)}.n",
-    "count": lambda _c, f: f"{_split(f.source, 0)}.rating_counts[{_split(f.source, 1)}.n]",
-}
+_FIELDS["RatingCount"] = _json_keys(rating="rating", count="count")
 _FIELDS["Category"] = {
     **_columns(id="id", slug="slug", name="name", description="description", icon="icon",
                level="level", businessCount="business_count"),
@@ -621,3 +673,24 @@ _FIELDS["User"] = {
     **_columns(id="id", displayName="display_name", avatarUrl="avatar_url"),
     "createdAt": _timestamp("created_at"),
 }
+
+_FIELDS["Suggestion"] = {
+    **_columns(kind="kind", label="label", slug="slug", businessId="business_id", distanceMeters="distance"),
+}
+# A business's report: the JSON api.business_analytics returns, with `from` and `to`.
+_FIELDS["BusinessAnalytics"] = {
+    **_json_keys(**{"from": "from", "to": "to"}, totalViews="views", uniqueVisitors="unique_visitors",
+                 averageTimeOnPageSeconds="average_time_on_page", bounceRate="bounce_rate",
+                 clickThroughRate="click_through_rate"),
+    "clicks": lambda c, f: c.object_json("ClickCounts", f.selections, f"({f.source} -> 'clicks')"),
+    "daily": _json_list("DailyTraffic", "daily"),
+    "topReferrers": _json_list("ReferrerCount", "referrers"),
+    "ratingDistribution": _json_list("RatingCount", "rating_distribution"),
+    "weeklyReviews": _json_list("WeeklyReviews", "weekly"),
+}
+_FIELDS["ClickCounts"] = _json_keys(call="call", website="website", directions="directions", share="share",
+                                    save="save")
+_FIELDS["DailyTraffic"] = _json_keys(date="day", views="views", uniqueVisitors="unique_visitors",
+                                     clicks="clicks")
+_FIELDS["ReferrerCount"] = _json_keys(referrer="referrer", views="views")
+_FIELDS["WeeklyReviews"] = _json_keys(week="week", reviews="reviews", averageRating="average_rating")

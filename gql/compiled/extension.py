@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 from graphql import ExecutionResult
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
@@ -14,6 +15,7 @@ from strawberry.extensions import SchemaExtension
 from gql.compiled.compiler import NotCompiled
 from gql.compiled.plans import planned, remember
 from gql.context import Context
+from gql.user_errors import from_postgres
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,11 @@ class CompiledReads(SchemaExtension):
             data = await context.db.run_compiled(statement.sql, statement.params)
         except Exception as exc:  # never the client's error: the interpreter answers instead,
             # with its own errors (503 for an outage, masking for the rest) if it fails too
+            if isinstance(exc, asyncpg.PostgresError) and from_postgres(exc) is not None:
+                # A refusal of the SQL (businessAnalytics of a business you do not run): the
+                # interpreter meets it again and reports it as the client's error.
+                self.executor = "interpreted: the compiled statement was refused"
+                return
             log.warning("a compiled read failed (%s); interpreting it", type(exc).__name__)
             self.executor = f"interpreted: the compiled statement failed ({type(exc).__name__})"
             return

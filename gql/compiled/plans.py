@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
@@ -29,13 +30,17 @@ def planned(schema: GraphQLSchema, document: DocumentNode, query: str, operation
     once, then kept. A failure of the compiler itself (a bug) is raised, not kept."""
     key = _plan_key(query, operation_name or _only_operation(document), variables)
     found = PLANS.get(key)
-    if found is None:
+    if found is None or (isinstance(found, Statement) and found.valid_on not in (None, _today())):
         try:
             found = compile_query(schema, document, operation_name, variables)
         except NotCompiled as why:
             found = NotCompiled(str(why))  # kept without its traceback
         PLANS.keep(key, found, _plan_size(found))
     return found
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
 
 
 def _plan_key(query: str, operation_name: str | None, variables: dict[str, Any] | None) -> str:

@@ -135,7 +135,8 @@ async def nearby_count(ctx: Context, near: Point, radius: float) -> int:
     return total
 
 
-async def autocomplete(ctx: Context, prefix: str, near: Point | None, limit: int) -> list[Record]:
+def checked_autocomplete(prefix: str, near: Point | None, limit: int) -> list[Any]:
+    """The arguments of api.autocomplete (prefix, latitude, longitude, limit), checked."""
     prefix = prefix.strip()
     if not 1 <= len(prefix) <= 100:
         raise BadArgument("prefix", "must be 1 to 100 characters")
@@ -143,5 +144,9 @@ async def autocomplete(ctx: Context, prefix: str, near: Point | None, limit: int
         raise BadArgument("limit", f"must be between 1 and {MAX_SUGGESTIONS}, got {limit}")
     if near is not None:
         near.check("near")
-    return await ctx.db.fetch("select * from api.autocomplete($1, $2, $3, $4)", prefix,
-                              near.latitude if near else None, near.longitude if near else None, limit)
+    return [prefix, near.latitude if near else None, near.longitude if near else None, limit]
+
+
+async def autocomplete(ctx: Context, prefix: str, near: Point | None, limit: int) -> list[Record]:
+    return await ctx.db.fetch("select * from api.autocomplete($1, $2, $3, $4)",
+                              *checked_autocomplete(prefix, near, limit))
