@@ -26,6 +26,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLUnionType,
     get_named_type,
 )
 
@@ -44,7 +45,7 @@ ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
 SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
 ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses",
-         "autocomplete", "me", "businessAnalytics")
+         "autocomplete", "me", "businessAnalytics", "changes", "platformStats")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
 INTERPRETED = {("Me", "email")}
 TODAY = datetime.now(UTC).date()
@@ -101,6 +102,24 @@ async def servers(server_url: str, migrated_template: str) -> AsyncIterator[Serv
                     [[-97.8, 30.2], [-97.7, 30.2], [-97.7, 30.3], [-97.8, 30.3], [-97.8, 30.2]],
                     [[-97.76, 30.24], [-97.74, 30.24], [-97.74, 30.26], [-97.76, 30.26], [-97.76, 30.24]]]}})
             assert areas["errors"] == []
+            # Changes for the sync feed's page: a review published, then deleted (a tombstone for
+            # those who saw it), tagged with the author's device; an edit of the draft (its people's).
+            review = await world.other.client.mutate(
+                """mutation($input: CreateReviewInput!) { createReview(input: $input, clientId: "phone-1") {
+                     review { id } errors { code message } } }""",
+                {"input": {"businessId": world.listed_id, "rating": 5, "content": "Great crust, kind staff."}})
+            assert review["errors"] == [], review
+            await world.other.client.mutate(
+                """mutation($id: ID!) { deleteReview(id: $id, clientId: "phone-1") { errors { code } } }""",
+                {"id": review["review"]["id"]})
+            version = (await world.owner.client.data("query($id: ID!) { business(id: $id) { version } }",
+                                                      {"id": world.draft_id}))["business"]["version"]
+            edit = await world.owner.client.mutate(
+                """mutation($id: ID!, $input: BusinessInput!, $v: Int!) {
+                     updateBusiness(id: $id, input: $input, expectedVersion: $v) { errors { code } } }""",
+                {"id": world.draft_id, "v": version,
+                 "input": world.business_input(name="Draft Pizza", description="Still a draft")})
+            assert edit["errors"] == []
         conn = await connect(url)
         try:
             slugs = [r["slug"] for r in await conn.fetch("select slug from businesses order by slug")]
@@ -175,6 +194,15 @@ class Generator:
             if rng.random() < 0.4:
                 args["near"] = pick([*s.points, {"latitude": 95.0, "longitude": 0.0}])
             return args
+        if (parent, name) == ("Query", "changes"):
+            args = {}
+            if rng.random() < 0.6:
+                args["first"] = pick([0, 1, 3, 10, 50, 101])
+            if self.cursors and rng.random() < 0.5:
+                args["after"] = pick(self.cursors)
+            return args
+        if (parent, name) == ("Query", "platformStats"):
+            return {bound: pick(DAYS) for bound in ("from", "to") if rng.random() < 0.5}
         if (parent, name) == ("Query", "businessAnalytics"):
             world = s.world
             args = {"businessId": pick([world.listed_id, world.listed_id, world.draft_id, pick(s.business_ids),
@@ -244,6 +272,12 @@ class Generator:
                     text += f" @{self.rng.choice(['include', 'skip'])}(if: ${flag})"
                 if isinstance(inner, GraphQLObjectType):
                     text += " { " + self.wrapped(inner, self.selection(inner, depth + 1)) + " }"
+                elif isinstance(inner, GraphQLUnionType):
+                    if depth >= 4:
+                        continue
+                    members = self.rng.sample(inner.types, k=self.rng.randint(1, len(inner.types)))
+                    text += " { __typename " + " ".join(
+                        f"... on {m.name} {{ {self.selection(m, depth + 1)} }}" for m in members) + " }"
             parts.append(text)
         return " ".join(parts) or "__typename"
 
@@ -437,7 +471,7 @@ ANALYTICS = """query($id: ID!, $from: Date, $to: Date) { businessAnalytics(busin
   topReferrers { referrer views } ratingDistribution { rating count } weeklyReviews { week reviews averageRating } } }"""
 
 
-async def test_analytics_compile_for_who_runs_the_business_and_are_refused_to_others(servers: Servers) -> None:
+async def test_reports_compile_for_whom_they_are_for_and_are_refused_to_others(servers: Servers) -> None:
     world = servers.world
     async with httpx.AsyncClient(timeout=60) as http:
         for role, allowed in (("anonymous", False), ("reviewer", False), ("owner", True), ("manager", True),
@@ -455,6 +489,12 @@ async def test_analytics_compile_for_who_runs_the_business_and_are_refused_to_ot
                 else:  # the database refuses; the interpreter reports it, naming the argument
                     assert fast["extensions"]["executor"] == "interpreted: the compiled statement was refused"
                     assert fast["errors"][0]["extensions"]["argument"] == "businessId"
+            stats = "{ platformStats { refreshedAt weekly { week businesses reviews users } topCities { city activity } } }"
+            fast = await ask(http, servers.compiled, servers.tokens[role], stats, {})
+            assert without_extensions(fast) == without_extensions(
+                await ask(http, servers.interpreted, servers.tokens[role], stats, {}))
+            assert fast["extensions"]["executor"] == ("compiled" if role == "admin" else
+                                                      "interpreted: the compiled statement was refused")
 
 
 async def test_autocomplete_and_service_areas_compile(servers: Servers) -> None:
@@ -469,3 +509,30 @@ async def test_autocomplete_and_service_areas_compile(servers: Servers) -> None:
             assert without_extensions(fast) == without_extensions(slow)
             assert fast["data"]["autocomplete"]
             assert fast["data"]["business"]["serviceAreas"]["type"] == "MultiPolygon"
+
+
+CHANGES = """query($after: String) { changes(first: 100, after: $after) { endCursor hasMore events {
+  cursor op entity entityId businessId at clientId tombstone
+  node { __typename ... on Business { name status } ... on Review { rating reviewStatus: status } ... on Category { slug }
+         ... on ReviewResponse { content } } } } }"""
+
+
+async def test_the_change_page_compiles_as_each_role_sees_it(servers: Servers) -> None:
+    world = servers.world
+    tokens = {**servers.tokens, "author": world.other.token}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for role, token in tokens.items():
+            fast = await ask(http, servers.compiled, token, CHANGES, {"after": None})
+            slow = await ask(http, servers.interpreted, token, CHANGES, {"after": None})
+            assert fast["extensions"]["executor"] == "compiled", fast
+            assert without_extensions(fast) == without_extensions(slow), role
+            events = fast["data"]["changes"]["events"]
+            assert any(e["entityId"] == world.draft_id for e in events) is (role in ("owner", "manager", "admin"))
+            # The deleted review: its insert is nobody's now, its deletion a tombstone for all.
+            tombstones = [e for e in events if e["tombstone"]]
+            assert [(e["entity"], e["node"]) for e in tombstones] == [("Review", None)], role
+            assert {e["clientId"] for e in events} == ({"phone-1", None} if role == "author" else {None}), role
+            # The next page, from the compiled cursor, is empty on both.
+            after = {"after": fast["data"]["changes"]["endCursor"]}
+            assert without_extensions(await ask(http, servers.compiled, token, CHANGES, after)) == \
+                without_extensions(await ask(http, servers.interpreted, token, CHANGES, after))

@@ -11,7 +11,7 @@ import pytest
 
 REQUEST_ROLES = ["gql_anonymous", "gql_user", "gql_admin"]
 
-EXECUTABLE = set(["analytics_now", "autocomplete", "bearing_degrees", "business_analytics", "business_category_closure", "business_category_names", "business_count", "business_page", "business_search_vector", "businesses_by_id", "businesses_by_slug", "businesses_serving", "categories_by_id", "categories_by_slug", "category_children", "category_roots", "check_business_editable", "claim_idempotency_key", "claims", "create_business", "create_category", "create_review", "current_user_id", "delete_business", "delete_review", "explain_review_not_changed", "flag_review", "has_link", "has_role", "hours_problem", "intervals_on", "is_open_at", "is_open_now", "iso_timestamp", "manages_business", "me", "moderate_review", "most_helpful_reviews", "newest_reviews", "oldest_reviews", "highest_rated_reviews", "lowest_rated_reviews", "my_recent_reviews", "nearby_businesses", "nearby_count", "new_business_slug", "new_review_status", "normalized", "owns_business", "page_cursor", "platform_stats", "polygon_from_ring", "raise_user_error", "record_business_click", "record_business_view", "require_admin", "require_user", "respond_to_review", "responses_by_id", "responses_by_review", "review_edit_window", "review_pages", "review_rate_limit", "reviews_by_id", "search_businesses", "search_count", "serves_location", "service_areas_of", "set_business_status", "set_service_areas", "settle_idempotency_key", "sign_up", "slugify", "spelling_suggestion", "update_business", "update_category", "update_review", "user_profiles", "visible_review", "vote_review"])
+EXECUTABLE = set(["analytics_now", "change_positions", "own_change_client_id", "autocomplete", "bearing_degrees", "business_analytics", "business_category_closure", "business_category_names", "business_count", "business_page", "business_search_vector", "businesses_by_id", "businesses_by_slug", "businesses_serving", "categories_by_id", "categories_by_slug", "category_children", "category_roots", "check_business_editable", "claim_idempotency_key", "claims", "create_business", "create_category", "create_review", "current_user_id", "delete_business", "delete_review", "explain_review_not_changed", "flag_review", "has_link", "has_role", "hours_problem", "intervals_on", "is_open_at", "is_open_now", "iso_timestamp", "manages_business", "me", "moderate_review", "most_helpful_reviews", "newest_reviews", "oldest_reviews", "highest_rated_reviews", "lowest_rated_reviews", "my_recent_reviews", "nearby_businesses", "nearby_count", "new_business_slug", "new_review_status", "normalized", "owns_business", "page_cursor", "platform_stats", "polygon_from_ring", "raise_user_error", "record_business_click", "record_business_view", "require_admin", "require_user", "respond_to_review", "responses_by_id", "responses_by_review", "review_edit_window", "review_pages", "review_rate_limit", "reviews_by_id", "search_businesses", "search_count", "serves_location", "service_areas_of", "set_business_status", "set_service_areas", "settle_idempotency_key", "sign_up", "slugify", "spelling_suggestion", "update_business", "update_category", "update_review", "user_profiles", "visible_review", "vote_review"])
 
 # What an attacker would call first (found callable by anonymous requests before).
 INTERNALS = {
@@ -65,3 +65,16 @@ async def test_request_roles_cannot_look_into_the_private_schema(db: asyncpg.Con
         "select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
         " where n.nspname = 'api_private' and has_function_privilege($1, p.oid, 'execute')", role)
     assert private == 0
+
+
+@pytest.mark.parametrize("role", REQUEST_ROLES)
+async def test_request_roles_read_the_change_log_without_who_made_each_change(db: asyncpg.Connection,
+                                                                               role: str) -> None:
+    async with db.transaction():
+        await db.execute(f"set local role {role}")
+        await db.fetch("select seq, topic, entity, entity_id, business_id, op, at from change_log limit 1")
+    for column in ("actor_id", "client_id", "stakeholders", "was_public", "txid"):
+        async with db.transaction():
+            await db.execute(f"set local role {role}")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await db.fetch(f"select {column} from change_log limit 1")

@@ -1,6 +1,7 @@
--- Change log triggers and readers. Request roles never read change_log directly: it names
--- rows they may not see. The server reads it here, then re-reads each changed object under
--- the subscriber's own role before sending anything.
+-- Change log triggers and readers. The live feed reads the log here as the server, then
+-- re-reads each changed object under the subscriber's own role before sending anything. A
+-- request role reads only the log's public columns, and only the changes its row-level
+-- policy (90_policies.sql) lets it see; who made a change is not granted to it.
 
 -- The people of a business: its owner and its managers (they see it in any status).
 create function api_private.business_people(business uuid) returns uuid[]
@@ -173,4 +174,26 @@ begin
     update change_log_horizon set pruned_through = greatest(pruned_through, through);
     return removed;
 end
+$$;
+
+-- For a catch-up page read as the request's role (Query.changes, compiled): the positions
+-- after `after` (from the oldest retained without one), in order, at most `page_size`,
+-- visible or not: only numbers, since a page ends at a position whether or not its change
+-- is the caller's to see. A cursor older than the retained log is refused.
+create function api.change_positions(after bigint, page_size integer) returns setof bigint
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+    if after is not null and not api_private.change_cursor_retained(after) then
+        perform api.raise_user_error('GQ400', 'after', 'the cursor is older than the retained change log');
+    end if;
+    return query select c.seq from change_log c where c.seq > coalesce(after, 0) order by c.seq
+                 limit page_size;
+end
+$$;
+
+-- The clientId of a change the caller made (its device skips its own echo); null for a
+-- change made by anyone else.
+create function api.own_change_client_id(change_seq bigint) returns text
+language sql stable security definer set search_path = public, pg_temp as $$
+    select c.client_id from change_log c where c.seq = change_seq and c.actor_id = api.current_user_id()
 $$;

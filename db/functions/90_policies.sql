@@ -125,6 +125,23 @@ create policy idempotency_keys_own on idempotency_keys for all
     with check (user_id = api.current_user_id());
 
 -- Administrators see and change everything.
+-- The change log: a change is a request role's to see when its object is visible to it now,
+-- or was before the change (then it is a tombstone), as api_private.change_audience recorded
+-- at the time. gql/realtime/feed.py (as_seen_by) decides the same for the live feed; the
+-- compiled catch-up page is tested against it.
+drop policy if exists change_log_visible on change_log;
+create policy change_log_visible on change_log for select
+    to gql_anonymous, gql_user, gql_admin
+    using (seq is not null and (
+        (op <> 'INSERT' and (was_public or current_user = 'gql_admin'
+                             or api.current_user_id() = any(stakeholders)))
+        or case entity
+               when 'Business' then exists (select from api.businesses_by_id(array[entity_id]))
+               when 'Review' then exists (select from api.reviews_by_id(array[entity_id]))
+               when 'ReviewResponse' then exists (select from api.responses_by_id(array[entity_id]))
+               else exists (select from api.categories_by_id(array[entity_id]))
+           end));
+
 do $$
 declare
     t text;

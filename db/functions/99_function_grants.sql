@@ -24,7 +24,7 @@ declare
         'set_service_areas', 'sign_up', 'spelling_suggestion', 'update_business', 'update_category',
         'update_review', 'user_profiles', 'vote_review',
         -- compiled reads (gql/compiled)
-        'is_open_at', 'iso_timestamp', 'page_cursor'];
+        'is_open_at', 'iso_timestamp', 'page_cursor', 'change_positions', 'own_change_client_id'];
     reached text[];
     walked text[];
     name text;

@@ -42,6 +42,8 @@ from gql.errors import BadArgument
 from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, SEARCH_RESULTS, Ordering
 from gql.resolvers.analytics import window
 from gql.resolvers.businesses import BusinessFilter
+from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
+from gql.resolvers.changes import decode_change_cursor
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
 from gql.resolvers.search import Point, SearchRequest, checked_autocomplete, checked_radius
@@ -89,6 +91,10 @@ class _Compiler:
         self.params: list[str | None] = []
         self.aliases = 0
         self.valid_on: date | None = None
+        self.change_pages: dict[str, str] = {}
+        """Row aliases of change-log pages: the SQL of their `first`."""
+        self.change_ends: dict[str, str] = {}
+        """Row aliases of change-log pages: the SQL of their `after` (the end of an empty page)."""
         self.located: set[str] = set()
         """Row aliases of businesses found near a point (search, nearby): with distance, bearing."""
 
@@ -461,16 +467,31 @@ def _autocomplete(c: _Compiler, f: Field) -> str:
 def _business_analytics(c: _Compiler, f: Field) -> str:
     """The report api.business_analytics makes (its refusal fails the statement, and the
     interpreter then reports it), with the window it covers."""
+    first, last = _window(c, f)
+    business = parse_id(f.args["businessId"], "businessId")
+    report = (f"api.business_analytics({c.param(business, 'uuid')}, {first}, {last})"
+              f" || jsonb_build_object('from', {first}, 'to', {last})")
+    return _report(c, f, "BusinessAnalytics", report)
+
+
+def _platform_stats(c: _Compiler, f: Field) -> str:
+    """api.platform_stats (administrators only: it refuses anyone else, as above)."""
+    first, last = _window(c, f)
+    return _report(c, f, "PlatformStats", f"api.platform_stats({first}, {last})")
+
+
+def _window(c: _Compiler, f: Field) -> tuple[str, str]:
+    """The SQL of a report's first and last day, from its `from` and `to` arguments."""
     start, end = window(f.args["from"], f.args["to"])
     if f.args["from"] is None or f.args["to"] is None:  # a default window moves with the day
         c.valid_on = datetime.now(UTC).date()
-    business = parse_id(f.args["businessId"], "businessId")
-    first, last = c.param(start, "date"), c.param(end, "date")
-    report = (f"api.business_analytics({c.param(business, 'uuid')}, {first}, {last})"
-              f" || jsonb_build_object('from', {first}, 'to', {last})")
+    return c.param(start, "date"), c.param(end, "date")
+
+
+def _report(c: _Compiler, f: Field, type_name: str, report: str) -> str:
+    """An object made from the JSON value of a report function."""
     a = c.alias()
-    item = c.object_json("BusinessAnalytics", f.selections, f"{a}.v")
-    return f"(select {item} from (select {report} as v) {a})"
+    return f"(select {c.object_json(type_name, f.selections, f'{a}.v')} from (select {report} as v) {a})"
 
 
 def _json_list(type_name: str, key: str) -> Callable[[_Compiler, Field], str]:
@@ -488,6 +509,54 @@ def _json_keys(**keys: str) -> dict[str, Callable[[_Compiler, Field], str]]:
     def key_of(key: str) -> Callable[[_Compiler, Field], str]:
         return lambda _c, f: f"{f.source} -> '{key}'"
     return {name: key_of(key) for name, key in keys.items()}
+
+
+def _changes(c: _Compiler, f: Field) -> str:
+    """A page of the change log as the request's role sees it (the log's row-level policy
+    decides, as gql/realtime/feed.as_seen_by does for the interpreter); it ends at the page's
+    last position whether or not that change is visible."""
+    first, after = check_first(f.args["first"]), f.args["after"]
+    position = decode_change_cursor(after)
+    p = c.alias()
+    c.change_pages[p] = c.param(first, "int")
+    positions = (f"(select array_agg(x.seq order by x.seq) as seqs from api.change_positions("
+                 f"{c.param(position, 'bigint')}, {c.param(first + 1, 'int')}) x(seq)) {p}")
+    c.change_ends[p] = c.param(after, "text")
+    return f"(select {c.object_json('ChangePage', f.selections, p)} from {positions})"
+
+
+def _change_events(c: _Compiler, f: Field) -> str:
+    first = c.change_pages[f.source]
+    e = c.alias()
+    item = c.object_json("ChangeEvent", f.selections, e)
+    return (f"(select coalesce(json_agg({item} order by {e}.seq), '[]'::json) from change_log {e}"
+            f" where {e}.seq = any({f.source}.seqs[1:{first}]))")
+
+
+def _change_end_cursor(c: _Compiler, f: Field) -> str:
+    end = f"{f.source}.seqs[least(cardinality({f.source}.seqs), {c.change_pages[f.source]})]"
+    cursor = f"api.page_cursor('{CHANGE_CURSOR_KIND}', jsonb_build_array({end}))"
+    return f"coalesce(case when {end} is not null then {cursor} end, {c.change_ends[f.source]})"
+
+
+CHANGED_OBJECTS = {"Business": "businesses_by_id", "Review": "reviews_by_id",
+                   "ReviewResponse": "responses_by_id", "Category": "categories_by_id"}
+"""The types of ChangeEvent.node, by change_log.entity, and the function that reads each
+(the same as the interpreter's loaders and the log's policy)."""
+
+
+def _changed_node(c: _Compiler, f: Field) -> str:
+    branches = " ".join(
+        f"when '{entity}' then {c.one(entity, f, f'api.{reader}(array[{f.source}.entity_id]) {{a}}')}"
+        for entity, reader in CHANGED_OBJECTS.items())
+    return f"case {f.source}.entity {branches} end"
+
+
+def _tombstone(_c: _Compiler, f: Field) -> str:
+    branches = " ".join(
+        f"when '{entity}' then not exists (select from api.{reader}(array[{f.source}.entity_id]))"
+        for entity, reader in CHANGED_OBJECTS.items())
+    return f"case {f.source}.entity {branches} end"
 
 
 def _category(c: _Compiler, f: Field) -> str:
@@ -592,7 +661,8 @@ _FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
 _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category": _category,
                     "categories": _categories, "review": _review, "nearbyBusinesses": _nearby_businesses,
                     "searchBusinesses": _search_businesses, "autocomplete": _autocomplete,
-                    "businessAnalytics": _business_analytics,
+                    "businessAnalytics": _business_analytics, "platformStats": _platform_stats,
+                    "changes": _changes,
                     "me": lambda c, f: c.one("Me", f, "api.me() {a}")}
 _FIELDS["Business"] = {
     **_columns(id="id", slug="slug", name="name", description="description",
@@ -694,3 +764,26 @@ _FIELDS["DailyTraffic"] = _json_keys(date="day", views="views", uniqueVisitors="
                                      clicks="clicks")
 _FIELDS["ReferrerCount"] = _json_keys(referrer="referrer", views="views")
 _FIELDS["WeeklyReviews"] = _json_keys(week="week", reviews="reviews", averageRating="average_rating")
+
+_FIELDS["ChangePage"] = {
+    "events": _change_events,
+    "endCursor": _change_end_cursor,
+    "hasMore": lambda c, f: f"coalesce(cardinality({f.source}.seqs), 0) > {c.change_pages[f.source]}",
+}
+_FIELDS["ChangeEvent"] = {
+    **_columns(op="op", entity="entity", entityId="entity_id", businessId="business_id"),
+    "cursor": lambda _c, f: f"api.page_cursor('{CHANGE_CURSOR_KIND}', jsonb_build_array({f.source}.seq))",
+    "at": _timestamp("at"),
+    "clientId": lambda _c, f: f"api.own_change_client_id({f.source}.seq)",
+    "tombstone": _tombstone,
+    "node": _changed_node,
+}
+_FIELDS["PlatformStats"] = {
+    "refreshedAt": lambda _c, f: f"api.iso_timestamp(({f.source} ->> 'refreshed_at')::timestamptz)",
+    "weekly": _json_list("WeeklyGrowth", "weekly"),
+    "topCategories": _json_list("ActiveCategory", "top_categories"),
+    "topCities": _json_list("ActiveCity", "top_cities"),
+}
+_FIELDS["WeeklyGrowth"] = _json_keys(week="week", businesses="businesses", reviews="reviews", users="users")
+_FIELDS["ActiveCategory"] = _json_keys(slug="slug", name="name", activity="activity")
+_FIELDS["ActiveCity"] = _json_keys(city="city", state="state", activity="activity")

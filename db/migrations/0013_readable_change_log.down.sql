@@ -1,0 +1,1 @@
+revoke select on change_log from gql_anonymous, gql_user, gql_admin;
