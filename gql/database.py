@@ -51,7 +51,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10,
     idle-in-transaction timeouts) hold on every connection; maintenance work that needs
     longer lifts them with `set local` in its own transaction."""
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=_init_connection,
+        url, min_size=min_size, max_size=max_size, init=_init_connection, reset=_reset,
         timeout=CONNECT_TIMEOUT_SECONDS,
         server_settings={"application_name": "directory-gql", **(session_settings or {})},
     )
@@ -217,7 +217,7 @@ class RequestDatabase:
                     lost = True
                     raise DatabaseUnavailable() from exc
                 finally:
-                    await _give_back(self._pool, conn, lost=lost)
+                    await _give_back(self._pool, conn, lost=lost, compiled_read_only=True)
             finally:
                 if self._slots is not None:
                     self._slots.release()
@@ -269,16 +269,37 @@ class RequestDatabase:
                 raise DatabaseUnavailable() from ended
 
 
-async def _give_back(pool: asyncpg.Pool, conn: PoolConnectionProxy, *, lost: bool) -> None:
+_NOTHING_TO_RESET: set[int] = set()
+"""Backend pids of connections being given back after nothing but one compiled read."""
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release (advisory locks, cursors, LISTEN, session settings), one
+    more round trip, except after only a compiled read: api_private.run_compiled leaves
+    nothing of the kind (role and claims are local to its autocommit transaction; its
+    prepared statements are meant to stay), so there the round trip is saved."""
+    if conn.get_server_pid() in _NOTHING_TO_RESET:
+        return
+    await conn.execute(conn.get_reset_query())
+
+
+async def _give_back(pool: asyncpg.Pool, conn: PoolConnectionProxy, *, lost: bool,
+                     compiled_read_only: bool = False) -> None:
     """Return a connection to the pool, or terminate it when it was lost. The pool's own
     reset fails on a connection killed mid-query (InternalClientError): the pool has then
     terminated it, and nothing more is owed to the request."""
     if lost:
         _terminate(conn)
+    pid = conn.get_server_pid() if compiled_read_only and not lost else None
+    if pid is not None:
+        _NOTHING_TO_RESET.add(pid)
     try:
         await pool.release(conn)
     except DATABASE_LOST as exc:  # the pool terminated it already
         log.info("a pooled connection was lost on release (%r)", exc)
+    finally:
+        if pid is not None:
+            _NOTHING_TO_RESET.discard(pid)
 
 
 class TookTooLong(GraphQLError):
