@@ -536,3 +536,21 @@ async def test_the_change_page_compiles_as_each_role_sees_it(servers: Servers) -
             after = {"after": fast["data"]["changes"]["endCursor"]}
             assert without_extensions(await ask(http, servers.compiled, token, CHANGES, after)) == \
                 without_extensions(await ask(http, servers.interpreted, token, CHANGES, after))
+
+
+def test_a_default_window_is_compiled_again_the_next_day() -> None:
+    """A plan whose window ends today (no `to`) holds for its UTC day only: kept from
+    yesterday, it is compiled again with today's window."""
+    from graphql import parse
+
+    from gql.compiled import plans
+
+    query = 'query { businessAnalytics(businessId: "5b3f1c1e-0000-4000-8000-000000000000") { from to } }'
+    document = parse(query)
+    fresh = plans.planned(SCHEMA, document, query, None, None)
+    assert isinstance(fresh, plans.Statement) and fresh.valid_on == TODAY and str(TODAY) in fresh.params
+    yesterday = TODAY - timedelta(days=1)
+    stale = dataclasses.replace(fresh, valid_on=yesterday, params=[str(yesterday)])
+    plans.PLANS.keep(plans._plan_key(query, None, None), stale, 1000)
+    again = plans.planned(SCHEMA, document, query, None, None)
+    assert again == fresh

@@ -30,7 +30,8 @@ def planned(schema: GraphQLSchema, document: DocumentNode, query: str, operation
     once, then kept. A failure of the compiler itself (a bug) is raised, not kept."""
     key = _plan_key(query, operation_name or _only_operation(document), variables)
     found = PLANS.get(key)
-    if found is None or (isinstance(found, Statement) and found.valid_on not in (None, _today())):
+    if found is None or (isinstance(found, Statement) and found.valid_on is not None
+                         and found.valid_on != _today()):
         try:
             found = compile_query(schema, document, operation_name, variables)
         except NotCompiled as why:
