@@ -47,6 +47,7 @@ from gql.maintenance import run_periodically
 from gql.metrics import RequestCounter, metrics_endpoint
 from gql.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.persisted_documents import PersistedDocuments
+from gql.realtime.audiences import LiveFeed
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
 from gql.request_checks import BadRequest, check_request
@@ -87,6 +88,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.pool: asyncpg.Pool | None = None
         self.hub: ChangeHub | None = None
         self.views: SharedViews | None = None
+        self.live: LiveFeed | None = None
         self.persisted: PersistedDocuments | None = None
         self.holders: TokenHolders | None = None
 
@@ -143,6 +145,14 @@ class GraphQLApp(GraphQL[Context, None]):
             response = error_response(exc.status_code, exc.reason, accept=accept, headers=allow,
                                       code="METHOD_NOT_ALLOWED" if wrong_method else "BAD_REQUEST")
         await response(scope, receive, send)
+
+    @property
+    def subscription_count(self) -> int:
+        """Change-feed subscriptions in this process: the live feed's members, and those
+        interpreted per subscriber (the live feed's dispatcher follows the hub as one more)."""
+        if self.hub is None:
+            return 0
+        return self.hub.subscriber_count + (self.live.member_count - 1 if self.live else 0)
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,
                              context: Context, root_value: Any, request_data: Any) -> Any:
@@ -211,7 +221,7 @@ class GraphQLApp(GraphQL[Context, None]):
                            persisted=self.persisted, client_id=request.headers.get("x-client-id"))
         # Once per socket: every operation and subscription event on it shares the slots.
         return Context(request=request, pool=self.pool, settings=self.settings, identity=ANONYMOUS,
-                       hub=self.hub, views=self.views, persisted=self.persisted,
+                       hub=self.hub, views=self.views, live=self.live, persisted=self.persisted,
                        connection_slots=asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -308,6 +318,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))
         await graphql.hub.start()
+        graphql.live = LiveFeed(graphql.hub, graphql.pool, settings.hub.outage_seconds, graphql.views.slots)
+        graphql.live.start()
         # Everything loaded so far (schema, modules) lives as long as the process: keep it
         # out of the garbage collector's full passes, which otherwise walk it all and stall
         # requests for tens of milliseconds.
@@ -319,6 +331,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await upkeep
+            await graphql.live.stop()
             await graphql.hub.stop()
             await graphql.pool.close()
 

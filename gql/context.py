@@ -24,10 +24,12 @@ from gql.auth import ANONYMOUS, Identity
 from gql.client_address import client_address
 from gql.database import RequestDatabase
 from gql.loaders import Loaders
+from gql.realtime.socket_writer import SocketWriter
 from gql.settings import Settings
 
 if TYPE_CHECKING:
     from gql.persisted_documents import PersistedDocuments
+    from gql.realtime.audiences import LiveFeed
     from gql.realtime.feed import SharedViews
     from gql.realtime.hub import ChangeHub
 
@@ -56,6 +58,17 @@ class Context:
     persisted: PersistedDocuments | None = None
     connection_slots: asyncio.Semaphore | None = None
     """For a WebSocket: how many pool connections its units of work may hold at once."""
+    live: LiveFeed | None = None
+    socket_writer: SocketWriter | None = None
+    """For a WebSocket: what the live feed writes its events through (made when first needed)."""
+
+    def writer(self) -> SocketWriter:
+        """The live feed's writer to this context's WebSocket."""
+        if self.socket_writer is None:
+            websocket = self.request
+            assert isinstance(websocket, WebSocket)
+            self.socket_writer = SocketWriter(websocket.send_text, websocket.close)
+        return self.socket_writer
 
     @property
     def client_address(self) -> str | None:

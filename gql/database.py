@@ -192,7 +192,7 @@ class RequestDatabase:
     async def fetchval(self, query: str, *args: Any) -> Any:
         return await self._run(lambda conn: conn.fetchval(query, *args))
 
-    async def run_compiled(self, statement: str, params: list[str | None]) -> str:
+    async def run_compiled(self, statement: str, params: list[str | None]) -> str | None:
         """A compiled read (gql/compiled) in one round trip: api_private.run_compiled sets this
         request's role and claims for that one statement, in autocommit, so nothing of them
         outlives it. Runs before anything else of the request, on a connection of its own."""
@@ -209,7 +209,7 @@ class RequestDatabase:
                 self.statements += 1
                 lost = False
                 try:
-                    result: str = await conn.fetchval(
+                    result: str | None = await conn.fetchval(
                         "select api_private.run_compiled($1, $2, $3, $4, $5)",
                         self._role, self._claims, self._client_id, statement, params)
                     return result

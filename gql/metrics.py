@@ -35,17 +35,22 @@ def render(by_status: Counter[int], graphql: Any) -> str:
              "# TYPE gql_http_responses_total counter"]
     lines += [f'gql_http_responses_total{{status="{status}"}} {count}'
               for status, count in sorted(by_status.items())]
-    pool, hub = graphql.pool, graphql.hub
+    pool, hub, live = graphql.pool, graphql.hub, graphql.live
     gauges = {
         "gql_db_pool_size": ("Connections in the pool.", pool.get_size() if pool else 0),
         "gql_db_pool_idle": ("Idle connections in the pool.", pool.get_idle_size() if pool else 0),
         "gql_subscriptions_active": ("Live change-feed subscriptions in this process.",
-                                     hub.subscriber_count if hub else 0),
+                                     graphql.subscription_count),
+        "gql_subscription_audiences": ("Distinct answers the live feed computes per change in this process.",
+                                       live.audience_count if live else 0),
         "gql_change_log_position": ("Last change-log position this process has read.",
                                     hub.position if hub else 0),
     }
     for name, (text, value) in gauges.items():
         lines += [f"# HELP {name} {text}", f"# TYPE {name} gauge", f"{name} {value}"]
+    lines += ["# HELP gql_live_messages_total Messages the live feed has written to sockets.",
+              "# TYPE gql_live_messages_total counter",
+              f"gql_live_messages_total {live.delivered if live else 0}"]
     lines += ["# HELP gql_change_listener_reconnects_total Times the LISTEN connection was re-established.",
               "# TYPE gql_change_listener_reconnects_total counter",
               f"gql_change_listener_reconnects_total {hub.reconnects if hub else 0}"]

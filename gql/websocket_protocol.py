@@ -1,17 +1,37 @@
 """graphql-transport-ws as this server speaks it.
 
-One change from Strawberry's handler (which follows the reference server here): a document
-with a syntax error is answered with an `error` message for that operation, like a
-validation error, instead of closing the whole socket with 4400, which would end every
-other subscription the client has on it.
+Two changes from Strawberry's handler:
+- a document with a syntax error is answered with an `error` message for that operation,
+  like a validation error, instead of closing the whole socket with 4400 (the reference
+  server's choice), which would end every other subscription the client has on it;
+- each operation's id and request are known to the resolvers it runs (CURRENT_OPERATION):
+  the sync feed's subscriptions use them to join an audience (gql/realtime/audiences.py)
+  and write their events to the socket themselves.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+
+
+@dataclass(frozen=True)
+class SocketOperation:
+    id: str
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+CURRENT_OPERATION: ContextVar[SocketOperation | None] = ContextVar("socket_operation", default=None)
+"""In an operation's task: the operation of the socket it runs for."""
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -20,3 +40,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if isinstance(error, GraphQLSyntaxError):
             return None
         return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        CURRENT_OPERATION.set(SocketOperation(operation.id, operation.query, operation.variables,
+                                              operation.operation_name))
+        await super().run_operation(operation)

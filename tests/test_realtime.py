@@ -101,10 +101,11 @@ async def test_reviews_changed_follows_one_business(world: World) -> None:
 async def hub_settled(world: World, subscriptions: int = 1) -> None:
     """Wait until the server's hub holds exactly this many subscriptions (every earlier
     test's are gone, this test's are registered)."""
-    feed_hub = hub(world)
+    assert world.server is not None
+    app = world.server.server.config.app.state.graphql
 
     async def ready() -> bool:
-        return bool(feed_hub.subscriber_count == subscriptions)
+        return bool(app.subscription_count == subscriptions)
 
     await wait_for(ready)
 
@@ -289,10 +290,9 @@ async def test_a_commit_of_1100_changes_reaches_a_fast_subscriber_in_full(fresh_
     with ServerThread(create_app(settings, fresh_database)) as server:
         async with FeedClient(server.port) as client:
             await client.subscribe(CHANGES, {"topics": ["CATEGORY"]})
-            feed_hub = server.server.config.app.state.graphql.hub
 
             async def registered() -> bool:
-                return bool(feed_hub.subscriber_count == 1)
+                return bool(server.server.config.app.state.graphql.subscription_count == 1)
 
             await wait_for(registered)
             async with conn.transaction():  # one commit, more changes than the window holds
@@ -352,7 +352,7 @@ async def test_a_database_restart_loses_nothing(tmp_path: Any) -> None:
                 await client.subscribe(CHANGES, {"topics": ["CATEGORY"]})
 
                 async def registered() -> bool:
-                    return bool(feed_hub.subscriber_count == 1)
+                    return bool(server.server.config.app.state.graphql.subscription_count == 1)
 
                 await wait_for(registered)
                 await asyncio.to_thread(cluster.restart)
@@ -435,7 +435,7 @@ async def test_positions_fan_out_through_the_broadcast_backend(fresh_database: s
             await client.subscribe(CHANGES, {"topics": ["CATEGORY"]})
 
             async def registered() -> bool:
-                return bool(hub_b.subscriber_count == 1)
+                return bool(b.server.config.app.state.graphql.subscription_count == 1)
 
             await wait_for(registered)
             heard = hub_b.broadcasts_heard

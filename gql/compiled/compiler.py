@@ -70,12 +70,25 @@ def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name:
     return _Compiler(schema, document, operation_name, variables or {}).statement()
 
 
+def compile_event(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+                  variables: dict[str, Any] | None) -> Statement:
+    """A sync-feed subscription's answer to one change: its `data` JSON, or null when the
+    caller may not see the change (the change log's row-level policy decides). The first
+    parameter is the change's position, set per event (EVENT_POSITION)."""
+    return _Compiler(schema, document, operation_name, variables or {},
+                     OperationType.SUBSCRIPTION).statement()
+
+
+EVENT_POSITION = 0
+"""The index, in a compiled event's parameters, of the change's position."""
+
+
 Fields = dict[str, list[FieldNode]]
 
 
 class _Compiler:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                 raw_variables: dict[str, Any]) -> None:
+                 raw_variables: dict[str, Any], kind: OperationType = OperationType.QUERY) -> None:
         self.schema = schema
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or
@@ -83,12 +96,12 @@ class _Compiler:
         if len(chosen) != 1:
             raise NotCompiled("no single operation to run")
         self.operation = chosen[0]
-        if self.operation.operation != OperationType.QUERY:
+        if self.operation.operation != kind:
             raise NotCompiled(f"a {self.operation.operation.value}")
         self.fragments = {d.name.value: d for d in document.definitions
                           if isinstance(d, FragmentDefinitionNode)}
         self.variables = self._coerced_variables(raw_variables)
-        self.params: list[str | None] = []
+        self.params: list[str | None] = [None] if kind == OperationType.SUBSCRIPTION else []
         self.aliases = 0
         self.valid_on: date | None = None
         self.change_pages: dict[str, str] = {}
@@ -229,6 +242,10 @@ class _Compiler:
         return f"json_build_object({', '.join(parts)})"
 
     def statement(self) -> Statement:
+        if self.operation.operation == OperationType.SUBSCRIPTION:
+            data = self.object_json("Subscription", [self.operation.selection_set], "")
+            return Statement(f"select case when exists (select from change_log e where e.seq = {_EVENT})"
+                             f" then {data}::text end", self.params, self.valid_on)
         data = self.object_json("Query", [self.operation.selection_set], "")
         return Statement(f"select {data}::text", self.params, self.valid_on)
 
@@ -539,6 +556,16 @@ def _change_end_cursor(c: _Compiler, f: Field) -> str:
     return f"coalesce(case when {end} is not null then {cursor} end, {c.change_ends[f.source]})"
 
 
+_EVENT = f"($1[{EVENT_POSITION + 1}])::bigint"
+"""The position of the change a compiled event answers (its first parameter)."""
+
+
+def _event(c: _Compiler, f: Field) -> str:
+    e = c.alias()
+    event = c.object_json("ChangeEvent", f.selections, e)
+    return f"(select {event} from change_log {e} where {e}.seq = {_EVENT})"
+
+
 CHANGED_OBJECTS = {"Business": "businesses_by_id", "Review": "reviews_by_id",
                    "ReviewResponse": "responses_by_id", "Category": "categories_by_id"}
 """The types of ChangeEvent.node, by change_log.entity, and the function that reads each
@@ -787,3 +814,6 @@ _FIELDS["PlatformStats"] = {
 _FIELDS["WeeklyGrowth"] = _json_keys(week="week", businesses="businesses", reviews="reviews", users="users")
 _FIELDS["ActiveCategory"] = _json_keys(slug="slug", name="name", activity="activity")
 _FIELDS["ActiveCity"] = _json_keys(city="city", state="state", activity="activity")
+# The sync feed's subscriptions, one change at a time (which changes each one follows is
+# decided before, by gql/realtime/feed.make_filter).
+_FIELDS["Subscription"] = {"changes": _event, "businessChanged": _event, "reviewsChanged": _event}

@@ -66,6 +66,9 @@ class CompiledReads(SchemaExtension):
             log.warning("a compiled read failed (%s); interpreting it", type(exc).__name__)
             self.executor = f"interpreted: the compiled statement failed ({type(exc).__name__})"
             return
+        if data is None:  # (a query's statement always makes an object)
+            self.executor = "interpreted: the compiled statement made nothing"
+            return
         execution.result = ExecutionResult(data=RawJSON(data))  # type: ignore[arg-type]
         self.executor = "compiled"
         remember(execution.query, execution.operation_name, execution.graphql_document)

@@ -48,5 +48,7 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
         data = await db.run_compiled(statement.sql, statement.params)
     except Exception:
         return None
+    if data is None:  # (a query's statement always makes an object)
+        return None
     extensions = ',"extensions":{"sqlStatements":1,"executor":"compiled"}' if settings.debug_sql else ""
     return Response('{"data":' + data + extensions + "}", media_type=negotiate(accept))

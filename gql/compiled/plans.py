@@ -11,7 +11,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode
 
 from gql.bounded_cache import BoundedCache
-from gql.compiled.compiler import NotCompiled, Statement, compile_query
+from gql.compiled.compiler import NotCompiled, Statement, compile_event, compile_query
 
 KNOWN_DOCUMENTS: BoundedCache[DocumentNode] = BoundedCache(max_total=16 * 1024 * 1024, max_item=256 * 1024)
 """Documents that passed validation and compiled, by their text and operation name."""
@@ -25,15 +25,16 @@ def document_key(query: str, operation_name: str | None) -> str:
 
 
 def planned(schema: GraphQLSchema, document: DocumentNode, query: str, operation_name: str | None,
-            variables: dict[str, Any] | None) -> Statement | NotCompiled:
+            variables: dict[str, Any] | None, *, event: bool = False) -> Statement | NotCompiled:
     """The statement for this document and these variables, or why there is none: compiled
-    once, then kept. A failure of the compiler itself (a bug) is raised, not kept."""
+    once, then kept. A failure of the compiler itself (a bug) is raised, not kept. `event`:
+    a sync-feed subscription, compiled to answer one change (compiler.compile_event)."""
     key = _plan_key(query, operation_name or _only_operation(document), variables)
     found = PLANS.get(key)
     if found is None or (isinstance(found, Statement) and found.valid_on is not None
                          and found.valid_on != _today()):
         try:
-            found = compile_query(schema, document, operation_name, variables)
+            found = (compile_event if event else compile_query)(schema, document, operation_name, variables)
         except NotCompiled as why:
             found = NotCompiled(str(why))  # kept without its traceback
         PLANS.keep(key, found, _plan_size(found))

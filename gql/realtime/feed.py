@@ -40,6 +40,10 @@ def resync_required(reason: str) -> GraphQLError:
                         extensions={"code": "RESYNC_REQUIRED"})
 
 
+def token_expired() -> GraphQLError:
+    return GraphQLError("the token has expired", extensions={"code": "UNAUTHENTICATED"})
+
+
 @dataclass(frozen=True)
 class VisibleChange:
     change: Change

@@ -10,9 +10,11 @@ from typing import Annotated
 
 import asyncpg
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 
 from gql.auth import Identity
+from gql.compiled.compiler import Statement
+from gql.compiled.plans import planned
 from gql.context import Context
 from gql.realtime import feed
 from gql.realtime.change import Change
@@ -24,6 +26,7 @@ from gql.schema.business import Business
 from gql.schema.category import Category
 from gql.schema.review import Review, ReviewResponse
 from gql.schema.shared_events import SharedExecutions, shared_executions
+from gql.websocket_protocol import CURRENT_OPERATION
 
 Info = strawberry.Info[Context, None]
 
@@ -128,11 +131,28 @@ async def _stream(info: Info, accepts: Callable[[Change], bool],
     def identity_now() -> Identity:
         expires = ctx.identity.expires_at
         if expires is not None and expires <= datetime.now(UTC):
-            raise GraphQLError("the token has expired", extensions={"code": "UNAUTHENTICATED"})
+            raise feed.token_expired()
         return ctx.identity
 
+    socket_operation = CURRENT_OPERATION.get()
+    if ctx.live is not None and socket_operation is not None and ctx.settings.compiled_reads:
+        raw = info._raw_info
+        document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
+        statement = planned(info.schema._schema, document, socket_operation.query,
+                            socket_operation.operation_name, socket_operation.variables, event=True)
+        if isinstance(statement, Statement):  # one execution per audience: the live feed writes
+            identity_now()                    # this subscription's events to its socket itself
+            await ctx.live.follow(ctx, ctx.writer(), socket_operation.id, statement,
+                                  _plan_key(statement), accepts, position)
+            return
     async for seen in feed.follow(ctx.hub, ctx.views, identity_now, accepts, position):
         yield ChangeEvent.shared(seen)
+
+
+def _plan_key(statement: Statement) -> tuple[str, tuple[str | None, ...]]:
+    """What makes two subscriptions' answers the same, besides who asks: the statement and
+    its values."""
+    return statement.sql, tuple(statement.params)
 
 
 @strawberry.type

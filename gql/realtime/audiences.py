@@ -1,0 +1,280 @@
+"""The sync feed's live fan-out: one execution per audience, one encoding per event, the same
+text to every socket.
+
+Subscribers whose answer to a change is necessarily the same (the same identity, that is what
+row-level security sees: the user and roles, or anonymous; the same document and variables)
+form one audience. One dispatcher per process takes the changes in log order; for each, every
+audience following it gets its answer from one compiled statement run under its identity
+(gql/compiled: the change log's row-level policy decides whether it may see the change, and
+the same api functions read the object as for queries), and that JSON text goes to every
+member's socket, only the message id differing. Members have no queue or task of their own:
+the dispatcher writes to their sockets (gql/realtime/socket_writer.py), and a change nobody
+may see costs one statement per audience.
+
+A subscriber resuming from a cursor first reads what it missed from the log (answers shared
+with its audience by position), then joins its audience at a change the dispatcher has not
+begun yet: no gap and no duplicate at the hand-over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from graphql import GraphQLError
+
+from gql.auth import Identity
+from gql.compiled.compiler import EVENT_POSITION, Statement
+from gql.database import RequestDatabase
+from gql.outage import retrying
+from gql.realtime.change import Change
+from gql.realtime.change_log import PAGE_SIZE
+from gql.realtime.fanout import ResyncRequired
+from gql.realtime.feed import resync_required, token_expired
+from gql.realtime.socket_writer import SocketWriter
+
+if TYPE_CHECKING:
+    from gql.context import Context
+    from gql.realtime.hub import ChangeHub
+
+log = logging.getLogger(__name__)
+
+MAX_SHARED_ANSWERS = 4096
+AudienceKey = tuple[Any, ...]
+
+
+@dataclass(eq=False)
+class Member:
+    """One subscription on one socket."""
+
+    writer: SocketWriter
+    prefix: str
+    """The `next` message up to its data: '{"id":"…","type":"next","payload":{"data":'."""
+    context: Context
+    identity: Identity
+    audience: Audience
+    delivered_through: int = 0
+    """The position up to which it has its events (it skips changes up to here)."""
+    ended: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def end(self, error: BaseException) -> None:
+        if not self.ended.done():
+            self.ended.set_exception(error)
+
+
+@dataclass(eq=False)
+class Audience:
+    key: AudienceKey
+    identity: Identity
+    statement: Statement
+    accepts: Callable[[Change], bool]
+    members: set[Member] = field(default_factory=set)
+
+
+def visibility(identity: Identity) -> tuple[Any, ...]:
+    """What decides what an identity may see: its user and roles (nothing when anonymous)."""
+    return (identity.user_id, identity.roles)
+
+
+class LiveFeed:
+    def __init__(self, hub: ChangeHub, pool: asyncpg.Pool, outage_seconds: float,
+                 slots: asyncio.Semaphore) -> None:
+        self._hub = hub
+        self._pool = pool
+        self._outage_seconds = outage_seconds
+        self._slots = slots
+        """Pool connections the feed's statements may hold at once (shared with SharedViews)."""
+        self._audiences: dict[AudienceKey, Audience] = {}
+        self._answers: OrderedDict[tuple[AudienceKey, int], asyncio.Future[str | None]] = OrderedDict()
+        self._task: asyncio.Task[None] | None = None
+        self.started_through = 0
+        """The last change the dispatcher has begun: its members were fixed then."""
+        self.delivered = 0
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._dispatch_forever(), name="live-feed")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    @property
+    def member_count(self) -> int:
+        return sum(len(a.members) for a in self._audiences.values())
+
+    @property
+    def audience_count(self) -> int:
+        return len(self._audiences)
+
+    # -- a subscriber ---------------------------------------------------------------------------
+
+    async def follow(self, context: Context, writer: SocketWriter, operation_id: str, statement: Statement,
+                     statement_key: Any, accepts: Callable[[Change], bool], after: int | None) -> None:
+        """Serve one subscription until it ends: replay after `after` (when given), then live.
+        Returns when cancelled (the client completed it or went away); raises the error
+        that ended it otherwise."""
+        identity = context.identity
+        prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":{"data":'
+        key = (visibility(identity), statement_key)
+        member = Member(writer, prefix, context, identity, self._audience(key, identity, statement, accepts))
+        try:
+            if after is None:
+                member.delivered_through = self._hub.position  # live from now
+                self._join(member)
+            else:
+                await self._catch_up(member, after)
+            await member.ended
+        finally:
+            self._leave(member)
+
+    async def _catch_up(self, member: Member, after: int) -> None:
+        if not await self._hub.log.retained(after):
+            raise resync_required("the cursor is older than the retained change log")
+        last = after
+        while last < self.started_through:
+            target = self.started_through
+            page = await self._hub.log.after(last, PAGE_SIZE, through=target)
+            if not page or not await self._hub.log.retained(last):  # read first, then ask
+                raise resync_required("the cursor is older than the retained change log")
+            for change in page:
+                if member.audience.accepts(change):
+                    answer = await self._answer(member.audience, change)
+                    if answer is not None:
+                        member.writer.write(member.prefix + answer + "}}")
+                last = change.seq
+        # Nothing awaited since the check: the dispatcher has begun no change after `last`.
+        member.delivered_through = last
+        self._join(member)
+
+    def _audience(self, key: AudienceKey, identity: Identity, statement: Statement,
+                  accepts: Callable[[Change], bool]) -> Audience:
+        audience = self._audiences.get(key)
+        if audience is None:
+            audience = Audience(key, identity, statement, accepts)
+        return audience
+
+    def _join(self, member: Member) -> None:
+        audience = self._audiences.setdefault(member.audience.key, member.audience)
+        member.audience = audience
+        audience.members.add(member)
+
+    def _leave(self, member: Member) -> None:
+        audience = member.audience
+        audience.members.discard(member)
+        if not audience.members and self._audiences.get(audience.key) is audience:
+            del self._audiences[audience.key]
+
+    # -- the dispatcher ---------------------------------------------------------------------------
+
+    async def _dispatch_forever(self) -> None:
+        with self._hub.subscribe() as (subscription, position):
+            last = self.started_through = position
+            while True:
+                try:
+                    changes = await self._hub.next_after(subscription, last)
+                except ResyncRequired as exc:  # the log was pruned past the dispatcher
+                    for audience in list(self._audiences.values()):
+                        for member in list(audience.members):
+                            member.end(resync_required(str(exc)))
+                    last = self.started_through = self._hub.position
+                    continue
+                for change in changes:
+                    try:
+                        await self._dispatch(change)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:  # a bug must not stop the feed for everyone
+                        log.exception("dispatching change %s failed", change.seq)
+                    last = change.seq
+
+    async def _dispatch(self, change: Change) -> None:
+        self.started_through = change.seq
+        now = datetime.now(UTC)
+        targets: dict[Audience, list[Member]] = {}
+        moved: list[Member] = []
+        for audience in list(self._audiences.values()):
+            if not audience.accepts(change):
+                continue
+            members = []
+            for member in audience.members:
+                if member.delivered_through >= change.seq:
+                    continue
+                identity = member.context.identity
+                if identity is not member.identity:  # the account's roles were re-read
+                    if identity.expires_at is not None and identity.expires_at <= now:
+                        member.end(token_expired())
+                        continue
+                    if visibility(identity) != visibility(member.identity):
+                        moved.append(member)
+                        continue
+                    member.identity = identity
+                elif identity.expires_at is not None and identity.expires_at <= now:
+                    member.end(token_expired())
+                    continue
+                members.append(member)
+            if members:
+                targets[audience] = members
+        for member in moved:  # to the audience of what it may see now
+            self._leave(member)
+            member.identity = member.context.identity
+            key = (visibility(member.identity), member.audience.key[1])
+            member.audience = self._audience(key, member.identity, member.audience.statement,
+                                             member.audience.accepts)
+            self._join(member)
+            targets.setdefault(member.audience, []).append(member)
+        if not targets:
+            return
+        audiences = list(targets)
+        answers = await asyncio.gather(*(self._answer(a, change) for a in audiences), return_exceptions=True)
+        for audience, answer in zip(audiences, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if isinstance(answer, asyncio.CancelledError):
+                    raise answer
+                error = answer if isinstance(answer, GraphQLError) else GraphQLError(
+                    "the database is unavailable; resume from your last cursor",
+                    extensions={"code": "SERVICE_UNAVAILABLE"})
+                log.warning("answering change %s failed: %r", change.seq, answer)
+                for member in targets[audience]:
+                    member.end(error)
+                continue
+            if answer is None:  # not theirs to see
+                continue
+            payload = answer + "}}"
+            for member in targets[audience]:
+                member.writer.write(member.prefix + payload)
+            self.delivered += len(targets[audience])
+
+    # -- answers --------------------------------------------------------------------------------
+
+    async def _answer(self, audience: Audience, change: Change) -> str | None:
+        """The audience's `data` for this change (None: not theirs to see), computed once
+        per audience and position however many ask."""
+        key = (audience.key, change.seq)
+        future = self._answers.get(key)
+        if future is None or (future.done() and (future.cancelled() or future.exception() is not None)):
+            future = asyncio.ensure_future(self._read(audience, change.seq))
+            self._answers[key] = future
+            while len(self._answers) > MAX_SHARED_ANSWERS:
+                self._answers.popitem(last=False)
+        return await asyncio.shield(future)
+
+    async def _read(self, audience: Audience, position: int) -> str | None:
+        params = list(audience.statement.params)
+        params[EVENT_POSITION] = str(position)
+
+        async def read() -> str | None:
+            db = RequestDatabase(self._pool, audience.identity, slots=self._slots)
+            return await db.run_compiled(audience.statement.sql, params)
+        return await retrying(read, what=f"answering change {position}", within=self._outage_seconds)
