@@ -14,6 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
+from gql.__main__ import LISTEN_BACKLOG
 from gql.app import create_app
 from gql.database import connect, ensure_database
 from gql.embedded import EmbeddedPostgres
@@ -90,7 +91,7 @@ async def bench_server(seed: SeedOptions, settings: Settings | None = None) -> A
         finally:
             await conn.close()
         config = uvicorn.Config(create_app(settings, database_url), host="127.0.0.1", port=0,
-                                log_level="warning", ws="websockets-sansio")
+                                log_level="warning", ws="websockets-sansio", backlog=LISTEN_BACKLOG)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

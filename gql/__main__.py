@@ -112,12 +112,31 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+LISTEN_BACKLOG = 16384
+"""Connections the kernel may queue before they are accepted (it caps this at somaxconn):
+10,000 devices reconnecting at once must not be refused."""
+
+
+def _raise_file_limit() -> None:
+    """Every socket is a file descriptor: take the hard limit the system allows this process
+    (often 1,024 soft against far more hard), so that 10,000 sockets fit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:
+            log.warning("could not raise the open-file limit from %s: %s", soft, exc)
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql.instance import database_in_use
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    _raise_file_limit()
     if settings.jwt_secret_generated:
         if settings.database_url and not _is_loopback(args.host):
             print("error: JWT_SECRET must be set to serve a shared database (DATABASE_URL) on "
@@ -139,7 +158,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         uvicorn.run("gql.app:app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=settings.log_level.lower(),
                     ws="websockets-sansio", ws_max_size=settings.limits.max_body_bytes,
-                    proxy_headers=False)
+                    proxy_headers=False, backlog=LISTEN_BACKLOG)
     return 0
 
 

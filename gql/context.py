@@ -67,7 +67,8 @@ class Context:
         if self.socket_writer is None:
             websocket = self.request
             assert isinstance(websocket, WebSocket)
-            self.socket_writer = SocketWriter(websocket.send_text, websocket.close)
+            self.socket_writer = SocketWriter(websocket.send_text, websocket.close,
+                                              self.settings.hub.socket_backlog_bytes)
         return self.socket_writer
 
     @property

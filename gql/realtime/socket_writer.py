@@ -19,9 +19,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-MAX_PENDING_BYTES = 1024 * 1024
-"""Text a socket may have waiting behind a send it cannot finish (besides the transport's own
-buffer) before it is closed as too slow."""
 TOO_SLOW_CLOSE_CODE = 1013  # "try again later"
 TOO_SLOW_REASON = "RESYNC_REQUIRED: the client did not keep up; resume from your last cursor"
 
@@ -29,7 +26,7 @@ TOO_SLOW_REASON = "RESYNC_REQUIRED: the client did not keep up; resume from your
 class SocketWriter:
     def __init__(self, send_text: Callable[[str], Coroutine[Any, Any, None]],
                  close: Callable[[int, str], Awaitable[None]],
-                 max_pending_bytes: int = MAX_PENDING_BYTES) -> None:
+                 max_pending_bytes: int) -> None:
         self._send_text = send_text
         self._close = close
         self._max_pending_bytes = max_pending_bytes
@@ -67,6 +64,8 @@ class SocketWriter:
             self._blocked = None
 
     def _too_slow(self) -> None:
+        log.warning("closing a WebSocket that does not read its events (%d bytes waiting)",
+                    self._pending_bytes)
         self.closed = True
         self._pending.clear()
         self._pending_bytes = 0
