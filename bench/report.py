@@ -52,15 +52,19 @@ def section(results: dict[str, Any], name: str) -> str:
                 f"{_ratio(ours.get('requests_per_second'), limit.get('requests_per_second'))} |")
     lines += ["", "CPU columns are cores busy on average (1.0 = one core). \"vs\" = this server's req/s divided "
               "by the peer's.", "", "| S1 subscribers | events | delivered | lost | duplicated | p50 ms | p99 ms "
-              "| max ms | server CPU | peak RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| max ms | server CPU | peak RSS MB | CPU us/message | KB/idle subscriber | edit p99 ms alone / fed "
+              "| slowest event / median |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for f in results["fanout"]:
         if "error" in f:
-            lines.append(f"| {f['subscribers']:,} | - | - | - | - | - | - | - | - | - |")
+            lines.append(f"| {f['subscribers']:,} |" + " - |" * 13)
             lines.append(f"\n{f['subscribers']:,} subscribers: {f['error']}.\n")
             continue
+        edits = (f"{_ms(f['mutation_p99_ms_alone'])} / {_ms(f['mutation_p99_ms_fed'])}"
+                 if "mutation_p99_ms_fed" in f else "-")
         lines.append(f"| {f['subscribers']:,} | {f['events']} | {f['delivered']:,} | {f['lost']} | {f['duplicated']} | "
                      f"{_ms(f['p50_ms'])} | {_ms(f['p99_ms'])} | {_ms(f['max_ms'])} | {f['server_cpu_cores']} | "
-                     f"{f['server_peak_rss_mb']} |")
+                     f"{f['server_peak_rss_mb']} | {f.get('cpu_us_per_message', '-')} | "
+                     f"{f.get('rss_kb_per_idle_subscriber', '-')} | {edits} | {f.get('slowest_event_vs_median', '-')} |")
     if results.get("notes"):
         lines += ["", "Notes on this run:", *(f"- {note}" for note in results["notes"])]
     build = results.get("dataset_build", {}).get("dataset", {})
