@@ -40,6 +40,7 @@ async def fanout(server: ServedProcess, database_url: str, subscribers: int, eve
         owned = await conn.fetch("select id, owner_id from businesses where status = 'active'"
                                  " and deleted_at is null and owner_id is not null limit 50")
         editor = Editor(server.url, conn, owned)
+        await editor.edit(3, 0.0, "warm-up")
         # The same edits with nobody subscribed: what the mutation costs by itself.
         await editor.edit(events, interval, "alone")
         alone_ms = editor.round_trips_ms
