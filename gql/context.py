@@ -34,10 +34,19 @@ if TYPE_CHECKING:
     from gql.realtime.hub import ChangeHub
 
 
-@dataclass
 class Operation:
-    db: RequestDatabase
-    loaders: Loaders
+    """One unit of work: its transaction, and its loaders, made when first asked for (most
+    operations that never resolve a field - compiled reads, subscriptions - need none)."""
+
+    def __init__(self, db: RequestDatabase) -> None:
+        self.db = db
+        self._loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.db)
+        return self._loaders
 
 
 _current_operation: ContextVar[Operation] = ContextVar("current_operation")
@@ -81,7 +90,7 @@ class Context:
         db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,
                              slots=slots or self.connection_slots,
                              acquire_timeout=self.settings.limits.pool_acquire_timeout_seconds)
-        return Operation(db=db, loaders=Loaders(db))
+        return Operation(db)
 
     @contextlib.asynccontextmanager
     async def unit_of_work(self, *, commit: bool,

@@ -30,7 +30,7 @@ class SocketWriter:
         self._send_text = send_text
         self._close = close
         self._max_pending_bytes = max_pending_bytes
-        self._pending: collections.deque[str] = collections.deque()
+        self._pending: collections.deque[str] | None = None  # made when a send first waits
         self._pending_bytes = 0
         self._blocked: asyncio.Task[None] | None = None
         self.closed = False
@@ -41,6 +41,8 @@ class SocketWriter:
         if self.closed:
             return
         if self._blocked is not None:
+            if self._pending is None:
+                self._pending = collections.deque()
             self._pending.append(text)
             self._pending_bytes += len(text)
             if self._pending_bytes > self._max_pending_bytes:
@@ -53,7 +55,7 @@ class SocketWriter:
     async def _drain(self, waiting: Awaitable[None]) -> None:
         try:
             await waiting
-            while self._pending and not self.closed:
+            while self._pending and not self.closed:  # (None or empty: nothing waits)
                 text = self._pending.popleft()
                 self._pending_bytes -= len(text)
                 await self._send_text(text)
@@ -67,7 +69,7 @@ class SocketWriter:
         log.warning("closing a WebSocket that does not read its events (%d bytes waiting)",
                     self._pending_bytes)
         self.closed = True
-        self._pending.clear()
+        self._pending = None
         self._pending_bytes = 0
         if self._blocked is not None:
             self._blocked.cancel()
