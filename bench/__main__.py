@@ -20,6 +20,10 @@ def main() -> None:
     realtime.add_argument("--subscribers", type=int, nargs="+", default=[1000, 5000, 10000])
     realtime.add_argument("--events", type=int, default=50)
     realtime.add_argument("--interval", type=float, default=0.1, help="seconds between writes")
+    sockets = commands.add_parser("sockets", help="subscribers that never read; sockets that never init")
+    sockets.add_argument("--stuck", type=int, default=100)
+    sockets.add_argument("--changes", type=int, default=2000)
+    sockets.add_argument("--silent", type=int, default=1000)
     run = commands.add_parser("run", help="every scenario, PostGraphile and the SQL limit; writes BENCHMARKS.md")
     run.add_argument("--quick", action="store_true", help="a small data set and 3 s loads: under 5 minutes")
     dataset = commands.add_parser("dataset", help="grow the bench database to this size (generated in SQL)")
@@ -50,6 +54,15 @@ def main() -> None:
                 for n in args.subscribers:
                     result = await fanout(server, url, n, args.events, args.interval)
                     print(json.dumps(result), flush=True)
+
+    async def sockets_run() -> None:
+        from bench.processes import this_server
+        from bench.sockets import silent_sockets, stuck_subscribers
+
+        async with bench_database() as url:
+            with this_server(url) as server:
+                print(json.dumps(await stuck_subscribers(server, url, args.stuck, args.changes)), flush=True)
+                print(json.dumps(await silent_sockets(server, url, args.silent, 10)), flush=True)
 
     async def dataset_run() -> None:
         from bench.dataset import grow
@@ -85,7 +98,7 @@ def main() -> None:
             rate = await analytics_bench.view_rate(server.url, ids, args.seconds, concurrency=20)
             print(json.dumps({"events": generated, "report_90_days": latency, "record_view": rate}, indent=1))
 
-    runs = {"realtime": realtime_run, "dataset": dataset_run, "search": search_run,
+    runs = {"realtime": realtime_run, "sockets": sockets_run, "dataset": dataset_run, "search": search_run,
             "analytics": analytics_run}
     asyncio.run(runs[args.command]())
 

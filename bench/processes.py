@@ -171,7 +171,7 @@ def this_server(database_url: str) -> Iterator[ServedProcess]:
     """`python -m gql serve` (one process, as shipped) on the bench database."""
     port = free_port()
     env = os.environ | {"DATABASE_URL": database_url, "JWT_SECRET": BENCH_JWT_SECRET,
-                        "GQL_LOG_LEVEL": "warning"}
+                        "LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "gql", "serve", "--port", str(port), "--no-seed"]
     with _served("server", command, env, f"http://127.0.0.1:{port}/graphql",
                  {"query": "{ categories { id } }"}) as served:

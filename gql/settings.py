@@ -99,6 +99,6 @@ class Settings:
             hub=HubSettings(
                 retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),
                 window=int(env.get("GQL_CHANGE_WINDOW") or 10_000),
-                socket_backlog_bytes=int(env.get("GQL_SOCKET_BACKLOG_BYTES") or 1024 * 1024),
+                socket_backlog_bytes=int(env.get("GQL_SOCKET_BACKLOG_BYTES") or 256 * 1024),
             ),
         )

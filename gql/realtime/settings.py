@@ -20,6 +20,6 @@ class HubSettings:
     error (the client resumes with its cursor)."""
     retention_hours: float = 168.0
     prune_interval: float = 600.0
-    socket_backlog_bytes: int = 1024 * 1024
+    socket_backlog_bytes: int = 256 * 1024
     """Event text a socket may have waiting while it does not read (beyond what the transport
     buffers); past it the socket is closed with RESYNC_REQUIRED."""
