@@ -9,14 +9,9 @@ import asyncio
 import dataclasses
 import json
 import random
-import socket
 from typing import Any
 
-from websockets.client import ClientProtocol
-from websockets.protocol import State
-from websockets.typing import Subprotocol
-from websockets.uri import parse_uri
-
+from bench.sockets import RawClient
 from gql.app import create_app
 from gql.realtime.settings import HubSettings
 from gql.resolvers.changes import decode_change_cursor
@@ -156,7 +151,7 @@ async def test_a_socket_that_does_not_read_is_cut_off_and_the_others_are_not_hel
     business_id = await new_business(world)
     with ServerThread(create_app(settings, world.url)) as server:
         async with FeedClient(server.port) as reader:
-            stuck = StuckClient(server.port)
+            stuck = RawClient(f"ws://127.0.0.1:{server.port}/graphql")  # reads only when asked to
             await stuck.open()
             for n in range(SUBSCRIPTIONS_PER_SOCKET):
                 await stuck.send({"id": str(n), "type": "subscribe",
@@ -174,64 +169,10 @@ async def test_a_socket_that_does_not_read_is_cut_off_and_the_others_are_not_hel
                 (event,) = await reader.events(1)
                 assert event["node"]["description"].startswith(f"{n} ")
             # The stuck client finds its socket closed with RESYNC_REQUIRED once it reads.
-            close = await stuck.read_to_close()
-            assert close is not None and close.code == 1013 and close.reason.startswith("RESYNC_REQUIRED")
+            assert await stuck.close_code(within=30) == 1013
+            assert stuck.protocol.close_rcvd is not None
+            assert stuck.protocol.close_rcvd.reason.startswith("RESYNC_REQUIRED")
             stuck.close()
-
-
-class StuckClient:
-    """A graphql-transport-ws client that stops reading once it has subscribed (the
-    websockets library's sans-I/O protocol over a socket it never reads until asked to)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.protocol = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/graphql"),
-                                       subprotocols=[Subprotocol("graphql-transport-ws")])
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(
-            "127.0.0.1", self.port, limit=16 * 1024)
-        self.writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
-        self.protocol.send_request(self.protocol.connect())
-        await self._flush()
-        async with asyncio.timeout(10):
-            while self.protocol.state is not State.OPEN:
-                self.protocol.receive_data(await self.reader.read(4096))
-            self.protocol.events_received()  # the handshake's response
-            await self.send({"type": "connection_init", "payload": {}})
-            while True:
-                self.protocol.receive_data(await self.reader.read(4096))
-                events = self.protocol.events_received()
-                if any(json.loads(e.data)["type"] == "connection_ack" for e in events):
-                    return
-
-    async def send(self, message: dict[str, Any]) -> None:
-        self.protocol.send_text(json.dumps(message).encode())
-        await self._flush()
-
-    async def _flush(self) -> None:
-        assert self.writer is not None
-        for data in self.protocol.data_to_send():
-            self.writer.write(data)
-        await self.writer.drain()
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-    async def read_to_close(self, timeout: float = 30) -> Any:
-        """Read everything that waited for it, up to the close frame."""
-        assert self.reader is not None and self.writer is not None
-        self.writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 23)
-        async with asyncio.timeout(timeout):
-            while True:
-                data = await self.reader.read(1 << 20)
-                self.protocol.receive_data(data)
-                self.protocol.events_received()
-                if self.protocol.close_rcvd is not None or not data:
-                    return self.protocol.close_rcvd
 
 
 UPDATE_DESCRIPTION = """mutation($id: ID!, $input: BusinessInput!, $v: Int!) {
