@@ -83,6 +83,20 @@ async def test_anonymous_subscribers_and_owners_are_two_audiences_that_see_a_dra
             await client.__aexit__()
 
 
+async def test_subscriptions_that_follow_different_businesses_are_answered_apart(world: World) -> None:
+    # The same document: only the variables that choose what they follow differ.
+    first, second = await new_business(world), await new_business(world)
+    async with FeedClient(world.port) as client:
+        follows_first = await client.subscribe(BUSINESS_CHANGED, {"id": first})
+        follows_second = await client.subscribe(BUSINESS_CHANGED, {"id": second})
+        await hub_settled(world, 2)
+        await rename(world, second, "Second renamed")
+        await rename(world, first, "First renamed")
+        messages = [await client.message() for _ in range(2)]
+        assert {(m["id"], m["payload"]["data"]["businessChanged"]["node"]["name"]) for m in messages} == {
+            (follows_first, "First renamed"), (follows_second, "Second renamed")}
+
+
 RESUMING = BUSINESS_CHANGED.replace("($id: ID!)", "($id: ID!, $after: String)").replace(
     "businessChanged(id: $id)", "businessChanged(id: $id, after: $after)")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections import OrderedDict
@@ -38,7 +39,7 @@ from gql.outage import retrying
 from gql.realtime.change import Change
 from gql.realtime.change_log import PAGE_SIZE
 from gql.realtime.fanout import ResyncRequired
-from gql.realtime.feed import resync_required, token_expired
+from gql.realtime.feed import ChangeFilter, resync_required, token_expired
 from gql.realtime.socket_writer import SocketWriter
 
 if TYPE_CHECKING:
@@ -48,6 +49,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SHARED_ANSWERS = 4096
+WRITES_PER_TURN = 256
+"""Socket writes the dispatcher makes before it lets other tasks run (about 5 ms of them)."""
+
+
+def unavailable() -> GraphQLError:
+    return GraphQLError("the database is unavailable; resume from your last cursor",
+                        extensions={"code": "SERVICE_UNAVAILABLE"})
 AudienceKey = tuple[Any, ...]
 
 
@@ -75,8 +83,14 @@ class Audience:
     key: AudienceKey
     identity: Identity
     statement: Statement
-    accepts: Callable[[Change], bool]
+    accepts: ChangeFilter
     members: set[Member] = field(default_factory=set)
+
+
+def _answer_key(statement: Statement, accepts: ChangeFilter) -> tuple[Any, ...]:
+    """What makes two subscriptions' answers to every change the same, besides who asks: the
+    changes they follow, and the statement with its values (document and variables)."""
+    return accepts, statement.sql, tuple(statement.params)
 
 
 def visibility(identity: Identity) -> tuple[Any, ...]:
@@ -121,13 +135,13 @@ class LiveFeed:
     # -- a subscriber ---------------------------------------------------------------------------
 
     async def follow(self, context: Context, writer: SocketWriter, operation_id: str, statement: Statement,
-                     statement_key: Any, accepts: Callable[[Change], bool], after: int | None) -> None:
+                     accepts: ChangeFilter, after: int | None) -> None:
         """Serve one subscription until it ends: replay after `after` (when given), then live.
         Returns when cancelled (the client completed it or went away); raises the error
         that ended it otherwise."""
         identity = context.identity
         prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":{"data":'
-        key = (visibility(identity), statement_key)
+        key = (visibility(identity), _answer_key(statement, accepts))
         member = Member(writer, prefix, context, identity, self._audience(key, identity, statement, accepts))
         try:
             if after is None:
@@ -159,7 +173,7 @@ class LiveFeed:
         self._join(member)
 
     def _audience(self, key: AudienceKey, identity: Identity, statement: Statement,
-                  accepts: Callable[[Change], bool]) -> Audience:
+                  accepts: ChangeFilter) -> Audience:
         audience = self._audiences.get(key)
         if audience is None:
             audience = Audience(key, identity, statement, accepts)
@@ -185,10 +199,16 @@ class LiveFeed:
                 try:
                     changes = await self._hub.next_after(subscription, last)
                 except ResyncRequired as exc:  # the log was pruned past the dispatcher
-                    for audience in list(self._audiences.values()):
-                        for member in list(audience.members):
-                            member.end(resync_required(str(exc)))
+                    self._end_everyone(functools.partial(resync_required, str(exc)))
                     last = self.started_through = self._hub.position
+                    continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # the database stayed away past the outage limit: the
+                    # subscribers resume with their cursors; the dispatcher tries again
+                    log.warning("the live feed could not read the change log: %r", exc)
+                    self._end_everyone(unavailable)
+                    await asyncio.sleep(1.0)
                     continue
                 for change in changes:
                     try:
@@ -198,6 +218,12 @@ class LiveFeed:
                     except Exception:  # a bug must not stop the feed for everyone
                         log.exception("dispatching change %s failed", change.seq)
                     last = change.seq
+
+    def _end_everyone(self, error: Callable[[], GraphQLError]) -> None:
+        """End every member with an error of its own (an exception object is raised once)."""
+        for audience in list(self._audiences.values()):
+            for member in list(audience.members):
+                member.end(error())
 
     async def _dispatch(self, change: Change) -> None:
         self.started_through = change.seq
@@ -242,18 +268,17 @@ class LiveFeed:
             if isinstance(answer, BaseException):
                 if isinstance(answer, asyncio.CancelledError):
                     raise answer
-                error = answer if isinstance(answer, GraphQLError) else GraphQLError(
-                    "the database is unavailable; resume from your last cursor",
-                    extensions={"code": "SERVICE_UNAVAILABLE"})
                 log.warning("answering change %s failed: %r", change.seq, answer)
                 for member in targets[audience]:
-                    member.end(error)
+                    member.end(unavailable())
                 continue
             if answer is None:  # not theirs to see
                 continue
             payload = answer + "}}"
-            for member in targets[audience]:
+            for count, member in enumerate(targets[audience], 1):
                 member.writer.write(member.prefix + payload)
+                if count % WRITES_PER_TURN == 0:
+                    await asyncio.sleep(0)  # let requests in between: fan-out must not starve them
             self.delivered += len(targets[audience])
 
     # -- answers --------------------------------------------------------------------------------

@@ -113,16 +113,26 @@ class SharedViews:
         return as_seen_by(identity, change, row)
 
 
-def make_filter(topics: list[str] | None, business_id: UUID | None = None,
-                entity: str | None = None, entity_id: UUID | None = None) -> Callable[[Change], bool]:
-    wanted = set(topics) if topics else set(TOPICS)
+@dataclass(frozen=True)
+class ChangeFilter:
+    """Which changes a subscription follows (its arguments but the cursor). Equal filters
+    follow the same changes: the live feed groups subscribers by it."""
 
-    def accepts(change: Change) -> bool:
-        return (change.topic in wanted
-                and (business_id is None or change.business_id == business_id)
-                and (entity is None or change.entity == entity)
-                and (entity_id is None or change.entity_id == entity_id))
-    return accepts
+    topics: frozenset[str]
+    business_id: UUID | None = None
+    entity: str | None = None
+    entity_id: UUID | None = None
+
+    def __call__(self, change: Change) -> bool:
+        return (change.topic in self.topics
+                and (self.business_id is None or change.business_id == self.business_id)
+                and (self.entity is None or change.entity == self.entity)
+                and (self.entity_id is None or change.entity_id == self.entity_id))
+
+
+def make_filter(topics: list[str] | None, business_id: UUID | None = None,
+                entity: str | None = None, entity_id: UUID | None = None) -> ChangeFilter:
+    return ChangeFilter(frozenset(topics) if topics else frozenset(TOPICS), business_id, entity, entity_id)
 
 
 async def follow(hub: ChangeHub, views: SharedViews, identity_now: Callable[[], Identity],

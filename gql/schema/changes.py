@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
@@ -17,7 +17,6 @@ from gql.compiled.compiler import Statement
 from gql.compiled.plans import planned
 from gql.context import Context
 from gql.realtime import feed
-from gql.realtime.change import Change
 from gql.resolvers import changes as resolvers
 from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first
@@ -121,7 +120,7 @@ async def change_page(info: Info, after: str | None, first: int) -> ChangePage:
     return ChangePage(events=[ChangeEvent.from_visible(s) for s in seen], end_cursor=end, has_more=more)
 
 
-async def _stream(info: Info, accepts: Callable[[Change], bool],
+async def _stream(info: Info, accepts: feed.ChangeFilter,
                   after: str | None) -> AsyncGenerator[ChangeEvent, None]:
     ctx = info.context
     position = resolvers.decode_change_cursor(after)
@@ -142,17 +141,11 @@ async def _stream(info: Info, accepts: Callable[[Change], bool],
                             socket_operation.operation_name, socket_operation.variables, event=True)
         if isinstance(statement, Statement):  # one execution per audience: the live feed writes
             identity_now()                    # this subscription's events to its socket itself
-            await ctx.live.follow(ctx, ctx.writer(), socket_operation.id, statement,
-                                  _plan_key(statement), accepts, position)
+            await ctx.live.follow(ctx, ctx.writer(), socket_operation.id, statement, accepts, position)
             return
     async for seen in feed.follow(ctx.hub, ctx.views, identity_now, accepts, position):
         yield ChangeEvent.shared(seen)
 
-
-def _plan_key(statement: Statement) -> tuple[str, tuple[str | None, ...]]:
-    """What makes two subscriptions' answers the same, besides who asks: the statement and
-    its values."""
-    return statement.sql, tuple(statement.params)
 
 
 @strawberry.type
