@@ -94,6 +94,7 @@ async def fanout(server: ServedProcess, database_url: str, subscribers: int, eve
             "p50_ms": percentile(latencies, 0.5, 1), "p99_ms": percentile(latencies, 0.99, 1),
             "max_ms": percentile(latencies, 1.0, 1),
             "events_per_second": round(1 / interval, 1),
+            "connection_errors": report["failed"],
             "cpu_us_per_message": round(cpu_used * 1e6 / delivered, 1) if delivered else None,
             "rss_kb_per_idle_subscriber": round((rss_idle - rss_before) * 1024 / subscribers, 1),
             "mutation_p99_ms_alone": percentile(sorted(alone_ms), 0.99, 1),

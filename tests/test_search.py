@@ -237,3 +237,44 @@ async def test_service_area_answers_match_shapely_for_random_points(world: World
 
 def codes_of(payload: dict) -> list[str]:
     return [e["code"] for e in payload["errors"]]
+
+
+AUTOCOMPLETE = "query($p: String!) { autocomplete(prefix: $p, limit: 8) { kind label } }"
+
+
+async def test_a_new_city_and_name_are_suggested_at_once_and_a_moved_one_no_longer(world: World) -> None:
+    from tests.test_policies import UPDATE_BUSINESS
+    from tests.world import CREATE_BUSINESS
+
+    async def cities(prefix: str) -> list[str]:
+        found = (await world.anonymous.data(AUTOCOMPLETE, {"p": prefix}))["autocomplete"]
+        return [s["label"] for s in found if s["kind"] == "CITY"]
+
+    async def suggestion(word: str) -> str | None:
+        conn = await asyncpg.connect(world.url)
+        try:
+            found: str | None = await conn.fetchval("select api.spelling_suggestion($1)", word)
+            return found
+        finally:
+            await conn.close()
+
+    created = await world.owner.client.mutate(CREATE_BUSINESS, {"input": world.business_input(
+        name="Zephyrine Waffles", city="Quillamook Flats", state="OR"), "publish": True, "key": None})
+    assert created["errors"] == []
+    assert await cities("Quillam") == ["Quillamook Flats, OR"]
+    assert await suggestion("zephyrene") == "zephyrine"
+    moved = await world.owner.client.mutate(UPDATE_BUSINESS, {
+        "id": created["business"]["id"], "v": 1,
+        "input": world.business_input(name="Marigold Waffles", city="Brindlecombe", state="OR")})
+    assert moved["errors"] == [], moved
+    assert await cities("Quillam") == []
+    assert await cities("Brindlec") == ["Brindlecombe, OR"]
+    assert await suggestion("zephyrene") != "zephyrine"
+    # Kept a change at a time, the vocabulary is what a rebuild from scratch makes.
+    conn = await asyncpg.connect(world.url)
+    try:
+        kept = [await conn.fetch(f"select * from {t} order by 1, 2") for t in ("search_terms", "search_cities")]
+        await conn.execute("select api_private.refresh_search_vocabulary()")
+        assert kept == [await conn.fetch(f"select * from {t} order by 1, 2") for t in ("search_terms", "search_cities")]
+    finally:
+        await conn.close()

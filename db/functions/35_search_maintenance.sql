@@ -84,6 +84,83 @@ begin
 end
 $$;
 
+-- The vocabulary and the city list follow the businesses as they change, a statement at a
+-- time: each listed business's words and city count once, and a business that stops being
+-- listed, or loses a word or moves, takes them back. (A bulk load rebuilds them once at its
+-- end instead: api_private.refresh_search_vocabulary.) `changed` holds
+-- [search_text, city, state, +1 or -1] per row that entered or left the listing as it was.
+create function api_private.add_search_vocabulary(changed jsonb) returns void
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    terms text[];
+begin
+    with words as (
+        select w as term, sum((r ->> 3)::integer)::integer as delta
+          from jsonb_array_elements(changed) r, regexp_split_to_table(r ->> 0, '[^a-z0-9]+') w
+         where length(w) >= 3
+         group by w having sum((r ->> 3)::integer) <> 0),
+    written as (
+        insert into search_terms as t (term, frequency)
+        select term, delta from words order by term  -- one order: concurrent writers do not deadlock
+        on conflict (term) do update set frequency = t.frequency + excluded.frequency
+        returning t.term)
+    select array_agg(term) into terms from written;
+    delete from search_terms where term = any(terms) and frequency <= 0;
+    insert into search_cities as c (city, state, businesses)
+    select r ->> 1, r ->> 2, sum((r ->> 3)::integer)::integer
+      from jsonb_array_elements(changed) r
+     where r ->> 1 is not null and r ->> 2 is not null
+     group by 1, 2 having sum((r ->> 3)::integer) <> 0
+     order by 1, 2
+    on conflict (city, state) do update set businesses = c.businesses + excluded.businesses;
+    delete from search_cities c
+     using jsonb_array_elements(changed) r
+     where c.city = r ->> 1 and c.state = r ->> 2 and c.businesses <= 0;
+end
+$$;
+
+create function api_private.businesses_track_vocabulary() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+    changed jsonb;
+begin
+    if current_setting('gql.bulk_load', true) = 'on' and not api_private.in_request() then
+        return null;
+    end if;
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_array(n.search_text, n.city, n.state, 1)) into changed
+          from new_rows n where n.status = 'active' and n.deleted_at is null;
+    elsif tg_op = 'DELETE' then
+        select jsonb_agg(jsonb_build_array(o.search_text, o.city, o.state, -1)) into changed
+          from old_rows o where o.status = 'active' and o.deleted_at is null;
+    else  -- only rows whose listing or words changed
+        select jsonb_agg(s.entry) into changed
+          from old_rows o join new_rows n using (id),
+               lateral (values (jsonb_build_array(o.search_text, o.city, o.state, -1),
+                                o.status = 'active' and o.deleted_at is null),
+                               (jsonb_build_array(n.search_text, n.city, n.state, 1),
+                                n.status = 'active' and n.deleted_at is null)) s(entry, listed)
+         where s.listed
+           and (o.search_text, o.city, o.state, o.status, o.deleted_at)
+               is distinct from (n.search_text, n.city, n.state, n.status, n.deleted_at);
+    end if;
+    if changed is not null then
+        perform api_private.add_search_vocabulary(changed);
+    end if;
+    return null;
+end
+$$;
+
+create trigger businesses_track_vocabulary_insert after insert on businesses
+    referencing new table as new_rows
+    for each statement execute function api_private.businesses_track_vocabulary();
+create trigger businesses_track_vocabulary_update after update on businesses
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function api_private.businesses_track_vocabulary();
+create trigger businesses_track_vocabulary_delete after delete on businesses
+    referencing old table as old_rows
+    for each statement execute function api_private.businesses_track_vocabulary();
+
 -- Rows written before these columns existed get them now; after the first run this
 -- touches nothing. Maintenance, not an edit: kept out of the audit and change logs.
 select set_config('gql.bulk_load', 'on', true);

@@ -506,9 +506,12 @@ def _window(c: _Compiler, f: Field) -> tuple[str, str]:
 
 
 def _report(c: _Compiler, f: Field, type_name: str, report: str) -> str:
-    """An object made from the JSON value of a report function."""
+    """An object made from the JSON value of a report function. The value is always looked
+    at, so that the function runs (and refuses whom it refuses) even when no field of it is
+    selected: PostgreSQL drops an unused value without computing it."""
     a = c.alias()
-    return f"(select {c.object_json(type_name, f.selections, f'{a}.v')} from (select {report} as v) {a})"
+    item = c.object_json(type_name, f.selections, f"{a}.v")
+    return f"(select case when {a}.v is not null then {item} end from (select {report} as v) {a})"
 
 
 def _json_list(type_name: str, key: str) -> Callable[[_Compiler, Field], str]:
@@ -539,7 +542,10 @@ def _changes(c: _Compiler, f: Field) -> str:
     positions = (f"(select array_agg(x.seq order by x.seq) as seqs from api.change_positions("
                  f"{c.param(position, 'bigint')}, {c.param(first + 1, 'int')}) x(seq)) {p}")
     c.change_ends[p] = c.param(after, "text")
-    return f"(select {c.object_json('ChangePage', f.selections, p)} from {positions})"
+    page = c.object_json("ChangePage", f.selections, p)
+    # The positions are always looked at (see _report): reading them refuses an old cursor.
+    looked_at = f"{p}.seqs is null or cardinality({p}.seqs) >= 0"
+    return f"(select case when {looked_at} then {page} end from {positions})"
 
 
 def _change_events(c: _Compiler, f: Field) -> str:
