@@ -51,7 +51,7 @@ async def timed(samples: int, call: Callable[[random.Random], Awaitable[Any]]) -
 
 SQL = {
     "search": "select (s.business).id from api.search_businesses($1, $2, $3, $4, null, false, null, null, null,"
-              " 'BEST_MATCH', null, 21) s",
+              " null, 'BEST_MATCH', null, 21) s",
     "nearby": "select (s.business).id from api.nearby_businesses($1, $2, $3, null, 21) s",
     "autocomplete": "select * from api.autocomplete($1, $2, $3, 8)",
 }

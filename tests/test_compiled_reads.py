@@ -228,6 +228,9 @@ class Generator:
                 "minRating": pick([2, 4.5, 7]), "servesLocation": pick(s.points),
                 "sort": pick(["BEST_MATCH", "DISTANCE", "RATING", "REVIEW_COUNT"]),
                 "first": pick([0, 1, 5, 20]),
+                "categorySlugs": pick([s.category_slugs[:2], s.category_slugs[-3:], [], ["nothing"]]),
+                "openAt": pick(["2026-12-07T14:00:00Z", "2026-12-07T23:30:00+09:00", "2026-12-07T14:00:00",
+                                "1990-01-01T00:00:00Z"]),
             }.items() if rng.random() < 0.35}
             if self.cursors and rng.random() < 0.3:
                 args["after"] = pick(self.cursors)

@@ -278,3 +278,57 @@ async def test_a_new_city_and_name_are_suggested_at_once_and_a_moved_one_no_long
         assert kept == [await conn.fetch(f"select * from {t} order by 1, 2") for t in ("search_terms", "search_cities")]
     finally:
         await conn.close()
+
+
+OPEN_AT = """query($q: String, $at: DateTime, $now: Boolean! = false, $cats: [String!], $cat: String) {
+  searchBusinesses(query: $q, openAt: $at, openNow: $now, categorySlugs: $cats, categorySlug: $cat, first: 50) {
+    totalCount edges { node { name } } } }"""
+
+
+async def test_open_at_is_judged_in_each_business_time_zone_overnight_included(world: World) -> None:
+    from tests.world import CREATE_BUSINESS
+
+    word = "Quorndale"  # one word the two businesses share and nothing else has
+    for name, zone, opens, closes in ((f"{word} Bagels", "America/New_York", "09:00", "17:00"),
+                                      (f"{word} Izakaya", "Asia/Tokyo", "22:00", "02:00")):
+        created = await world.owner.client.mutate(CREATE_BUSINESS, {"input": world.business_input(
+            name=name, timezone=zone, hours=[{"day": "MONDAY", "opens": opens, "closes": closes}]),
+            "publish": True, "key": None})
+        assert created["errors"] == [], created
+
+    async def open_at(at: str) -> set[str]:
+        found = (await world.anonymous.data(OPEN_AT, {"q": word, "at": at}))["searchBusinesses"]
+        return {e["node"]["name"] for e in found["edges"]}
+
+    # Monday 7 December 2026: 14:00 UTC is 09:00 in New York and 23:00 in Tokyo.
+    assert await open_at("2026-12-07T14:00:00Z") == {f"{word} Bagels", f"{word} Izakaya"}
+    # 16:30 UTC: 11:30 in New York, and 01:30 on Tuesday in Tokyo, still Monday night's hours.
+    assert await open_at("2026-12-07T11:30:00-05:00") == {f"{word} Bagels", f"{word} Izakaya"}
+    # 17:30 UTC: 12:30 in New York; 02:30 in Tokyo, closed.
+    assert await open_at("2026-12-07T17:30:00Z") == {f"{word} Bagels"}
+    # 03:00 UTC: Sunday evening in New York, Monday noon in Tokyo: neither.
+    assert await open_at("2026-12-07T03:00:00Z") == set()
+
+
+async def test_several_categories_at_once(client: GraphQLClient, db: asyncpg.Connection) -> None:
+    slugs = [r["slug"] for r in await db.fetch(
+        "select slug from categories where parent_id is not null order by business_count desc limit 2")]
+    each = [(await client.data(OPEN_AT, {"cat": slug}))["searchBusinesses"]["totalCount"] for slug in slugs]
+    both = (await client.data(OPEN_AT, {"cats": slugs}))["searchBusinesses"]["totalCount"]
+    overlap = await db.fetchval("""
+        select count(*) from businesses b where status = 'active' and deleted_at is null
+           and (select count(*) from categories c where c.slug = any($1::text[])
+                  and c.id = any(array[b.primary_category_id] || b.secondary_category_ids)) = 2""", slugs)
+    assert max(each) > 0 and both == sum(each) - overlap
+
+
+@pytest.mark.parametrize("variables, argument", [
+    ({"at": "2026-12-07T14:00:00"}, "openAt"),  # no offset
+    ({"at": "1990-01-01T00:00:00Z"}, "openAt"),
+    ({"at": "2026-12-07T14:00:00Z", "now": True}, "openAt"),
+    ({"cats": []}, "categorySlugs"),
+    ({"cats": ["pizza"], "cat": "pizza"}, "categorySlugs"),
+])
+async def test_bad_open_at_and_categories_are_named(client: GraphQLClient, variables: dict, argument: str) -> None:
+    body = await client.execute(OPEN_AT, variables)
+    assert body["errors"][0]["extensions"]["argument"] == argument, body["errors"]

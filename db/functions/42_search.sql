@@ -45,7 +45,7 @@ $$;
 -- trigram word similarity against name, categories, tags and city (typos).
 create function api_private.search_candidates(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slug text, p_open_now boolean, p_min_rating numeric,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
     p_serves_lat double precision, p_serves_lon double precision
 ) returns table (business businesses, rank double precision, distance double precision)
 language sql stable as $$
@@ -54,7 +54,9 @@ language sql stable as $$
                api.normalized(btrim(p_query)) as normalized,
                api_private.search_tsquery(p_query) as tsq,
                case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center,
-               case when p_category_slug is not null then api_private.category_subtree_ids(p_category_slug) end
+               case when p_category_slugs is not null then
+                   array(select distinct c from unnest(p_category_slugs) s,
+                                                unnest(api_private.category_subtree_ids(s)) c) end
                    as category_ids
     )
     select b,
@@ -69,6 +71,7 @@ language sql stable as $$
        and (i.center is null or (public.earth_box(i.center, p_radius) @> b.geo
                                  and public.earth_distance(b.geo, i.center) <= p_radius))
        and (p_open_now is not true or api.is_open_now(b))
+       and (p_open_at is null or api.is_open_at(b.hours, b.special_hours, b.timezone, p_open_at))
        and (p_serves_lat is null or api.serves_location(b, p_serves_lat, p_serves_lon))
 $$;
 
@@ -82,7 +85,7 @@ $$;
 -- of milliseconds.
 create function api.search_businesses(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slug text, p_open_now boolean, p_min_rating numeric,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
     p_serves_lat double precision, p_serves_lon double precision,
     p_sort text, p_after jsonb, p_page_size integer
 ) returns table (business businesses, rank double precision, distance double precision)
@@ -103,32 +106,32 @@ as $$
 begin
     if p_sort = 'BEST_MATCH' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
-                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.rank, (c.business).id)
                    < ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
              order by c.rank desc, (c.business).id desc
              limit p_page_size;
     elsif p_sort = 'DISTANCE' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
-                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.distance, (c.business).id)
                    > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
              order by c.distance, (c.business).id
              limit p_page_size;
     elsif p_sort = 'RATING' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
-                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).rating_avg, (c.business).review_count, (c.business).id)
                    < ((p_after ->> 0)::numeric, (p_after ->> 1)::integer, (p_after ->> 2)::uuid)
              order by (c.business).rating_avg desc, (c.business).review_count desc, (c.business).id desc
              limit p_page_size;
     elsif p_sort = 'REVIEW_COUNT' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
-                                                p_open_now, p_min_rating, p_serves_lat, p_serves_lon) c
+            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).review_count, (c.business).rating_avg, (c.business).id)
                    < ((p_after ->> 0)::integer, (p_after ->> 1)::numeric, (p_after ->> 2)::uuid)
              order by (c.business).review_count desc, (c.business).rating_avg desc, (c.business).id desc
@@ -141,7 +144,7 @@ $$;
 
 create function api.search_count(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slug text, p_open_now boolean, p_min_rating numeric,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
     p_serves_lat double precision, p_serves_lon double precision
 ) returns bigint
 language sql stable security definer
@@ -150,8 +153,8 @@ set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
 set work_mem = '32MB'  -- as in api.search_businesses
 as $$
-    select count(*) from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slug,
-                                               p_open_now, p_min_rating, p_serves_lat, p_serves_lon)
+    select count(*) from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+                                               p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon)
 $$;
 
 -- The query with each word the directory does not know replaced by the closest one it does

@@ -146,6 +146,11 @@ class _Compiler:
         return values
 
     def param(self, value: Any, sql_type: str) -> str:
+        if sql_type == "text[]":  # a JSON array of strings, unpacked (a text[] literal would need quoting)
+            index = len(self.params) + 1
+            self.params.append(None if value is None else json.dumps(value))
+            given = f"($1[{index}])::jsonb"
+            return f"case when {given} is not null then array(select jsonb_array_elements_text({given})) end"
         if value is None:
             text = None
         elif isinstance(value, str):
@@ -441,10 +446,12 @@ def _search_businesses(c: _Compiler, f: Field) -> str:
     request = SearchRequest(
         query=a["query"], near=_point(a["near"]), radius_meters=a["radiusMeters"],
         category_slug=a["categorySlug"], open_now=a["openNow"], min_rating=a["minRating"],
-        serves=_point(a["servesLocation"]), sort=a["sort"]).checked()
+        serves=_point(a["servesLocation"]), sort=a["sort"], category_slugs=a["categorySlugs"],
+        open_at=a["openAt"]).checked()
     first, after = check_first(a["first"]), a["after"]
     key = SEARCH_RESULTS.after(after, request.sort)
-    types = ("text", "float8", "float8", "float8", "text", "boolean", "numeric", "float8", "float8")
+    types = ("text", "float8", "float8", "float8", "text[]", "boolean", "timestamptz", "numeric",
+             "float8", "float8")
     params = [c.param(value, kind) for value, kind in zip(request.filter_args(), types, strict=True)]
     filters, (query, lat, lon) = ", ".join(params), params[:3]
     found = (f"api.search_businesses({filters}, {c.param(request.sort, 'text')}, {c.param(key, 'jsonb')},"

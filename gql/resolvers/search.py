@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,9 @@ MAX_QUERY_LENGTH = 200
 MAX_RADIUS_METERS = 100_000.0
 DEFAULT_RADIUS_METERS = 25_000.0
 MAX_SUGGESTIONS = 20
+MAX_CATEGORIES = 20
+OPEN_AT_RANGE = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+"""openAt lies within these years: a fixed range, so that a check made once holds for good."""
 
 RESULT_SELECT = (
     "select " + BUSINESS_COLUMNS + ", s.rank,"
@@ -68,11 +72,31 @@ class SearchRequest:
     min_rating: float | None = None
     serves: Point | None = None
     sort: str = "BEST_MATCH"
+    category_slugs: list[str] | None = None
+    """Any of these categories (with their sub-categories); checked() folds categorySlug in."""
+    open_at: datetime | None = None
 
     def checked(self) -> SearchRequest:
         query = self.query.strip() if self.query is not None else None
         if query is not None and len(query) > MAX_QUERY_LENGTH:
             raise BadArgument("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+        slugs = self.category_slugs
+        if slugs is not None:
+            if self.category_slug is not None:
+                raise BadArgument("categorySlugs", "cannot be given with `categorySlug`: give one of them")
+            if not 1 <= len(slugs) <= MAX_CATEGORIES:
+                raise BadArgument("categorySlugs",
+                                  f"must list 1 to {MAX_CATEGORIES} categories, got {len(slugs)}")
+        elif self.category_slug is not None:
+            slugs = [self.category_slug]
+        if self.open_at is not None:
+            if self.open_now:
+                raise BadArgument("openAt", "cannot be given with `openNow: true`: give one of them")
+            if self.open_at.tzinfo is None:
+                raise BadArgument("openAt", "needs a UTC offset, as in 2026-12-24T18:00:00Z")
+            if not OPEN_AT_RANGE[0] <= self.open_at < OPEN_AT_RANGE[1]:
+                first, last = OPEN_AT_RANGE[0].year, OPEN_AT_RANGE[1].year - 1
+                raise BadArgument("openAt", f"must be in the years {first} to {last}")
         near = self.near.check("near") if self.near else None
         serves = self.serves.check("servesLocation") if self.serves else None
         radius = self.radius_meters
@@ -86,12 +110,15 @@ class SearchRequest:
             raise BadArgument("minRating", f"must be between 1 and 5, got {self.min_rating}")
         return SearchRequest(query or None, near,
                              radius if radius is not None else (DEFAULT_RADIUS_METERS if near else None),
-                             self.category_slug, self.open_now, self.min_rating, serves, self.sort)
+                             None, self.open_now, self.min_rating, serves, self.sort,
+                             None if slugs is None else list(dict.fromkeys(slugs)), self.open_at)
 
     def filter_args(self) -> tuple[Any, ...]:
+        """The filter arguments of api.search_businesses and api.search_count, in order."""
         return (self.query, self.near.latitude if self.near else None,
-                self.near.longitude if self.near else None, self.radius_meters, self.category_slug,
-                self.open_now, None if self.min_rating is None else Decimal(str(self.min_rating)),
+                self.near.longitude if self.near else None, self.radius_meters, self.category_slugs,
+                self.open_now, self.open_at,
+                None if self.min_rating is None else Decimal(str(self.min_rating)),
                 self.serves.latitude if self.serves else None,
                 self.serves.longitude if self.serves else None)
 
@@ -100,7 +127,8 @@ async def search(ctx: Context, request: SearchRequest, first: int, after: str | 
     check_first(first)
     key = SEARCH_RESULTS.after(after, request.sort)
     rows = await ctx.db.fetch(
-        RESULT_SELECT.format(fn="api.search_businesses($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+        RESULT_SELECT.format(fn="api.search_businesses("
+                                + ", ".join(f"${n}" for n in range(1, 14)) + ")"),
         *request.filter_args(), request.sort, key,
         first + 1)
     return SEARCH_RESULTS.page(rows, first, request.sort, after is not None)
@@ -108,7 +136,7 @@ async def search(ctx: Context, request: SearchRequest, first: int, after: str | 
 
 async def count(ctx: Context, request: SearchRequest) -> int:
     total: int = await ctx.db.fetchval(
-        "select api.search_count($1, $2, $3, $4, $5, $6, $7, $8, $9)", *request.filter_args())
+        "select api.search_count($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", *request.filter_args())
     return total
 
 

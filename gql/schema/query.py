@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -66,9 +66,16 @@ class Query:
         serves_location: search.GeoPointInput | None = None,
         sort: search.SearchSort = search.SearchSort.BEST_MATCH, first: int = 20,
         after: str | None = None,
+        category_slugs: Annotated[list[str] | None, strawberry.argument(
+            description="Any of these categories (1 to 20, each with its sub-categories); "
+                        "instead of categorySlug.")] = None,
+        open_at: Annotated[datetime | None, strawberry.argument(
+            description="Open at this moment (with its UTC offset), each business by its own "
+                        "time zone, hours and special days; instead of openNow.")] = None,
     ) -> search.BusinessSearchConnection:
-        return await search.search_businesses(info, query, near, radius_meters, category_slug, open_now,
-                                              min_rating, serves_location, sort, first, after)
+        return await search.search_businesses(info, search.SearchArguments(
+            query, near, radius_meters, category_slug, open_now, min_rating, serves_location, sort,
+            category_slugs, open_at), first, after)
 
     @strawberry.field(description="Listed businesses within radiusMeters (at most 100 km), "
                                   "nearest first, with distance and bearing.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 import asyncpg
@@ -63,16 +65,28 @@ class Suggestion:
                    distance_meters=row["distance"])
 
 
-async def search_businesses(
-    info: Info, query: str | None, near: GeoPointInput | None, radius_meters: float | None,
-    category_slug: str | None, open_now: bool, min_rating: float | None,
-    serves_location: GeoPointInput | None, sort: SearchSort, first: int, after: str | None,
-) -> BusinessSearchConnection:
+@dataclass(frozen=True)
+class SearchArguments:
+    query: str | None
+    near: GeoPointInput | None
+    radius_meters: float | None
+    category_slug: str | None
+    open_now: bool
+    min_rating: float | None
+    serves_location: GeoPointInput | None
+    sort: SearchSort
+    category_slugs: list[str] | None
+    open_at: datetime | None
+
+
+async def search_businesses(info: Info, a: SearchArguments, first: int,
+                            after: str | None) -> BusinessSearchConnection:
     ctx = info.context
     request = resolvers.SearchRequest(
-        query=query, near=near.to_point() if near else None, radius_meters=radius_meters,
-        category_slug=category_slug, open_now=open_now, min_rating=min_rating,
-        serves=serves_location.to_point() if serves_location else None, sort=sort.value).checked()
+        query=a.query, near=a.near.to_point() if a.near else None, radius_meters=a.radius_meters,
+        category_slug=a.category_slug, open_now=a.open_now, min_rating=a.min_rating,
+        serves=a.serves_location.to_point() if a.serves_location else None, sort=a.sort.value,
+        category_slugs=a.category_slugs, open_at=a.open_at).checked()
     page = await resolvers.search(ctx, request, first, after)
     plain = Connection.from_page(page, Business.from_row, lambda: resolvers.count(ctx, request))
     suggested = await resolvers.suggestion(ctx, request.query) if not page.rows and after is None else None
