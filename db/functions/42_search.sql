@@ -142,19 +142,25 @@ begin
 end
 $$;
 
+-- PL/pgSQL, like api.search_businesses and api.autocomplete, not SQL: PostgreSQL 15 plans a
+-- SQL function's statement once per call without the caller's values (18 uses the plan
+-- cache), while PL/pgSQL's statements get a plan for the values (force_custom_plan) on both.
 create function api.search_count(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
     p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
     p_serves_lat double precision, p_serves_lon double precision
 ) returns bigint
-language sql stable security definer
+language plpgsql stable security definer
 set search_path = public, pg_temp
 set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
 set work_mem = '32MB'  -- as in api.search_businesses
 as $$
-    select count(*) from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
-                                               p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon)
+begin
+    return (select count(*) from api_private.search_candidates(
+                p_query, p_lat, p_lon, p_radius, p_category_slugs, p_open_now, p_open_at, p_min_rating,
+                p_serves_lat, p_serves_lon));
+end
 $$;
 
 -- The query with each word the directory does not know replaced by the closest one it does
@@ -219,14 +225,17 @@ create function api.autocomplete(p_prefix text, p_lat double precision, p_lon do
                                  p_limit integer)
 returns table (kind text, label text, slug text, business_id uuid, distance double precision,
                score double precision)
-language sql stable security definer
+language plpgsql stable security definer  -- (PL/pgSQL: see api.search_count)
 set search_path = public, pg_temp
 set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
 set work_mem = '32MB'  -- as in api.search_businesses
 as $$
+#variable_conflict use_column
+begin
     -- The prefix and the location are written out in each branch (not taken from a CTE) so
     -- that the planner sees them as values: index conditions and GiST ordering need that.
+    return query
     with categories_found as (
         select 'CATEGORY'::text as kind, c.name as label, c.slug as slug, null::uuid as business_id,
                null::double precision as distance,
@@ -280,5 +289,6 @@ as $$
         union all select * from businesses_found
     ) found
     order by score desc, distance nulls last, label
-    limit p_limit
+    limit p_limit;
+end
 $$;
