@@ -77,10 +77,6 @@ class SocketWriter:
         _closing.add(task)
         task.add_done_callback(_closing.discard)
 
-    @property
-    def pending_bytes(self) -> int:
-        return self._pending_bytes
-
 
 _closing: set[asyncio.Task[None]] = set()
 

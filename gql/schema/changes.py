@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from enum import Enum
@@ -28,6 +29,8 @@ from gql.schema.shared_events import SharedExecutions, shared_executions
 from gql.websocket_protocol import CURRENT_OPERATION
 
 Info = strawberry.Info[Context, None]
+
+log = logging.getLogger(__name__)
 
 
 @strawberry.enum
@@ -133,19 +136,34 @@ async def _stream(info: Info, accepts: feed.ChangeFilter,
             raise feed.token_expired()
         return ctx.identity
 
-    socket_operation = CURRENT_OPERATION.get()
-    if ctx.live is not None and socket_operation is not None and ctx.settings.compiled_reads:
-        raw = info._raw_info
-        document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
-        statement = planned(info.schema._schema, document, socket_operation.query,
-                            socket_operation.operation_name, socket_operation.variables, event=True)
-        if isinstance(statement, Statement):  # one execution per audience: the live feed writes
-            identity_now()                    # this subscription's events to its socket itself
-            await ctx.live.follow(ctx, ctx.writer(), socket_operation.id, statement, accepts, position)
-            return
+    statement = _compiled_event(info)
+    if statement is not None and ctx.live is not None:
+        identity_now()  # an expired token is refused at once, as below
+        # One execution per audience: the live feed writes this subscription's events to its
+        # socket itself (gql/realtime/audiences.py).
+        socket_operation = CURRENT_OPERATION.get()
+        assert socket_operation is not None
+        await ctx.live.follow(ctx, ctx.writer(), socket_operation.id, statement, accepts, position)
+        return
     async for seen in feed.follow(ctx.hub, ctx.views, identity_now, accepts, position):
         yield ChangeEvent.shared(seen)
 
+
+def _compiled_event(info: Info) -> Statement | None:
+    """This subscription compiled to answer one change, or None: then each event is executed
+    per subscriber as before (a selection the compiler does not cover, compiled reads off)."""
+    socket_operation = CURRENT_OPERATION.get()
+    if socket_operation is None or not info.context.settings.compiled_reads:
+        return None
+    raw = info._raw_info  # graphql-core's resolve info: the operation and fragments as parsed
+    document = DocumentNode(definitions=(raw.operation, *raw.fragments.values()))
+    try:
+        statement = planned(info.schema._schema, document, socket_operation.query,
+                            socket_operation.operation_name, socket_operation.variables, event=True)
+    except Exception:  # a gap in the compiler must never become the subscriber's error
+        log.exception("the compiler failed on a subscription; executing it per event")
+        return None
+    return statement if isinstance(statement, Statement) else None
 
 
 @strawberry.type
