@@ -91,6 +91,18 @@ async def test_open_now_respects_each_business_time_zone(client: GraphQLClient, 
     assert all(e["node"]["isOpenNow"] for e in result["edges"])
 
 
+async def test_nearest_open_now_are_sorted_by_distance_and_all_open(client: GraphQLClient,
+                                                                      db: asyncpg.Connection) -> None:
+    austin = {"latitude": 30.2672, "longitude": -97.7431}
+    result = await search(client, near=austin, r=100000.0, sort="DISTANCE", open=True, first=100)
+    distances = [e["node"]["distanceMeters"] for e in result["edges"]]
+    assert distances == sorted(distances) and all(e["node"]["isOpenNow"] for e in result["edges"])
+    expected = await db.fetchval(
+        "select count(*) from businesses b where status = 'active' and deleted_at is null and api.is_open_now(b)"
+        " and earth_distance(ll_to_earth($1, $2), b.geo) <= 100000", austin["latitude"], austin["longitude"])
+    assert result["totalCount"] == expected
+
+
 async def test_distance_sort_is_monotone_within_radius_and_matches_haversine(client: GraphQLClient) -> None:
     austin = {"latitude": 30.2672, "longitude": -97.7431}
     result = await search(client, near=austin, r=20000.0, sort="DISTANCE", first=100)
