@@ -49,8 +49,10 @@ ROOTS = ("business", "businesses", "category", "categories", "review", "searchBu
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
 INTERPRETED = {("Me", "email")}
 TODAY = datetime.now(UTC).date()
-DAYS = [None, str(TODAY), str(TODAY - timedelta(days=9)), str(TODAY - timedelta(days=400)), str(TODAY + timedelta(days=5)),
-        "1999-12-31"]
+# Mostly windows a report accepts; now and then one it refuses (too long, in the future, too early).
+DAYS = [None, str(TODAY), str(TODAY - timedelta(days=9)), str(TODAY - timedelta(days=30)),
+        str(TODAY - timedelta(days=90)), str(TODAY - timedelta(days=200)), str(TODAY - timedelta(days=400)),
+        str(TODAY + timedelta(days=2)), "1999-12-31"]
 
 
 @dataclass
@@ -202,7 +204,7 @@ class Generator:
                 args["after"] = pick(self.cursors)
             return args
         if (parent, name) == ("Query", "platformStats"):
-            return {bound: pick(DAYS) for bound in ("from", "to") if rng.random() < 0.5}
+            return {bound: pick(DAYS) for bound in ("from", "to") if rng.random() < 0.3}
         if (parent, name) == ("Query", "businessAnalytics"):
             world = s.world
             args = {"businessId": pick([world.listed_id, world.listed_id, world.draft_id, pick(s.business_ids),
@@ -228,9 +230,10 @@ class Generator:
                 "minRating": pick([2, 4.5, 7]), "servesLocation": pick(s.points),
                 "sort": pick(["BEST_MATCH", "DISTANCE", "RATING", "REVIEW_COUNT"]),
                 "first": pick([0, 1, 5, 20]),
-                "categorySlugs": pick([s.category_slugs[:2], s.category_slugs[-3:], [], ["nothing"]]),
-                "openAt": pick(["2026-12-07T14:00:00Z", "2026-12-07T23:30:00+09:00", "2026-12-07T14:00:00",
-                                "1990-01-01T00:00:00Z"]),
+                "categorySlugs": pick([s.category_slugs[:2], s.category_slugs[-3:], s.category_slugs[3:4],
+                                       ["nothing"], []]),
+                "openAt": pick(["2026-12-07T14:00:00Z", "2026-12-07T23:30:00+09:00", "2026-06-01T08:00:00-07:00",
+                                "2026-12-07T14:00:00", "1990-01-01T00:00:00Z"]),
             }.items() if rng.random() < 0.35}
             if self.cursors and rng.random() < 0.3:
                 args["after"] = pick(self.cursors)

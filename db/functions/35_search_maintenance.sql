@@ -61,6 +61,12 @@ create trigger categories_refresh_business_search after update of name on catego
     for each row when (old.name is distinct from new.name)
     execute function api_private.categories_refresh_business_search();
 
+-- The words of a business's search text that the vocabulary keeps.
+create function api_private.vocabulary_words(search_text text) returns setof text
+language sql immutable parallel safe as $$
+    select w from regexp_split_to_table(search_text, '[^a-z0-9]+') w where length(w) >= 3
+$$;
+
 -- Rebuild the vocabulary (for "did you mean") and the city list (for autocomplete) from the
 -- listed businesses. Cheap at demo size; at scale, run it on a schedule.
 create function api_private.refresh_search_vocabulary() returns integer
@@ -71,9 +77,8 @@ begin
     delete from search_terms;
     insert into search_terms (term, frequency)
     select word, count(*)::integer
-      from businesses b,
-           regexp_split_to_table(b.search_text, '[^a-z0-9]+') as word
-     where b.status = 'active' and b.deleted_at is null and length(word) >= 3
+      from businesses b, api_private.vocabulary_words(b.search_text) word
+     where b.status = 'active' and b.deleted_at is null
      group by word;
     get diagnostics terms = row_count;
     delete from search_cities;
@@ -96,8 +101,7 @@ declare
 begin
     with words as (
         select w as term, sum((r ->> 3)::integer)::integer as delta
-          from jsonb_array_elements(changed) r, regexp_split_to_table(r ->> 0, '[^a-z0-9]+') w
-         where length(w) >= 3
+          from jsonb_array_elements(changed) r, api_private.vocabulary_words(r ->> 0) w
          group by w having sum((r ->> 3)::integer) <> 0),
     written as (
         insert into search_terms as t (term, frequency)

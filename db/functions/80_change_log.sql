@@ -176,6 +176,19 @@ begin
 end
 $$;
 
+-- Is the object of a change visible to the caller now (read as the sync feed reads it:
+-- gql/realtime/feed.load_changed)? The change log's read policy asks it, and a compiled
+-- event's `tombstone` is its negation.
+create function api.change_object_visible(entity text, entity_id uuid) returns boolean
+language sql stable as $$
+    select case entity
+               when 'Business' then exists (select from api.businesses_by_id(array[entity_id]))
+               when 'Review' then exists (select from api.reviews_by_id(array[entity_id]))
+               when 'ReviewResponse' then exists (select from api.responses_by_id(array[entity_id]))
+               else exists (select from api.categories_by_id(array[entity_id]))
+           end
+$$;
+
 -- For a catch-up page read as the request's role (Query.changes, compiled): the positions
 -- after `after` (from the oldest retained without one), in order, at most `page_size`,
 -- visible or not: only numbers, since a page ends at a position whether or not its change

@@ -135,12 +135,7 @@ create policy change_log_visible on change_log for select
     using (seq is not null and (
         (op <> 'INSERT' and (was_public or current_user = 'gql_admin'
                              or api.current_user_id() = any(stakeholders)))
-        or case entity
-               when 'Business' then exists (select from api.businesses_by_id(array[entity_id]))
-               when 'Review' then exists (select from api.reviews_by_id(array[entity_id]))
-               when 'ReviewResponse' then exists (select from api.responses_by_id(array[entity_id]))
-               else exists (select from api.categories_by_id(array[entity_id]))
-           end));
+        or api.change_object_visible(entity, entity_id)));
 
 do $$
 declare

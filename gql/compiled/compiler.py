@@ -582,7 +582,7 @@ def _event(c: _Compiler, f: Field) -> str:
 CHANGED_OBJECTS = {"Business": "businesses_by_id", "Review": "reviews_by_id",
                    "ReviewResponse": "responses_by_id", "Category": "categories_by_id"}
 """The types of ChangeEvent.node, by change_log.entity, and the function that reads each
-(the same as the interpreter's loaders and the log's policy)."""
+(the same as the interpreter's loaders and api.change_object_visible)."""
 
 
 def _changed_node(c: _Compiler, f: Field) -> str:
@@ -593,10 +593,7 @@ def _changed_node(c: _Compiler, f: Field) -> str:
 
 
 def _tombstone(_c: _Compiler, f: Field) -> str:
-    branches = " ".join(
-        f"when '{entity}' then not exists (select from api.{reader}(array[{f.source}.entity_id]))"
-        for entity, reader in CHANGED_OBJECTS.items())
-    return f"case {f.source}.entity {branches} end"
+    return f"not api.change_object_visible({f.source}.entity, {f.source}.entity_id)"
 
 
 def _category(c: _Compiler, f: Field) -> str:

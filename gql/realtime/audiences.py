@@ -238,17 +238,14 @@ class LiveFeed:
                 if member.delivered_through >= change.seq:
                     continue
                 identity = member.context.identity
+                if identity.expires_at is not None and identity.expires_at <= now:
+                    member.end(token_expired())
+                    continue
                 if identity is not member.identity:  # the account's roles were re-read
-                    if identity.expires_at is not None and identity.expires_at <= now:
-                        member.end(token_expired())
-                        continue
                     if visibility(identity) != visibility(member.identity):
                         moved.append(member)
                         continue
                     member.identity = identity
-                elif identity.expires_at is not None and identity.expires_at <= now:
-                    member.end(token_expired())
-                    continue
                 members.append(member)
             if members:
                 targets[audience] = members
