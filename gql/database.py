@@ -193,9 +193,10 @@ class RequestDatabase:
         return await self._run(lambda conn: conn.fetchval(query, *args))
 
     async def run_compiled(self, statement: str, params: list[str | None]) -> str | None:
-        """A compiled read (gql/compiled) in one round trip: api_private.run_compiled sets this
-        request's role and claims for that one statement, in autocommit, so nothing of them
-        outlives it. Runs before anything else of the request, on a connection of its own."""
+        """A compiled statement (gql/compiled: a read, or an analytics recorder) in one round
+        trip: api_private.run_compiled sets this request's role and claims for that one
+        statement, in autocommit, so nothing of them outlives it. Runs before anything else of
+        the request, on a connection of its own."""
         async with self._lock:
             if self._conn is not None or self._finished:
                 raise RuntimeError("a compiled read runs alone, before the request's transaction")

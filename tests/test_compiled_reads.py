@@ -575,3 +575,52 @@ async def test_a_report_with_every_field_skipped_is_still_refused_to_whom_it_is_
             slow = await ask(http, servers.interpreted, servers.tokens[role], query, {"id": world.listed_id})
             assert without_extensions(fast) == without_extensions(slow), role
             assert (fast.get("errors") is not None) is (role != "admin"), role
+
+
+RECORD_VIEW = """mutation($id: ID!, $visitor: String!, $t: Int, $event: String) {
+  recordBusinessView(businessId: $id, visitorId: $visitor, referrer: "maps", timeOnPageSeconds: $t,
+                     clientEventId: $event) { counted again: counted errors { code field message } __typename } }"""
+RECORD_CLICK = """mutation($id: ID!, $kind: ClickKind!, $event: String) {
+  recordBusinessClick(businessId: $id, visitorId: "clicker", kind: $kind, clientEventId: $event) { counted } }"""
+
+
+async def test_recording_traffic_compiles_and_answers_as_the_interpreter(servers: Servers) -> None:
+    """Each recorder call is one statement that writes once (a duplicated `counted` does not
+    count twice); a refusal is the interpreter's to answer, with nothing written."""
+    business = servers.business_ids[0]
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        (RECORD_VIEW, {"id": business, "visitor": "v1", "t": 30, "event": "first"}, "compiled"),
+        (RECORD_VIEW, {"id": business, "visitor": "v1", "t": 30, "event": "first"}, "compiled"),  # a retry
+        (RECORD_VIEW, {"id": business, "visitor": "v2", "t": None, "event": None}, "compiled"),
+        (RECORD_VIEW, {"id": servers.world.draft_id, "visitor": "v1", "t": 1, "event": None}, "refused"),
+        (RECORD_VIEW, {"id": business, "visitor": "v1", "t": -1, "event": None}, "refused"),
+        (RECORD_VIEW, {"id": "not-an-id", "visitor": "v1", "t": 1, "event": None}, "interpreted"),
+        (RECORD_CLICK, {"id": business, "kind": "DIRECTIONS", "event": "click-1"}, "compiled"),
+    ]
+    async with httpx.AsyncClient(timeout=60) as http:
+        for query, variables, how in cases:
+            answers = []
+            for url in (servers.compiled, servers.interpreted):
+                if variables.get("event"):  # each executor records its own event
+                    variables = {**variables, "event": f"{variables['event']}-{url}"}
+                answers.append(await ask(http, url, None, query, variables))
+            fast, slow = answers
+            assert without_extensions(fast) == without_extensions(slow), variables
+            executor = fast["extensions"]["executor"]
+            if how == "compiled":
+                assert (executor, fast["extensions"]["sqlStatements"]) == ("compiled", 1)
+            elif how == "refused":
+                assert executor == "interpreted: the compiled statement was refused"
+                assert [e["field"] for e in fast["data"]["recordBusinessView"]["errors"]] == \
+                    ["businessId" if variables["id"] == servers.world.draft_id else "timeOnPageSeconds"]
+            else:
+                assert executor.startswith("interpreted:") and "refused" not in executor
+        assert [a["data"] for a in answers] == [{"recordBusinessClick": {"counted": True}}] * 2
+    conn = await connect(servers.world.url)
+    try:  # two views and a click per executor, counted once each
+        figures = await conn.fetchrow(
+            "select sum(views) as views, sum(directions) as directions from business_daily_stats"
+            " where business_id = $1", uuid.UUID(business))
+        assert (figures["views"], figures["directions"]) == (4, 2)
+    finally:
+        await conn.close()

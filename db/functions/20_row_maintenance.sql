@@ -3,16 +3,11 @@
 -- Counter triggers are statement-level with transition tables, so a bulk COPY costs one
 -- aggregate update rather than one per row; they lock rows in id order to avoid deadlocks.
 
--- Columns of businesses derived from others (search), and the traffic counters that
--- analytics keeps: neither is an edit anyone made, so neither is audited nor announced.
+-- Columns of businesses derived from others (search): not an edit anyone made, so neither
+-- audited nor announced.
 create function api_private.derived_columns() returns text[]
 language sql immutable parallel safe as $$
     select array['search_vector', 'search_text', 'geo', 'name_normalized']
-$$;
-
-create function api_private.traffic_columns() returns text[]
-language sql immutable parallel safe as $$
-    select array['view_count', 'click_count', 'save_count', 'share_count']
 $$;
 
 -- updated_at moves when content changes; the columns named in the trigger's arguments
@@ -49,7 +44,6 @@ $$;
 create trigger businesses_touch before update on businesses
     for each row execute function api_private.touch_versioned(
         'version', 'updated_at', 'rating_counts', 'review_count', 'rating_avg',
-        'view_count', 'click_count', 'save_count', 'share_count',
         'search_vector', 'search_text', 'geo', 'name_normalized');  -- as api_private.derived_columns()
 create trigger business_reviews_touch before update on business_reviews
     for each row execute function api_private.touch_versioned(

@@ -13,7 +13,6 @@ begin
             perform api.raise_user_error('GQ403', 'status', 'a new business is a draft or active');
         end if;
         new.rating_counts := '{0,0,0,0,0}'; new.review_count := 0; new.rating_avg := 0;
-        new.view_count := 0; new.click_count := 0; new.save_count := 0; new.share_count := 0;
         new.verification_status := 'pending'; new.verified_at := null;
         new.subscription_tier := 'free'; new.quality_score := 0; new.version := 1;
         new.published_at := case when new.status = 'active' then now() end;
@@ -181,8 +180,8 @@ begin
         select array_agg(key order by key) into changed
           from jsonb_each(new_values) n
          where n.value is distinct from old_values -> n.key;
-        if changed is null or changed <@ ('updated_at'::text || api_private.traffic_columns()) then
-            return null;  -- nothing changed, or only the traffic counters (analytics has those)
+        if changed is null or changed <@ array['updated_at'] then
+            return null;  -- nothing changed
         end if;
     end if;
     insert into audit_logs (table_name, record_id, action, user_id, old_values, new_values, changed_fields)

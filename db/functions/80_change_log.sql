@@ -79,9 +79,8 @@ begin
     if current_setting('gql.bulk_load', true) = 'on' and not api_private.in_request() then
         return null;  -- a maintenance bulk load (seeding) is not a change anyone subscribed to
     end if;
-    if tg_op = 'UPDATE' and (row_now - ('updated_at'::text || api_private.traffic_columns()))
-                            = (row_before - ('updated_at'::text || api_private.traffic_columns())) then
-        return null;  -- nothing a reader could notice (traffic counters are analytics' business)
+    if tg_op = 'UPDATE' and (row_now - 'updated_at') = (row_before - 'updated_at') then
+        return null;  -- nothing a reader could notice
     end if;
     case tg_table_name
         when 'businesses' then

@@ -62,7 +62,6 @@ begin
         values (p_business_id, event_day, btrim(p_referrer), 1)
         on conflict (business_id, day, referrer) do update set views = r.views + 1;
     end if;
-    update businesses set view_count = view_count + 1 where id = p_business_id;
     return true;
 end
 $$;
@@ -91,11 +90,6 @@ begin
        set calls = s.calls + excluded.calls, website_clicks = s.website_clicks + excluded.website_clicks,
            directions = s.directions + excluded.directions, shares = s.shares + excluded.shares,
            saves = s.saves + excluded.saves;
-    update businesses
-       set click_count = click_count + (p_kind in ('call', 'website', 'directions'))::integer,
-           share_count = share_count + (p_kind = 'share')::integer,
-           save_count = save_count + (p_kind = 'save')::integer
-     where id = p_business_id;
     return true;
 end
 $$;

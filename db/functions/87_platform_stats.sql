@@ -61,7 +61,8 @@ begin
     return (select jsonb_build_object(
                 'views_today', coalesce(s.views, 0), 'unique_visitors_today', coalesce(s.unique_visitors, 0),
                 'clicks_today', coalesce(s.calls + s.website_clicks + s.directions + s.shares + s.saves, 0),
-                'total_views', b.view_count)
+                'total_views', (select coalesce(sum(a.views), 0) from business_daily_stats a
+                                 where a.business_id = p_business_id))
               from businesses b
               left join business_daily_stats s on s.business_id = b.id
                                               and s.day = (now() at time zone 'UTC')::date

@@ -21,8 +21,9 @@ language sql stable parallel safe as $$
            || '+00:00'
 $$;
 
--- Run a compiled read as a request: role, claims and the statement in one call, in the
--- caller's (autocommit) transaction, so the role and claims end with it. The statement is
+-- Run a compiled statement (a read, or an analytics recorder's write) as a request: role,
+-- claims and the statement in one call, in the caller's (autocommit) transaction, so the
+-- role and claims end with it. The statement is
 -- made by the server's compiler from a validated document: values come only as `params`
 -- ($1, text[]), never in the text. Only the server's own role may call this (it lives in
 -- api_private, which request roles cannot see), and it switches only to request roles.

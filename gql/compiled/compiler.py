@@ -1,5 +1,10 @@
 """From a validated query to one SQL statement that returns the finished `data` JSON.
 
+Mutations are compiled where the whole write is one SQL function whose payload needs nothing
+more (the analytics recorders, called for every page view): the statement writes and
+answers in one round trip, and a refusal of the function fails it, so the interpreter
+answers that request with its payload errors (nothing was written).
+
 The statement calls the same `api` functions the resolvers and loaders call, under the same
 role, so row-level security decides the same way; every value (arguments, variables) is a
 parameter, never text in the statement. The compiler covers a part of the schema (the
@@ -67,7 +72,9 @@ class Statement:
 
 def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
                   variables: dict[str, Any] | None) -> Statement:
-    return _Compiler(schema, document, operation_name, variables or {}).statement()
+    """A query, or one of the mutations in _FIELDS["Mutation"]."""
+    return _Compiler(schema, document, operation_name, variables or {},
+                     (OperationType.QUERY, OperationType.MUTATION)).statement()
 
 
 def compile_event(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -76,7 +83,7 @@ def compile_event(schema: GraphQLSchema, document: DocumentNode, operation_name:
     caller may not see the change (the change log's row-level policy decides). The first
     parameter is the change's position, set per event (EVENT_POSITION)."""
     return _Compiler(schema, document, operation_name, variables or {},
-                     OperationType.SUBSCRIPTION).statement()
+                     (OperationType.SUBSCRIPTION,)).statement()
 
 
 EVENT_POSITION = 0
@@ -88,7 +95,7 @@ Fields = dict[str, list[FieldNode]]
 
 class _Compiler:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                 raw_variables: dict[str, Any], kind: OperationType = OperationType.QUERY) -> None:
+                 raw_variables: dict[str, Any], kinds: tuple[OperationType, ...]) -> None:
         self.schema = schema
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or
@@ -96,12 +103,13 @@ class _Compiler:
         if len(chosen) != 1:
             raise NotCompiled("no single operation to run")
         self.operation = chosen[0]
-        if self.operation.operation != kind:
+        if self.operation.operation not in kinds:
             raise NotCompiled(f"a {self.operation.operation.value}")
         self.fragments = {d.name.value: d for d in document.definitions
                           if isinstance(d, FragmentDefinitionNode)}
         self.variables = self._coerced_variables(raw_variables)
-        self.params: list[str | None] = [None] if kind == OperationType.SUBSCRIPTION else []
+        event = self.operation.operation == OperationType.SUBSCRIPTION
+        self.params: list[str | None] = [None] if event else []
         self.aliases = 0
         self.valid_on: date | None = None
         self.change_pages: dict[str, str] = {}
@@ -251,6 +259,13 @@ class _Compiler:
             data = self.object_json("Subscription", [self.operation.selection_set], "")
             return Statement(f"select case when exists (select from change_log e where e.seq = {_EVENT})"
                              f" then {data}::text end", self.params, self.valid_on)
+        if self.operation.operation == OperationType.MUTATION:
+            mutation = self.schema.mutation_type
+            assert mutation is not None
+            if len(self.collect(mutation, [self.operation.selection_set])) != 1:
+                raise NotCompiled("a mutation of several fields (they run one after another)")
+            data = self.object_json("Mutation", [self.operation.selection_set], "")
+            return Statement(f"select {data}::text", self.params, self.valid_on)
         data = self.object_json("Query", [self.operation.selection_set], "")
         return Statement(f"select {data}::text", self.params, self.valid_on)
 
@@ -519,6 +534,36 @@ def _report(c: _Compiler, f: Field, type_name: str, report: str) -> str:
     a = c.alias()
     item = c.object_json(type_name, f.selections, f"{a}.v")
     return f"(select case when {a}.v is not null then {item} end from (select {report} as v) {a})"
+
+
+def _record_view(c: _Compiler, f: Field) -> str:
+    a = f.args
+    return _recorded(c, f, f"api.record_business_view({c.param(_input_id(a['businessId']), 'uuid')},"
+                           f" {c.param(a['visitorId'], 'text')}, {c.param(a['referrer'], 'text')},"
+                           f" {c.param(a['timeOnPageSeconds'], 'integer')},"
+                           f" {c.param(a['bounced'], 'boolean')}, {c.param(a['clientEventId'], 'text')})")
+
+
+def _record_click(c: _Compiler, f: Field) -> str:
+    a = f.args
+    return _recorded(c, f, f"api.record_business_click({c.param(_input_id(a['businessId']), 'uuid')},"
+                           f" {c.param(a['visitorId'], 'text')}, {c.param(a['kind'], 'text')},"
+                           f" {c.param(a['clientEventId'], 'text')})")
+
+
+def _recorded(c: _Compiler, f: Field, call: str) -> str:
+    """A RecordPayload of one recorder call. The call is in FROM: it runs once, whatever the
+    selection (none, or `counted` under two aliases). Its refusals fail the statement."""
+    a = c.alias()
+    return f"(select {c.object_json('RecordPayload', f.selections, a)} from {call} as {a}(counted))"
+
+
+def _input_id(value: Any) -> UUID:
+    """An ID argument of a mutation; one that is not an ID is the interpreter's to report."""
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotCompiled("an argument is not a valid ID") from None
 
 
 def _json_list(type_name: str, key: str) -> Callable[[_Compiler, Field], str]:
@@ -824,6 +869,9 @@ _FIELDS["PlatformStats"] = {
 _FIELDS["WeeklyGrowth"] = _json_keys(week="week", businesses="businesses", reviews="reviews", users="users")
 _FIELDS["ActiveCategory"] = _json_keys(slug="slug", name="name", activity="activity")
 _FIELDS["ActiveCity"] = _json_keys(city="city", state="state", activity="activity")
+_FIELDS["Mutation"] = {"recordBusinessView": _record_view, "recordBusinessClick": _record_click}
+_FIELDS["RecordPayload"] = {"counted": lambda _c, f: f"{f.source}.counted",
+                            "errors": lambda _c, _f: "json_build_array()"}  # (a refusal is interpreted)
 # The sync feed's subscriptions, one change at a time (which changes each one follows is
 # decided before, by gql/realtime/feed.make_filter).
 _FIELDS["Subscription"] = {"changes": _event, "businessChanged": _event, "reviewsChanged": _event}

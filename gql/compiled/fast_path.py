@@ -1,4 +1,5 @@
-"""The short way for a compiled read whose document the server has seen before.
+"""The short way for a compiled read (or analytics recorder) whose document the server has
+seen before.
 
 A POST whose document was parsed, validated (every rule and limit of the schema) and compiled
 by an earlier request is answered here without Strawberry: the variables get the same text
