@@ -159,10 +159,15 @@ async def test_autocomplete_finds_categories_cities_and_businesses(client: Graph
     assert businesses and all(s["distanceMeters"] is not None for s in businesses)
 
 
-async def test_did_you_mean_when_nothing_is_found(client: GraphQLClient) -> None:
-    result = await search(client, q="pitsa")
-    assert result["totalCount"] == 0 and result["didYouMean"] == "pizza"
-    assert (await search(client, q="pizza"))["didYouMean"] is None
+async def test_a_misspelled_word_finds_what_it_meant_and_did_you_mean_when_nothing_is_found(
+        client: GraphQLClient) -> None:
+    misspelled, meant = await search(client, q="pitsa", first=50), await search(client, q="pizza", first=50)
+    assert misspelled["totalCount"] == meant["totalCount"] > 0
+    assert {e["node"]["id"] for e in misspelled["edges"]} == {e["node"]["id"] for e in meant["edges"]}
+    assert misspelled["didYouMean"] is meant["didYouMean"] is None
+    # Nothing within 2 km of a point at sea: the query spelled as the directory spells it.
+    at_sea = await search(client, q="pitsa", near={"latitude": 35.0, "longitude": -40.0}, r=2000)
+    assert at_sea["totalCount"] == 0 and at_sea["didYouMean"] == "pizza"
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "& | ! : * ( )", "pizza & (", "'; drop table businesses; --",

@@ -34,45 +34,136 @@ language sql stable parallel safe as $$
                and not exists (select 1 from unnest(a.holes) h where h @> point(lon, lat)))
 $$;
 
--- The text query as a tsquery (websearch syntax: no input can make it a syntax error).
-create function api_private.search_tsquery(query text) returns tsquery
+-- Edits between what was typed and a word: insertions, deletions, substitutions, and two
+-- neighbouring letters swapped counted as one (the commonest slip: "wakl" for "walk").
+create function api_private.typing_edits(typed text, word text) returns integer
 language sql immutable parallel safe as $$
-    select websearch_to_tsquery('public.directory', coalesce(query, ''))
+    select case when length(typed) = length(word) and typed <> word
+                 and exists (select from generate_series(1, length(typed) - 1) i
+                              where overlay(typed placing substr(typed, i + 1, 1) || substr(typed, i, 1)
+                                            from i for 2) = word)
+                then 1 else levenshtein(typed, word) end
 $$;
 
--- Every listed business matching the filters, with its rank for the query (0 without one)
--- and its distance from (lat, lon) when given. Text matches: the full-text vector, or
--- trigram word similarity against name, categories, tags and city (typos).
-create function api_private.search_candidates(
-    p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
-    p_serves_lat double precision, p_serves_lon double precision
-) returns table (business businesses, rank double precision, distance double precision)
+-- The text query as a tsquery; null for a blank query. Every word must match. A word the
+-- directory's vocabulary does not know also matches the known words closest to it (one
+-- edit, api_private.typing_edits, or two from five letters on) and the known words it begins (from four letters on):
+-- typos and prefixes are tolerated by the full-text index alone, with no trigram test of
+-- every candidate row (at a million businesses that test cost up to 2 s for "auto repair").
+-- A query in web-search syntax (quotes, OR, -word) is taken as written.
+create function api_private.search_tsquery(query text) returns tsquery
+language plpgsql stable set search_path = public, pg_temp
+-- The trigram index proposes known words that share a fifth of their trigrams with the word
+-- ("brgiht" shares 3 of 11 with "bright"); the edit distance decides.
+set pg_trgm.similarity_threshold = 0.2
+as $$
+declare
+    groups text[] := '{}';
+    word text;
+    alternatives text[];
+begin
+    if nullif(btrim(query), '') is null then
+        return null;
+    end if;
+    if query ~* '"|(^|\s)-\S|\mor\M' then
+        return websearch_to_tsquery('public.directory', query);
+    end if;
+    -- Words are [a-z0-9]+ (as the vocabulary's): safe to join into to_tsquery's syntax.
+    for word in select w from regexp_split_to_table(api.normalized(query), '[^a-z0-9]+') w where w <> '' loop
+        alternatives := array[word];
+        if length(word) >= 3 and not exists (select from search_terms t where t.term = word) then
+            alternatives := alternatives || array(
+                select t.term
+                  from search_terms t, lateral (select api_private.typing_edits(word, t.term) as edits) d
+                 where t.term % word  -- (the trigram index first)
+                   and (d.edits <= case when length(word) >= 5 then 2 else 1 end
+                        or (length(word) >= 4 and t.term like word || '%'))
+                 order by d.edits, t.frequency desc, t.term
+                 limit 3);
+        end if;
+        groups := groups || ('(' || array_to_string(alternatives, ' | ') || ')');
+    end loop;
+    if groups = '{}' then
+        return ''::tsquery;  -- punctuation only: matches nothing
+    end if;
+    return to_tsquery('public.directory', array_to_string(groups, ' & '));
+end
+$$;
+
+-- The most matches a search with a location considers: the nearest ones. Ranking every match
+-- in a 25 km circle (19,000 for "auto repair" around Manhattan at a million businesses) cost
+-- seconds; the nearest 500 come from one index walk in distance order (geo and text together,
+-- businesses_geo_text_idx). Web and mobile directories cap results alike (Yelp's API at
+-- 1,000, Google Places' text search at 60).
+create function api_private.search_nearest_limit() returns integer
+language sql immutable parallel safe as $$ select 500 $$;
+
+-- Does a listed business pass the search's text query and filters (null ones do not filter)?
+create function api_private.search_matches(
+    b businesses, p_tsq tsquery, p_category_ids uuid[], p_open_now boolean, p_open_at timestamptz,
+    p_min_rating numeric, p_serves_lat double precision, p_serves_lon double precision
+) returns boolean
 language sql stable as $$
-    with input as (
-        select nullif(btrim(p_query), '') as q,
-               api.normalized(btrim(p_query)) as normalized,
-               api_private.search_tsquery(p_query) as tsq,
-               case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end as center,
-               case when p_category_slugs is not null then
-                   array(select distinct c from unnest(p_category_slugs) s,
-                                                unnest(api_private.category_subtree_ids(s)) c) end
-                   as category_ids
-    )
-    select b,
-           case when i.q is null then 0::double precision
-                else 2 * ts_rank_cd(b.search_vector, i.tsq, 32)
-                     + word_similarity(i.normalized, b.name_normalized)  -- short: cheap per row
-                     + 0.05 * (b.rating_avg / 5) * ln(1 + b.review_count) / ln(1000) end,
-           case when i.center is not null then public.earth_distance(b.geo, i.center) end
-      from businesses b, input i
-     where api_private.business_listed_and_matches(b, i.category_ids, null, null, p_min_rating)
-       and (i.q is null or b.search_vector @@ i.tsq or i.normalized <% b.search_text)
-       and (i.center is null or (public.earth_box(i.center, p_radius) @> b.geo
-                                 and public.earth_distance(b.geo, i.center) <= p_radius))
+    select api_private.business_listed_and_matches(b, p_category_ids, null, null, p_min_rating)
+       and (p_tsq is null or b.search_vector @@ p_tsq)
        and (p_open_now is not true or api.is_open_now(b))
        and (p_open_at is null or api.is_open_at(b.hours, b.special_hours, b.timezone, p_open_at))
        and (p_serves_lat is null or api.serves_location(b, p_serves_lat, p_serves_lon))
+$$;
+
+-- The businesses a search considers, with their rank for the query (0 without one) and their
+-- distance from the center: every match without a location, the nearest
+-- api_private.search_nearest_limit() matches within the radius with one. The text query and
+-- the center come in as values (the callers are PL/pgSQL: their plans see them). Each branch
+-- yields the table's own row value (a whole-row value of the union subquery instead crashed
+-- PostgreSQL 18's validation of this function).
+create function api_private.search_candidates(
+    p_tsq tsquery, p_normalized text, p_center public.earth, p_radius double precision,
+    p_category_ids uuid[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
+    p_serves_lat double precision, p_serves_lon double precision
+) returns table (business businesses, rank double precision, distance double precision)
+language sql stable as $$
+    select f.b,
+           case when p_tsq is null then 0::double precision
+                else 2 * ts_rank_cd((f.b).search_vector, p_tsq, 32)
+                     + word_similarity(p_normalized, (f.b).name_normalized)  -- short: cheap per row
+                     + 0.05 * ((f.b).rating_avg / 5) * ln(1 + (f.b).review_count) / ln(1000) end,
+           case when p_center is not null then public.earth_distance((f.b).geo, p_center) end
+      from (select b from businesses b
+             where p_center is null
+               and api_private.search_matches(b, p_tsq, p_category_ids, p_open_now, p_open_at, p_min_rating,
+                                              p_serves_lat, p_serves_lon)
+            union all
+            (select b from businesses b
+              where p_center is not null
+                and api_private.search_matches(b, p_tsq, p_category_ids, p_open_now, p_open_at, p_min_rating,
+                                               p_serves_lat, p_serves_lon)
+                and public.earth_box(p_center, p_radius) @> b.geo
+                and public.earth_distance(b.geo, p_center) <= p_radius
+              order by b.geo <-> p_center, b.id
+              limit api_private.search_nearest_limit())) f
+$$;
+
+-- The arguments of a search as its statements use them: the text query, the center, and the
+-- categories with their sub-categories.
+create function api_private.search_input(
+    p_query text, p_lat double precision, p_lon double precision, p_category_slugs text[],
+    out tsq tsquery, out normalized text, out center public.earth, out category_ids uuid[]
+)
+language sql stable as $$
+    select api_private.search_tsquery(p_query), api.normalized(btrim(p_query)),
+           case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end,
+           case when p_category_slugs is not null then
+               array(select distinct c from unnest(p_category_slugs) s,
+                                            unnest(api_private.category_subtree_ids(s)) c) end
+$$;
+
+-- The nearest matches come from an index walk in distance order; a bitmap scan would find
+-- every match in the circle first (what the limit is there to avoid). Set inside the search
+-- functions, whose own `set enable_bitmapscan` ends it with them.
+create function api_private.walk_nearest_first(center public.earth) returns void
+language sql volatile as $$
+    select set_config('enable_bitmapscan', (center is null)::text, true)
 $$;
 
 -- One page of search results in keyset order. p_sort: BEST_MATCH, DISTANCE, RATING or
@@ -80,8 +171,8 @@ $$;
 --
 -- The search functions read past RLS (security definer) and return listed businesses only
 -- (active, not deleted: what every role may see). Under RLS the planner must apply the
--- policy before any operator not marked leakproof, so the text, trigram and cube operators
--- could not use their indexes: a search over 100,000 businesses took over a second instead
+-- policy before any operator not marked leakproof, so the text and cube operators could not
+-- use their indexes: a search over 100,000 businesses took over a second instead
 -- of milliseconds.
 create function api.search_businesses(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
@@ -91,22 +182,20 @@ create function api.search_businesses(
 ) returns table (business businesses, rank double precision, distance double precision)
 language plpgsql stable security definer
 set search_path = public, pg_temp
--- Typo tolerance: one swapped letter in a seven-letter word keeps 57% of the query's
--- trigrams; pg_trgm's default (60%) would miss it.
-set pg_trgm.word_similarity_threshold = 0.45
 -- Plan each call for its own arguments: a generic plan cannot know which optional filters
 -- are given, and falls back to scanning every business.
 set plan_cache_mode = force_custom_plan
--- Room for exact bitmaps: a text query near a city centre ANDs a text bitmap with a
--- geo bitmap of 100,000+ rows; at the default 4 MB the bitmap turns lossy and every row of
--- those pages is rechecked (measured at 1M businesses for "pizza" within 25 km of Manhattan:
--- 340 ms with 4 MB, 134-163 ms with 32-64 MB).
+-- Room for exact bitmaps (a text query without a location).
 set work_mem = '32MB'
+set enable_bitmapscan = on  -- (restored on exit: see api_private.walk_nearest_first)
 as $$
+declare
+    i record := api_private.search_input(p_query, p_lat, p_lon, p_category_slugs);
 begin
+    perform api_private.walk_nearest_first(i.center);
     if p_sort = 'BEST_MATCH' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+            select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
                                                 p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.rank, (c.business).id)
                    < ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
@@ -114,7 +203,7 @@ begin
              limit p_page_size;
     elsif p_sort = 'DISTANCE' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+            select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
                                                 p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.distance, (c.business).id)
                    > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
@@ -122,7 +211,7 @@ begin
              limit p_page_size;
     elsif p_sort = 'RATING' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+            select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
                                                 p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).rating_avg, (c.business).review_count, (c.business).id)
                    < ((p_after ->> 0)::numeric, (p_after ->> 1)::integer, (p_after ->> 2)::uuid)
@@ -130,7 +219,7 @@ begin
              limit p_page_size;
     elsif p_sort = 'REVIEW_COUNT' then
         return query
-            select * from api_private.search_candidates(p_query, p_lat, p_lon, p_radius, p_category_slugs,
+            select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
                                                 p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).review_count, (c.business).rating_avg, (c.business).id)
                    < ((p_after ->> 0)::integer, (p_after ->> 1)::numeric, (p_after ->> 2)::uuid)
@@ -152,13 +241,16 @@ create function api.search_count(
 ) returns bigint
 language plpgsql stable security definer
 set search_path = public, pg_temp
-set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
 set plan_cache_mode = force_custom_plan
 set work_mem = '32MB'  -- as in api.search_businesses
+set enable_bitmapscan = on  -- as in api.search_businesses
 as $$
+declare
+    i record := api_private.search_input(p_query, p_lat, p_lon, p_category_slugs);
 begin
+    perform api_private.walk_nearest_first(i.center);
     return (select count(*) from api_private.search_candidates(
-                p_query, p_lat, p_lon, p_radius, p_category_slugs, p_open_now, p_open_at, p_min_rating,
+                i.tsq, i.normalized, i.center, p_radius, i.category_ids, p_open_now, p_open_at, p_min_rating,
                 p_serves_lat, p_serves_lon));
 end
 $$;
@@ -227,9 +319,11 @@ returns table (kind text, label text, slug text, business_id uuid, distance doub
                score double precision)
 language plpgsql stable security definer  -- (PL/pgSQL: see api.search_count)
 set search_path = public, pg_temp
-set pg_trgm.word_similarity_threshold = 0.45  -- as in api.search_businesses
+-- Typo tolerance: one swapped letter in a seven-letter word keeps 57% of the query's
+-- trigrams; pg_trgm's default (60%) would miss it.
+set pg_trgm.word_similarity_threshold = 0.45
 set plan_cache_mode = force_custom_plan
-set work_mem = '32MB'  -- as in api.search_businesses
+set work_mem = '32MB'
 as $$
 #variable_conflict use_column
 begin
