@@ -58,7 +58,9 @@ class Query:
 
     @strawberry.field(description="Ranked, typo-tolerant search with filters; without `query`, "
                                   "a filtered browse. `near` + `radiusMeters` (default 25 km, at "
-                                  "most 100 km) limit by distance and fill `distanceMeters`.")
+                                  "most 100 km) limit by distance and fill `distanceMeters`; with "
+                                  "`near`, the 200 nearest matches are ranked and paged (and "
+                                  "counted by totalCount).")
     async def search_businesses(
         self, info: Info, query: str | None = None, near: search.GeoPointInput | None = None,
         radius_meters: float | None = None, category_slug: str | None = None,
