@@ -45,13 +45,14 @@ language sql immutable parallel safe as $$
                 then 1 else levenshtein(typed, word) end
 $$;
 
--- The text query as a tsquery; null for a blank query. Every word must match. A word the
+-- The text query as a tsquery; null for a blank query. Every word must match (or any word,
+-- with every_word false). A word the
 -- directory's vocabulary does not know also matches the known words closest to it (one
 -- edit, api_private.typing_edits, or two from five letters on) and the known words it begins (from four letters on):
 -- typos and prefixes are tolerated by the full-text index alone, with no trigram test of
 -- every candidate row (at a million businesses that test cost up to 2 s for "auto repair").
 -- A query in web-search syntax (quotes, OR, -word) is taken as written.
-create function api_private.search_tsquery(query text) returns tsquery
+create function api_private.search_tsquery(query text, every_word boolean default true) returns tsquery
 language plpgsql stable set search_path = public, pg_temp
 -- The trigram index proposes known words that share a fifth of their trigrams with the word
 -- ("brgiht" shares 3 of 11 with "bright"); the edit distance decides.
@@ -86,7 +87,7 @@ begin
     if groups = '{}' then
         return ''::tsquery;  -- punctuation only: matches nothing
     end if;
-    return to_tsquery('public.directory', array_to_string(groups, ' & '));
+    return to_tsquery('public.directory', array_to_string(groups, case when every_word then ' & ' else ' | ' end));
 end
 $$;
 
@@ -144,18 +145,32 @@ language sql stable as $$
               limit api_private.search_nearest_limit())) f
 $$;
 
--- The arguments of a search as its statements use them: the text query, the center, and the
--- categories with their sub-categories.
-create function api_private.search_input(
-    p_query text, p_lat double precision, p_lon double precision, p_category_slugs text[],
+-- A search's arguments as its statements use them: the text query, the center, and the
+-- categories with their sub-categories. The text query asks for every word, or for any word
+-- when no business the search considers has them all ("walk-in clinic" finds the urgent care
+-- listed as walk-in). Also starts the index walk of a search with a center (see
+-- api_private.walk_nearest_first).
+create function api_private.prepare_search(
+    p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
+    p_serves_lat double precision, p_serves_lon double precision,
     out tsq tsquery, out normalized text, out center public.earth, out category_ids uuid[]
 )
-language sql stable as $$
-    select api_private.search_tsquery(p_query), api.normalized(btrim(p_query)),
-           case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end,
-           case when p_category_slugs is not null then
-               array(select distinct c from unnest(p_category_slugs) s,
-                                            unnest(api_private.category_subtree_ids(s)) c) end
+language plpgsql stable set search_path = public, pg_temp set plan_cache_mode = force_custom_plan as $$
+begin
+    tsq := api_private.search_tsquery(p_query);
+    normalized := api.normalized(btrim(p_query));
+    center := case when p_lat is not null then public.ll_to_earth(p_lat, p_lon) end;
+    category_ids := case when p_category_slugs is not null then
+                        array(select distinct c from unnest(p_category_slugs) s,
+                                                     unnest(api_private.category_subtree_ids(s)) c) end;
+    perform api_private.walk_nearest_first(center);
+    if numnode(tsq) > 1 and not exists (
+            select from api_private.search_candidates(tsq, normalized, center, p_radius, category_ids, p_open_now,
+                                                      p_open_at, p_min_rating, p_serves_lat, p_serves_lon)) then
+        tsq := coalesce(api_private.search_tsquery(p_query, false), tsq);
+    end if;
+end
 $$;
 
 -- The nearest matches come from an index walk in distance order; a bitmap scan would find
@@ -190,9 +205,9 @@ set work_mem = '32MB'
 set enable_bitmapscan = on  -- (restored on exit: see api_private.walk_nearest_first)
 as $$
 declare
-    i record := api_private.search_input(p_query, p_lat, p_lon, p_category_slugs);
+    i record := api_private.prepare_search(p_query, p_lat, p_lon, p_radius, p_category_slugs, p_open_now,
+                                           p_open_at, p_min_rating, p_serves_lat, p_serves_lon);
 begin
-    perform api_private.walk_nearest_first(i.center);
     if p_sort = 'BEST_MATCH' then
         return query
             select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
@@ -246,9 +261,9 @@ set work_mem = '32MB'  -- as in api.search_businesses
 set enable_bitmapscan = on  -- as in api.search_businesses
 as $$
 declare
-    i record := api_private.search_input(p_query, p_lat, p_lon, p_category_slugs);
+    i record := api_private.prepare_search(p_query, p_lat, p_lon, p_radius, p_category_slugs, p_open_now,
+                                           p_open_at, p_min_rating, p_serves_lat, p_serves_lon);
 begin
-    perform api_private.walk_nearest_first(i.center);
     return (select count(*) from api_private.search_candidates(
                 i.tsq, i.normalized, i.center, p_radius, i.category_ids, p_open_now, p_open_at, p_min_rating,
                 p_serves_lat, p_serves_lon));
