@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from bench.processes import BENCH_JWT_SECRET
+from bench.search import PREFIXES
 from gql.auth import issue_token
 from gql.seed_data import CITIES, City
 
@@ -64,6 +65,12 @@ Q5 = """query Q5($id: ID!, $from: Date!, $to: Date!) {
     clicks { call website directions share save }
     daily { date views uniqueVisitors clicks } topReferrers { referrer views }
   }
+}"""
+A1 = """query A1($prefix: String!, $near: GeoPointInput) {
+  autocomplete(prefix: $prefix, near: $near, limit: 8) { kind label slug businessId distanceMeters }
+}"""
+V1 = """mutation V1($id: ID!, $visitor: String!) {
+  recordBusinessView(businessId: $id, visitorId: $visitor, referrer: "search") { counted errors { code } }
 }"""
 M1 = """mutation M1($input: CreateReviewInput!) {
   createReview(input: $input) { review { id status } errors { code field message } }
@@ -164,6 +171,27 @@ async def q5(conn: asyncpg.Connection, n: int) -> list[Request]:
     return [body(Q5, {"id": str(r["id"]), **window}, tokens[r["owner_id"]]) for r in (rows * n)[:n]]
 
 
+async def a1(conn: asyncpg.Connection, n: int) -> list[Request]:
+    rng = random.Random(6)
+    return [body(A1, {"prefix": rng.choice(PREFIXES), "near": city_point(rng)}) for _ in range(n)]
+
+
+async def v1(conn: asyncpg.Connection, n: int) -> list[Request]:
+    """Page views of listed businesses, each body a different visitor (a visitor may record
+    120 events a minute; a body is sent a few times a run)."""
+    businesses = await conn.fetch(f"select id from {await sampled(conn, 'businesses', 2000)}"
+                                  " where status = 'active' and deleted_at is null limit 2000")
+    run = uuid.uuid4().hex[:8]
+    return [body(V1, {"id": str(businesses[i % len(businesses)]["id"]), "visitor": f"bench-{run}-{i}"})
+            for i in range(n)]
+
+
+async def v1_replayable(conn: asyncpg.Connection, transactions: list[Transaction]) -> list[Transaction]:
+    """A compiled view is one autocommit statement: replayed inside a transaction that the
+    replay rolls back, so that repeating a visitor never reaches its per-minute limit."""
+    return [[("BEGIN", ()), *t, ("COMMIT", ())] for t in transactions]
+
+
 async def m1(conn: asyncpg.Connection, n: int) -> list[Request]:
     """New reviews by users who have written none, each a different user (reviews are rate
     limited per author) on a random listed business. Earlier runs' benchmark reviews are
@@ -232,6 +260,8 @@ SCENARIOS = [
     Scenario("Q3", "text + geo search", False, q3),
     Scenario("Q4", "nearby businesses", False, q4),
     Scenario("Q5", "90-day analytics report (owner token)", False, q5),
+    Scenario("A1", "autocomplete, 8 suggestions near a point", False, a1),
+    Scenario("V1", "recordBusinessView (anonymous)", True, v1, replayable=v1_replayable),
     Scenario("M1", "createReview", True, m1, replayable=m1_replayable),
     Scenario("M2", "updateBusiness with expectedVersion", True, m2, replayable=m2_replayable),
 ]

@@ -530,10 +530,12 @@ def _window(c: _Compiler, f: Field) -> tuple[str, str]:
 def _report(c: _Compiler, f: Field, type_name: str, report: str) -> str:
     """An object made from the JSON value of a report function. The value is always looked
     at, so that the function runs (and refuses whom it refuses) even when no field of it is
-    selected: PostgreSQL drops an unused value without computing it."""
+    selected: PostgreSQL drops an unused value without computing it. `offset 0` keeps the
+    subquery whole: flattened, the report was computed again for every field read from it
+    (a 90-day report: 9.4 ms instead of 1.9)."""
     a = c.alias()
     item = c.object_json(type_name, f.selections, f"{a}.v")
-    return f"(select case when {a}.v is not null then {item} end from (select {report} as v) {a})"
+    return f"(select case when {a}.v is not null then {item} end from (select {report} as v offset 0) {a})"
 
 
 def _record_view(c: _Compiler, f: Field) -> str:
