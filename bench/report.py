@@ -74,16 +74,17 @@ def section(results: dict[str, Any], name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def newest(results_dir: Path, quick: bool) -> Path | None:
+def newest(results_dir: Path, quick: bool, count: int = 1) -> list[Path]:
+    """The newest `count` result files of a kind, newest first (names sort by start time)."""
     files = sorted(p for p in results_dir.glob("*.json") if p.stem.endswith("-quick") == quick)
-    return files[-1] if files else None
+    return files[::-1][:count]
 
 
 def write_markdown(_latest: dict[str, Any], path: Path) -> None:
     parts = ["# Benchmarks", "", "Made by `python -m bench run` (full) and `python -m bench run --quick`; "
-             "numbers, not adjectives. Regenerated from the newest result files on every run.", "", TARGETS, ""]
-    for quick in (False, True):
-        found = newest(path.parent, quick)
-        if found is not None:
-            parts.append(section(json.loads(found.read_text()), found.name))
+             "numbers, not adjectives. Regenerated from the newest result files on every run: the "
+             "newest full run, the full run before it, and the newest quick run.", "", TARGETS, ""]
+    shown = [*newest(path.parent, quick=False, count=2), *newest(path.parent, quick=True)]
+    for found in shown:
+        parts.append(section(json.loads(found.read_text()), found.name))
     (ROOT / "BENCHMARKS.md").write_text("\n".join(parts))

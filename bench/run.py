@@ -87,7 +87,8 @@ async def run(quick: bool) -> Path:
     plan = QUICK if quick else FULL
     ensure_node_tools()
     started = datetime.datetime.now(datetime.UTC)
-    path = RESULTS / f"{started.date().isoformat()}{'-quick' if quick else ''}.json"
+    # Named by start time: a second run on one day must not overwrite the first.
+    path = RESULTS / f"{started.strftime('%Y-%m-%dT%H%M')}{'-quick' if quick else ''}.json"
     results: dict[str, Any] = {"started": started.isoformat(timespec="seconds"), "quick": quick,
                                "machine": machine(), "plan": plan.__dict__, "scenarios": {}, "fanout": []}
     async with bench_database() as database_url:
