@@ -88,15 +88,18 @@ def _run_on_database(settings: Settings,
 
 
 async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool) -> None:
-    from gql.migrate import Migrator
+    """Migrate, then seed the demo data into an empty database: under the migration lock, so
+    that servers starting together on one new database neither migrate nor seed it twice."""
+    from gql.migrate import Migrator, migration_lock
     from gql.seed import SeedOptions, is_empty, seed_database
 
-    for m in await Migrator(conn).up():
-        log.info("applied migration %04d_%s", m.version, m.name)
-    await conn.execute("select api_private.ensure_audit_partitions(3)")
-    if seed_if_empty and await is_empty(conn):
-        log.info("empty database: loading the demo data set")
-        log.info("seeded %s", await seed_database(conn, SeedOptions()))
+    async with migration_lock(conn):
+        for m in await Migrator(conn).up():
+            log.info("applied migration %04d_%s", m.version, m.name)
+        await conn.execute("select api_private.ensure_audit_partitions(3)")
+        if seed_if_empty and await is_empty(conn):
+            log.info("empty database: loading the demo data set")
+            log.info("seeded %s", await seed_database(conn, SeedOptions()))
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:

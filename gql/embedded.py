@@ -7,6 +7,7 @@ to run as root).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -34,6 +35,7 @@ class EmbeddedPostgres:
         """Start (or attach to) the cluster; return the URL of its maintenance database."""
         get_server = _wheel().postgres_server.get_server
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(self.pgdata)
         self._server = get_server(self.pgdata, cleanup_mode=None if self._keep_running else "stop")
         url: str = self._server.get_uri()
         log.info("embedded PostgreSQL running in %s", self.pgdata)
@@ -74,6 +76,32 @@ class EmbeddedPostgres:
         if (self.pgdata / "postmaster.pid").exists():
             subprocess.run([str(tool_path("pg_ctl")), "stop", "-D", str(self.pgdata), "-w"],
                            check=True, **_as_server_user())
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """The wheel stops the cluster when its last handle goes: handles are the pids listed in
+    .handle_pids.json. A process killed with SIGKILL never takes its pid out, and the cluster
+    then outlived every later server (none was the last). Pids of processes that are gone are
+    dropped before a start."""
+    path = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _is_running(pid)]
+    if alive != pids:
+        log.info("forgetting handles of processes that are gone: %s", sorted(set(pids) - set(alive)))
+        path.write_text(json.dumps(alive))
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
 
 
 def _wheel() -> ModuleType:

@@ -137,7 +137,7 @@ class Migrator:
     async def up(self, to: int | None = None) -> list[Migration]:
         """Apply pending migrations (up to version `to`); once the schema is the latest,
         rebuild the code layer if its files changed (or any migration ran)."""
-        async with _migration_lock(self.conn):
+        async with migration_lock(self.conn):
             states = await self.status()
             modified = [s.migration for s in states if s.modified]
             if modified:
@@ -172,7 +172,7 @@ class Migrator:
 
         The code layer is written for the latest schema, so it is removed, not rebuilt: an
         older schema has no matching db/functions in this checkout. `up` brings it back."""
-        async with _migration_lock(self.conn):
+        async with migration_lock(self.conn):
             applied = [s.migration for s in await self.status() if s.applied]
             if not applied:
                 return []
@@ -216,8 +216,9 @@ class Migrator:
         return True
 
 
-class _migration_lock:
-    """Session advisory lock: two processes starting at once migrate one after the other."""
+class migration_lock:
+    """Session advisory lock: two processes starting at once migrate (and seed an empty
+    database, gql/__main__.py) one after the other. Taken again by the same session, it nests."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from gql.data_key import DataKey
 from gql.migrate import discover
 from tests.support import drop, scratch_database, serve_in_subprocess
 
@@ -89,14 +91,44 @@ async def test_serve_runs_the_embedded_database_with_demo_data_and_reuses_it(tmp
     assert not (data_dir / "pg" / "postmaster.pid").exists(), "the cluster was not stopped"
 
     process = await serve_until_healthy(data_dir, port)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        body = (await http.post("/graphql", json={
+            "query": '{ category(slug: "marker") { name } businesses { totalCount } }'})).json()
+    assert body["data"]["category"] == {"name": "Marker"}
+    assert body["data"]["businesses"]["totalCount"] < 1000  # not seeded a second time
+    # Killed outright, the server cannot stop the cluster; the next one that stops does.
+    process.kill()
+    process.wait(timeout=30)
+    assert (data_dir / "pg" / "postmaster.pid").exists()
+    stop(await serve_until_healthy(data_dir, port))
+    assert not (data_dir / "pg" / "postmaster.pid").exists(), "a killed server's handle kept the cluster running"
+
+
+async def test_two_servers_on_one_empty_database_both_come_up(server_url: str, tmp_path: Path) -> None:
+    """Starting together, they migrate and seed it once, one after the other. (Servers of one
+    database share its secrets, as a deployment sets them.)"""
+    name, url = await scratch_database(server_url)
+    ports = [free_port(), free_port()]
+    shared = {"DATABASE_URL": url, "GQL_DATA_KEY": DataKey.new_text(), "JWT_SECRET": "x" * 40, "LOG_LEVEL": "WARNING"}
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            body = (await http.post("/graphql", json={
-                "query": '{ category(slug: "marker") { name } businesses { totalCount } }'})).json()
-        assert body["data"]["category"] == {"name": "Marker"}
-        assert body["data"]["businesses"]["totalCount"] < 1000  # not seeded a second time
+        processes = await asyncio.gather(*(serve_in_subprocess(port, {
+            **os.environ, **shared, "GQL_DATA_DIR": str(tmp_path / str(port))}) for port in ports))
+        try:
+            async with httpx.AsyncClient() as http:
+                for port in ports:
+                    body = (await http.post(f"http://127.0.0.1:{port}/graphql", json={
+                        "query": "{ categories { slug } }"})).json()
+                    assert len(body["data"]["categories"]) == 5
+            conn = await asyncpg.connect(url)
+            try:
+                assert await conn.fetchval("select count(*) from businesses") == 1000
+            finally:
+                await conn.close()
+        finally:
+            for process in processes:
+                stop(process)
     finally:
-        stop(process)
+        await drop(server_url, name)
 
 
 async def test_backup_then_restore_into_an_empty_database(server_url: str, tmp_path: Path) -> None:

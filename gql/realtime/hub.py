@@ -60,8 +60,10 @@ class ChangeHub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self._backend is not None:
+            # A Redis that is gone must not hold up shutdown (its disconnect waited forever).
             with contextlib.suppress(Exception):
-                await self._backend.disconnect()
+                async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+                    await self._backend.disconnect()
 
     @property
     def fanout(self) -> FanOut:
