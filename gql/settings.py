@@ -11,6 +11,7 @@ from gql.client_address import Network, parse_trusted
 from gql.data_key import DataKey, data_key_of
 from gql.jwt_secret import jwt_secret_of
 from gql.origins import AllowedOrigins
+from gql.maintenance import Retention
 from gql.realtime.settings import HubSettings
 
 
@@ -54,7 +55,8 @@ class Settings:
     pool_max_size: int = 10
     hub: HubSettings = field(default_factory=HubSettings)
     stats_refresh_seconds: float = 300.0
-    """How often one process refreshes the business_stats materialized view."""
+    """How often one process runs the upkeep (gql/maintenance.py): business_stats, retention."""
+    retention: Retention = field(default_factory=Retention)
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
     trusted_proxies: tuple[Network, ...] = ()
@@ -84,6 +86,7 @@ class Settings:
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
+            retention=Retention.from_env(env),
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
             compiled_reads=(env.get("GQL_COMPILED_READS") or "1") not in {"0", "false", "no"},

@@ -185,17 +185,17 @@ PLATFORM = """query { platformStats { refreshedAt weekly { week businesses revie
 
 
 async def test_platform_stats_are_for_admins_and_count_growth(world: World) -> None:
-    from gql.maintenance import STATS_LOCK_KEY, refresh_business_stats
+    from gql.maintenance import STATS_LOCK_KEY, Retention, run_upkeep
 
     for who in (world.anonymous, world.owner.client):
         body = await who.execute(PLATFORM)
         assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
     pool = await create_pool(world.url, min_size=1, max_size=2)
     try:
-        assert await refresh_business_stats(pool) is True
+        assert await run_upkeep(pool, Retention()) is True
         async with pool.acquire() as holder:  # another process holding the lock: this one skips
             await holder.execute("select pg_advisory_lock($1)", STATS_LOCK_KEY)
-            assert await refresh_business_stats(pool) is False
+            assert await run_upkeep(pool, Retention()) is False
             await holder.execute("select pg_advisory_unlock($1)", STATS_LOCK_KEY)
     finally:
         await pool.close()

@@ -24,6 +24,7 @@ INTERNALS = {
     "api_private.changes_after": "select * from api_private.changes_after(0, 10)",
     "api_private.refresh_business_stats": "select api_private.refresh_business_stats()",
     "api_private.ensure_audit_partitions": "select api_private.ensure_audit_partitions(3)",
+    "api_private.apply_retention": "select api_private.apply_retention(0, 0, 0, 0)",
     "api_private.recount_category_businesses": "select api_private.recount_category_businesses()",
     "api_private.flag_weight": "select api_private.flag_weight(gen_random_uuid())",
     "api_private.run_compiled": "select api_private.run_compiled('gql_admin', '{}', '', 'select 1', '{}')",
