@@ -324,7 +324,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         # out of the garbage collector's full passes, which otherwise walk it all and stall
         # requests for tens of milliseconds.
         gc.freeze()
-        upkeep = asyncio.create_task(run_periodically(graphql.pool, settings.stats_refresh_seconds, settings.retention))
+        upkeep = asyncio.create_task(
+            run_periodically(graphql.pool, settings.stats_refresh_seconds, settings.retention))
         try:
             yield
         finally:

@@ -29,12 +29,13 @@ class Retention:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Retention:
-        defaults = cls()
+        given = cls()
         return cls(
-            view_event_days=int(env.get("GQL_RETAIN_EVENTS_DAYS") or defaults.view_event_days),
-            audit_months=int(env.get("GQL_RETAIN_AUDIT_MONTHS") or defaults.audit_months),
-            security_event_days=int(env.get("GQL_RETAIN_SECURITY_EVENTS_DAYS") or defaults.security_event_days),
-            idempotency_key_days=int(env.get("GQL_RETAIN_IDEMPOTENCY_KEYS_DAYS") or defaults.idempotency_key_days),
+            view_event_days=int(env.get("GQL_RETAIN_EVENTS_DAYS") or given.view_event_days),
+            audit_months=int(env.get("GQL_RETAIN_AUDIT_MONTHS") or given.audit_months),
+            security_event_days=int(env.get("GQL_RETAIN_SECURITY_EVENTS_DAYS") or given.security_event_days),
+            idempotency_key_days=int(env.get("GQL_RETAIN_IDEMPOTENCY_KEYS_DAYS")
+                                     or given.idempotency_key_days),
         )
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from gql.client_address import Network, parse_trusted
 from gql.data_key import DataKey, data_key_of
 from gql.jwt_secret import jwt_secret_of
-from gql.origins import AllowedOrigins
 from gql.maintenance import Retention
+from gql.origins import AllowedOrigins
 from gql.realtime.settings import HubSettings
 
 
