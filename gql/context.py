@@ -68,6 +68,9 @@ class Context:
     connection_slots: asyncio.Semaphore | None = None
     """For a WebSocket: how many pool connections its units of work may hold at once."""
     live: LiveFeed | None = None
+    met_code_layer_change: bool = False
+    """An operation of this request failed as the SQL code layer was being replaced (set by
+    gql/schema.OperationTransaction; the HTTP app then runs the request once more)."""
     socket_writer: SocketWriter | None = None
     """For a WebSocket: what the live feed writes its events through (made when first needed)."""
 

@@ -126,6 +126,9 @@ class RequestDatabase:
         self._transaction: Any = None
         self._finished = False
         self.statements = 0
+        self.met_code_layer_change = False
+        """A statement failed as in-flight work does while a deploy replaces the SQL code
+        layer (CODE_LAYER_CHANGING): the operation, rolled back whole, may be run again."""
 
     async def _connection(self) -> PoolConnectionProxy:
         if self._conn is not None:
@@ -182,6 +185,9 @@ class RequestDatabase:
                 raise DatabaseUnavailable() from exc
             except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError) as exc:
                 raise TookTooLong(exc) from exc
+            except CODE_LAYER_CHANGING:
+                self.met_code_layer_change = True
+                raise
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         return await self._run(lambda conn: conn.fetch(query, *args))
@@ -272,6 +278,13 @@ class RequestDatabase:
 
 _NOTHING_TO_RESET: set[int] = set()
 """Backend pids of connections being given back after nothing but one compiled read."""
+
+
+CODE_LAYER_CHANGING = (asyncpg.DeadlockDetectedError, asyncpg.InternalServerError,
+                       asyncpg.UndefinedFunctionError)
+"""What in-flight statements meet while a deploy rebuilds db/functions in one transaction:
+a function dropped under them ("cache lookup failed for function", XX000), or a deadlock
+with the rebuild, which locks the tables whose policies and triggers it replaces."""
 
 
 async def _reset(conn: asyncpg.Connection) -> None:

@@ -11,6 +11,7 @@ Objects an index or a column default depends on must therefore live in migration
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -23,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "db" / "migrations"
 FUNCTIONS_DIR = ROOT / "db" / "functions"
 LOCK_KEY = 7_291_046_113  # pg_advisory_xact/advisory lock shared by every migrating process
+REBUILD_ATTEMPTS = 100
+LOCK_WAIT_MS = 200
+"""How long a rebuild of the code layer waits for the tables it locks before trying again."""
 
 _FILENAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -200,20 +204,44 @@ class Migrator:
         )
         if not force and current == checksum and has_api:
             return False
-        async with self.conn.transaction():
-            await self.conn.execute("drop schema if exists api, api_private cascade;"
-                                    " create schema api; create schema api_private")
-            for path in self.functions:
-                try:
-                    await self.conn.execute(path.read_text())
-                except asyncpg.PostgresError as exc:
-                    raise MigrationError(f"{_shown(path)}: {exc}") from exc
-            await self.conn.execute(
-                "insert into schema_code (checksum) values ($1)"
-                " on conflict (id) do update set checksum = excluded.checksum, applied_at = now()",
-                checksum,
-            )
+        for attempt in range(1, REBUILD_ATTEMPTS + 1):
+            try:
+                async with self.conn.transaction():
+                    await self._lock_tables_of_the_code_layer()
+                    await self.conn.execute("drop schema if exists api, api_private cascade;"
+                                            " create schema api; create schema api_private")
+                    for path in self.functions:
+                        try:
+                            await self.conn.execute(path.read_text())
+                        except asyncpg.PostgresError as exc:
+                            raise MigrationError(f"{_shown(path)}: {exc}") from exc
+                    await self.conn.execute(
+                        "insert into schema_code (checksum) values ($1)"
+                        " on conflict (id) do update set checksum = excluded.checksum, applied_at = now()",
+                        checksum,
+                    )
+                return True
+            except (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError):
+                if attempt == REBUILD_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.05 * attempt)  # requests finish; try again
         return True
+
+    async def _lock_tables_of_the_code_layer(self) -> None:
+        """Lock every table the code layer hangs policies or triggers on, before dropping
+        anything: each for at most LOCK_WAIT_MS (a request holding one finishes in
+        milliseconds; the caller then tries again). Taken one by one while requests hold
+        some, they deadlocked with requests waiting for the layer's other objects; requests
+        that arrive now wait for the rebuild (well under their lock timeout) instead of failing."""
+        tables = await self.conn.fetchval("""
+            select string_agg(format('%I.%I', n.nspname, c.relname), ', ' order by c.oid)
+              from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where c.oid in (select polrelid from pg_policy
+                             union select tgrelid from pg_trigger where not tgisinternal)""")
+        if tables:
+            await self.conn.execute(f"set local lock_timeout = {LOCK_WAIT_MS}")
+            await self.conn.execute(f"lock table {tables} in access exclusive mode")
+            await self.conn.execute("set local lock_timeout = 0")
 
 
 class migration_lock:

@@ -68,6 +68,9 @@ class OperationTransaction(SchemaExtension):
             return
         result = self.execution_context.result
         failed = bool(result is not None and getattr(result, "errors", None))
+        context = self.execution_context.context
+        if failed and self.operation.db.met_code_layer_change and isinstance(context, Context):
+            context.met_code_layer_change = True
         try:
             await self.operation.db.finish(commit=not failed)
         except DatabaseUnavailable:
