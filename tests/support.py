@@ -116,6 +116,21 @@ async def scratch_database(server_url: str, template: str | None = None) -> tupl
     return name, with_database(server_url, name)
 
 
+async def seeded_scratch_database(server_url: str, template: str, businesses: int, reviews: int,
+                                  seed: int) -> str:
+    """A copy of the migrated template with a demo data set of this size: its URL."""
+    from gql.database import connect
+    from gql.seed import SeedOptions, seed_database
+
+    _, url = await scratch_database(server_url, template=template)
+    conn = await connect(url)
+    try:
+        await seed_database(conn, SeedOptions(businesses=businesses, reviews=reviews, seed=seed), quiet=True)
+    finally:
+        await conn.close()
+    return url
+
+
 async def drop(server_url: str, name: str) -> None:
     await drop_database(server_url, name)
 

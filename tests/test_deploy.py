@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,8 @@ import pytest
 from gql.app import create_app
 from gql.database import connect
 from gql.migrate import Migrator, code_files
-from gql.seed import SeedOptions, seed_database
 from gql.settings import Settings
-from tests.support import ServerThread, scratch_database
+from tests.support import ServerThread, seeded_scratch_database
 
 READS = [
     """{ businesses(first: 10) { edges { node { name rating primaryCategory { name }
@@ -29,14 +27,8 @@ VIEW = """mutation($id: ID!, $v: String!) { recordBusinessView(businessId: $id, 
 
 
 @pytest.fixture(scope="module")
-async def database(server_url: str, migrated_template: str) -> AsyncIterator[str]:
-    _, url = await scratch_database(server_url, template=migrated_template)
-    conn = await connect(url)
-    try:
-        await seed_database(conn, SeedOptions(businesses=60, reviews=300, seed=3), quiet=True)
-    finally:
-        await conn.close()
-    yield url
+async def database(server_url: str, migrated_template: str) -> str:
+    return await seeded_scratch_database(server_url, migrated_template, businesses=60, reviews=300, seed=3)
 
 
 async def test_rebuilding_the_code_layer_under_load_fails_no_request(database: str, tmp_path: Path) -> None:

@@ -17,9 +17,8 @@ import pytest
 
 from gql.app import create_app
 from gql.database import connect
-from gql.seed import SeedOptions, seed_database
 from gql.settings import Settings
-from tests.support import ServerThread, scratch_database
+from tests.support import ServerThread, seeded_scratch_database
 
 LARKSPUR = {"latitude": 39.5, "longitude": -116.0}  # Larkspur Hollow, NV (fictional)
 QUILLFIELD = {"latitude": 46.9, "longitude": -106.5}  # Quillfield, MT (fictional)
@@ -92,10 +91,9 @@ SEARCH = """query($q: String!, $near: GeoPointInput) {
 
 @pytest.fixture(scope="module")
 async def api_url(server_url: str, migrated_template: str) -> AsyncIterator[str]:
-    _, url = await scratch_database(server_url, template=migrated_template)
+    url = await seeded_scratch_database(server_url, migrated_template, businesses=400, reviews=1000, seed=5)
     conn = await connect(url)
     try:
-        await seed_database(conn, SeedOptions(businesses=400, reviews=1000, seed=5), quiet=True)
         for n, (name, category, tags, town) in enumerate(LISTINGS):
             await conn.execute("""
                 insert into businesses (slug, name, status, primary_category_id, tags, city, state,
