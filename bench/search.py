@@ -49,9 +49,11 @@ async def timed(samples: int, call: Callable[[random.Random], Awaitable[Any]]) -
     return percentiles(times)
 
 
+SEARCH_SQL = ("select (s.business).id from api.search_businesses($1, $2, $3, $4, null, false, null, null, null,"
+              " null, 'BEST_MATCH', null, 21) s")
 SQL = {
-    "search": "select (s.business).id from api.search_businesses($1, $2, $3, $4, null, false, null, null, null,"
-              " null, 'BEST_MATCH', null, 21) s",
+    "search_near": SEARCH_SQL,
+    "search_anywhere": SEARCH_SQL,
     "nearby": "select (s.business).id from api.nearby_businesses($1, $2, $3, null, 21) s",
     "autocomplete": "select * from api.autocomplete($1, $2, $3, 8)",
 }
@@ -65,18 +67,21 @@ async def as_anonymous(conn: asyncpg.Connection, query: str, *args: Any) -> list
 
 def sql_args(kind: str, rng: random.Random) -> tuple[Any, ...]:
     lat, lon = random_point(rng)
-    if kind == "search":
-        with_location = rng.random() < 0.5
-        return (rng.choice(QUERIES), lat if with_location else None, lon if with_location else None,
-                10000.0 if with_location else None)
+    if kind == "search_near":  # within 10 km of a point near a city
+        return (rng.choice(QUERIES), lat, lon, 10000.0)
+    if kind == "search_anywhere":  # the whole directory: every match is ranked
+        return (rng.choice(QUERIES), None, None, None)
     if kind == "nearby":
         return (lat, lon, 5000.0)
     return (rng.choice(PREFIXES), lat if rng.random() < 0.5 else None, lon)
 
 
+SEARCH_GRAPHQL = ("query($q: String, $near: GeoPointInput, $r: Float) {"
+                  " searchBusinesses(query: $q, near: $near, radiusMeters: $r, first: 20) {"
+                  " edges { node { id name rating distanceMeters } } } }")
 GRAPHQL = {
-    "search": "query($q: String, $near: GeoPointInput) { searchBusinesses(query: $q, near: $near, first: 20) {"
-              " edges { node { id name rating distanceMeters } } } }",
+    "search_near": SEARCH_GRAPHQL,
+    "search_anywhere": SEARCH_GRAPHQL,
     "nearby": "query($near: GeoPointInput!) { nearbyBusinesses(near: $near, radiusMeters: 5000, first: 20) {"
               " edges { node { id name distanceMeters bearingDegrees } } } }",
     "autocomplete": "query($p: String!, $near: GeoPointInput) { autocomplete(prefix: $p, near: $near) { kind label } }",
@@ -85,9 +90,9 @@ GRAPHQL = {
 
 def graphql_variables(kind: str, rng: random.Random) -> dict[str, Any]:
     args = sql_args(kind, rng)
-    if kind == "search":
+    if kind.startswith("search"):
         near = {"latitude": args[1], "longitude": args[2]} if args[1] is not None else None
-        return {"q": args[0], "near": near}
+        return {"q": args[0], "near": near, **({"r": args[3]} if near else {})}
     if kind == "nearby":
         return {"near": {"latitude": args[0], "longitude": args[1]}}
     near = {"latitude": args[1], "longitude": args[2]} if args[1] is not None else None
@@ -98,8 +103,12 @@ async def explain(conn: asyncpg.Connection, kind: str) -> list[str]:
     """Index names in the plan of a representative call (the function bodies, via auto_explain
     style: we EXPLAIN the inner statement shapes directly)."""
     inner = {
-        "search": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
-                  " (b.search_vector @@ api_private.search_tsquery('pizza') or 'pizza' <% b.search_text)",
+        "search_near": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
+                       " b.search_vector @@ api_private.search_tsquery('pizza') and"
+                       " earth_box(ll_to_earth(30.27, -97.74), 10000) @> b.geo"
+                       " order by b.geo <-> ll_to_earth(30.27, -97.74) limit 200",
+        "search_anywhere": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
+                           " b.search_vector @@ api_private.search_tsquery('pizza')",
         "nearby": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
                   " earth_box(ll_to_earth(30.27, -97.74), 5000) @> b.geo order by b.geo <-> ll_to_earth(30.27, -97.74) limit 21",
         "autocomplete": "select b.id from businesses b where b.status = 'active' and b.deleted_at is null and"
