@@ -349,3 +349,29 @@ async def test_several_categories_at_once(client: GraphQLClient, db: asyncpg.Con
 async def test_bad_open_at_and_categories_are_named(client: GraphQLClient, variables: dict, argument: str) -> None:
     body = await client.execute(OPEN_AT, variables)
     assert body["errors"][0]["extensions"]["argument"] == argument, body["errors"]
+
+
+NEARBY_PAGE = """query($near: GeoPointInput!, $after: String) {
+  nearbyBusinesses(near: $near, radiusMeters: 1000, first: 1, after: $after) {
+    edges { node { id distanceMeters } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_businesses_at_one_point_are_paged_nearby_each_once_in_id_order(world: World) -> None:
+    from tests.world import CREATE_BUSINESS
+
+    point = {"latitude": 44.1001, "longitude": -103.2002}  # nothing else of the world is near
+    created = []
+    for n in range(3):  # one building, three businesses: three equal distances
+        payload = await world.owner.client.mutate(CREATE_BUSINESS, {"input": world.business_input(
+            name=f"Tenant {n}", latitude=point["latitude"], longitude=point["longitude"]),
+            "publish": True, "key": None})
+        assert payload["errors"] == [], payload
+        created.append(payload["business"]["id"])
+    seen, after = [], None
+    while True:
+        page = (await world.anonymous.data(NEARBY_PAGE, {"near": point, "after": after}))["nearbyBusinesses"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == sorted(created)

@@ -312,16 +312,32 @@ set plan_cache_mode = force_custom_plan
 as $$
 declare
     center public.earth := public.ll_to_earth(p_lat, p_lon);
+    edge double precision;  -- the distance of the page's last business
 begin
+    -- The page's reach: one walk of the index in distance order, with no tie-breaker after the
+    -- distance (PostgreSQL 15 sorts every business in the circle for one: 53 ms at the median).
+    select max(n.d) into edge from (
+        select public.earth_distance(b.geo, center) as d
+          from businesses b
+         where b.status = 'active' and b.deleted_at is null
+           and public.earth_box(center, p_radius) @> b.geo
+           and public.earth_distance(b.geo, center) <= p_radius
+           and (p_after is null or (public.earth_distance(b.geo, center), b.id)
+                > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid))
+         order by b.geo <-> center
+         limit p_page_size) n;
+    -- Everything within that reach, in (distance, id) order: businesses tied at the edge come
+    -- in the order of their ids, as the cursor expects.
     return query
     select b, 0::double precision, public.earth_distance(b.geo, center)
       from businesses b
-     where b.status = 'active' and b.deleted_at is null
-       and public.earth_box(center, p_radius) @> b.geo
-       and public.earth_distance(b.geo, center) <= p_radius
+     where edge is not null
+       and b.status = 'active' and b.deleted_at is null
+       and public.earth_box(center, edge) @> b.geo
+       and public.earth_distance(b.geo, center) <= edge
        and (p_after is null or (public.earth_distance(b.geo, center), b.id)
             > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid))
-     order by b.geo <-> center, b.id
+     order by public.earth_distance(b.geo, center), b.id
      limit p_page_size;
 end
 $$;
