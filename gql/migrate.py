@@ -23,6 +23,8 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "db" / "migrations"
 FUNCTIONS_DIR = ROOT / "db" / "functions"
+CLUSTER_ROLES = ROOT / "db" / "cluster_roles.sql"
+"""The request roles, made where missing: what a restore onto a new server needs first."""
 LOCK_KEY = 7_291_046_113  # pg_advisory_xact/advisory lock shared by every migrating process
 REBUILD_ATTEMPTS = 100
 LOCK_WAIT_MS = 200

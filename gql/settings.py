@@ -46,6 +46,8 @@ class Settings:
     debug_sql: bool
     data_key: DataKey = field(repr=False)
     """Seals personal data at rest (gql/data_key.py): GQL_DATA_KEY or the data directory's own."""
+    backup_dir: Path | None = None
+    """Base backups and archived WAL (GQL_BACKUP_DIR; default <data dir>/backups)."""
     jwt_secret_generated: bool = False
     data_key_generated: bool = False
     """True when GQL_DATA_KEY is unset and the data directory's own key is used."""
@@ -75,6 +77,7 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=data_dir,
+            backup_dir=Path(env.get("GQL_BACKUP_DIR") or data_dir / "backups").resolve(),
             jwt_secret=env.get("JWT_SECRET") or jwt_secret_of(data_dir),
             data_key=DataKey.parse(env.get("GQL_DATA_KEY") or data_key_of(data_dir)),
             data_key_generated=not env.get("GQL_DATA_KEY"),

@@ -157,3 +157,28 @@ async def test_backup_then_restore_into_an_empty_database(server_url: str, tmp_p
     finally:
         await drop(server_url, source)
         await drop(server_url, target)
+
+
+async def test_a_backup_restores_onto_a_new_server_in_one_command(server_url: str, tmp_path: Path) -> None:
+    """A new embedded server has none of the server-wide request roles a dump refers to."""
+    source, source_url = await scratch_database(server_url)
+    dump = tmp_path / "directory.dump"
+    key = DataKey.new_text()  # the deployment's key, which sealed the backup's personal data
+    try:
+        env = {**os.environ, "DATABASE_URL": source_url, "GQL_DATA_KEY": key}
+        assert run_cli("seed", "--businesses", "20", "--reviews", "40", env=env).returncode == 0
+        assert run_cli("backup", str(dump), env=env).returncode == 0
+    finally:
+        await drop(server_url, source)
+    new_server = env_without_database(GQL_DATA_DIR=str(tmp_path / "new-server"), GQL_DATA_KEY=key,
+                                      LOG_LEVEL="WARNING")
+    restored = run_cli("restore", str(dump), env=new_server)
+    assert restored.returncode == 0, restored.stderr
+    port = free_port()
+    process = await serve_in_subprocess(port, new_server)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            body = (await http.post("/graphql", json={"query": "{ businesses(first: 1) { totalCount } }"})).json()
+        assert body["data"]["businesses"]["totalCount"] > 0  # read as the anonymous role, under RLS
+    finally:
+        stop(process)
