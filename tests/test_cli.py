@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 from gql.data_key import DataKey
 from gql.migrate import discover
@@ -182,3 +185,23 @@ async def test_a_backup_restores_onto_a_new_server_in_one_command(server_url: st
         assert body["data"]["businesses"]["totalCount"] > 0  # read as the anonymous role, under RLS
     finally:
         stop(process)
+
+
+async def test_a_server_whose_redis_is_gone_still_shuts_down(tmp_path: Path) -> None:
+    """Its broadcast backend's disconnect waited for the dead Redis for ever (seen: SIGTERM not
+    done after 2 minutes)."""
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        pytest.skip("no redis-server program on this machine")
+    redis_port, port = free_port(), free_port()
+    redis = subprocess.Popen([redis_server, "--port", str(redis_port), "--save", "", "--appendonly", "no"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process = await serve_in_subprocess(port, env_without_database(
+            GQL_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING", BROADCAST_URL=f"redis://127.0.0.1:{redis_port}"))
+    finally:
+        redis.kill()
+        redis.wait(timeout=30)
+    started = time.monotonic()
+    stop(process)  # SIGTERM, then at most 60 s for the exit
+    assert time.monotonic() - started < 30

@@ -28,6 +28,7 @@ from gql.realtime.settings import HubSettings
 log = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 1.0
+STOP_TIMEOUT_SECONDS = 5.0
 
 
 class ChangeHub:
@@ -56,9 +57,11 @@ class ChangeHub:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:  # a task stuck on a dead Redis must not hold up shutdown
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_SECONDS)
+            for task in stuck:
+                log.warning("hub task %s did not stop within %s s; left behind", task.get_name(),
+                            STOP_TIMEOUT_SECONDS)
         if self._backend is not None:
             # A Redis that is gone must not hold up shutdown (its disconnect waited forever).
             with contextlib.suppress(Exception):
@@ -157,5 +160,10 @@ class ChangeHub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep hearing; the listener and the poll cover the gap
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # broadcaster's unsubscribe from a Redis that is gone raised over our
+                    # cancellation (KeyError): stop as asked.
+                    raise asyncio.CancelledError() from exc
                 log.warning("broadcast subscription failed (%r); resubscribing", exc)
             await asyncio.sleep(1.0)
