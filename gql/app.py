@@ -345,8 +345,18 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             await graphql.pool.close()
 
     async def health(_request: Request) -> JSONResponse:
+        """200 when this process can serve: the database answers and the change listener is
+        connected (without it, live subscriptions fall behind); 503 otherwise, for load
+        balancers. Either way it tells the pool's use and the listener's state."""
         pool = graphql.pool
         started = time.perf_counter()
+        listening = graphql.hub is None or graphql.hub.listener.connected.is_set()
+        body: dict[str, Any] = {
+            "pool": {"size": pool.get_size(), "idle": pool.get_idle_size(), "max": pool.get_max_size()}
+            if pool is not None else None,
+            "listener": {"connected": listening,
+                         "reconnects": graphql.hub.listener.reconnects if graphql.hub else 0},
+        }
         try:
             if pool is None:
                 raise ConnectionError("no pool")
@@ -355,11 +365,12 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                     await conn.fetchval("select 1")
         except Exception as exc:  # any failure means: not ready
             log.warning("health check failed: %r", exc)
-            return JSONResponse({"status": "unavailable", "database": {"reachable": False}},
+            return JSONResponse({"status": "unavailable", "database": {"reachable": False}, **body},
                                 status_code=503)
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        return JSONResponse({"status": "ok", "database": {"reachable": True,
-                                                          "latencyMs": latency_ms}})
+        return JSONResponse({"status": "ok" if listening else "unavailable",
+                             "database": {"reachable": True, "latencyMs": latency_ms}, **body},
+                            status_code=200 if listening else 503)
 
     responses: Counter[int] = Counter()
     app = Starlette(

@@ -25,6 +25,7 @@ from gql.embedded import EmbeddedPostgres, server_user_ids, tool_path
 
 STAMP = "%Y%m%dT%H%M%S%fZ"
 RECOVERY_TIMEOUT_SECONDS = 3600.0
+ARCHIVE_TIMEOUT_SECONDS = 60
 
 
 class BackupError(Exception):
@@ -78,6 +79,9 @@ async def enable_archiving(conn: asyncpg.Connection, backup_dir: Path) -> bool:
     # Never over an existing segment: a second cluster archiving here must fail loudly.
     command = f"test ! -f '{wal}/%f' && cp %p '{wal}/%f'"
     await conn.execute(f"alter system set archive_command = {_literal(command)}")
+    # A segment is archived when full, or after this long with writes in it: at most this
+    # much of the latest work is missing from a restore.
+    await conn.execute(f"alter system set archive_timeout = '{ARCHIVE_TIMEOUT_SECONDS}s'")
     await conn.execute("select pg_reload_conf()")
     if await conn.fetchval("show archive_mode") == "off":
         await conn.execute("alter system set archive_mode = 'on'")
@@ -156,8 +160,22 @@ def restore_to(backup_dir: Path, moment: datetime, into: Path, data_dir: Path) -
     (pgdata / "recovery.signal").touch()
     os.chmod(pgdata, 0o700)
     _give_to_server(pgdata, *pgdata.rglob("*"))
-    _recover(pgdata)
+    try:
+        _recover(pgdata)
+    except BackupError:
+        if ARCHIVE_ENDS_EARLY not in (pgdata / "log").read_text():
+            raise
+        # Nothing in the archive is as late as the moment: the state at that moment is the
+        # archive's end (what the cluster had not archived yet is not in it: archive_timeout
+        # bounds that). Recover to the end instead.
+        auto_conf = pgdata / "postgresql.auto.conf"
+        lines = auto_conf.read_text().splitlines(keepends=True)
+        auto_conf.write_text("".join(line for line in lines if not line.startswith("recovery_target_time")))
+        _recover(pgdata)
     return base
+
+
+ARCHIVE_ENDS_EARLY = "recovery ended before configured recovery target was reached"
 
 
 def _recover(pgdata: Path) -> None:

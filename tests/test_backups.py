@@ -55,6 +55,23 @@ async def test_a_restore_to_a_moment_has_what_was_written_before_it_and_nothing_
         assert run_cli("db", "stop", env=restored_env).returncode == 0
     assert "before-the-moment" in slugs and "after-the-moment" not in slugs
 
+    # A moment later than anything archived: the state at the archive's end.
+    latest_dir = tmp_path / "latest"
+    later = run_cli("backup", "restore-to", "--time", "2100-01-01T00:00:00+00:00", "--into", str(latest_dir),
+                    env=env)
+    assert later.returncode == 0, later.stderr
+    latest_env = env_without_database(GQL_DATA_DIR=str(latest_dir))
+    assert run_cli("db", "start", env=latest_env).returncode == 0
+    try:
+        conn = await asyncpg.connect(cluster_url(latest_dir))
+        try:
+            assert {"before-the-moment", "after-the-moment"} <= {
+                r["slug"] for r in await conn.fetch("select slug from categories")}
+        finally:
+            await conn.close()
+    finally:
+        assert run_cli("db", "stop", env=latest_env).returncode == 0
+
 
 def test_a_base_backup_that_fails_verification_is_not_restored(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"

@@ -15,12 +15,14 @@ from gql.settings import Settings
 from tests.support import GraphQLClient, ServerThread, drop
 
 
-async def test_health_reports_database_latency(client: GraphQLClient) -> None:
+async def test_health_reports_database_pool_and_listener(client: GraphQLClient) -> None:
     response = await client.http.get("/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["database"]["reachable"] is True
     assert 0 <= body["database"]["latencyMs"] < 2000
+    assert 0 <= body["pool"]["idle"] <= body["pool"]["size"] <= body["pool"]["max"]
+    assert body["listener"]["connected"] is True
 
 
 async def test_graphiql_is_served_to_browsers(client: GraphQLClient) -> None:
