@@ -48,8 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", default="schema.graphql", help="file, or - for stdout")
 
-    db = commands.add_parser("db", help="the database in use: url, start, stop")
-    db.add_argument("action", choices=["url", "start", "stop"])
+    db = commands.add_parser("db", help="the database in use: url, start, stop; replica, stop-replica: "
+                                        "a streaming replica of the embedded cluster (its URL printed)")
+    db.add_argument("action", choices=["url", "start", "stop", "replica", "stop-replica"])
 
     documents = commands.add_parser("documents", help="register a client's trusted documents "
                                     "(.graphql files, or a .json manifest of hash -> document)")
@@ -252,6 +253,19 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
         from gql.embedded import EmbeddedPostgres
 
         EmbeddedPostgres(settings.data_dir).stop_cluster()
+        return 0
+    if args.action in ("replica", "stop-replica"):
+        if settings.database_url:
+            print("DATABASE_URL is set: make its replica with that server's tooling and set "
+                  "DATABASE_REPLICA_URL", file=sys.stderr)
+            return 1
+        from gql.replica import create_embedded_replica, stop_embedded_replica
+
+        if args.action == "stop-replica":
+            stop_embedded_replica(settings.data_dir / "replica")
+            return 0
+        with database_in_use(settings, keep_running=True) as url:
+            print(create_embedded_replica(url, settings.data_dir / "replica"))  # for DATABASE_REPLICA_URL
         return 0
     # url and start: leave an embedded cluster running so the URL stays usable.
     with database_in_use(settings, keep_running=True) as url:

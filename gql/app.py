@@ -50,6 +50,7 @@ from gql.persisted_documents import PersistedDocuments
 from gql.realtime.audiences import LiveFeed
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
+from gql.replica import READ_AFTER, ReplicaRouter, stop_watching
 from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
 from gql.sealing import check_data_key
@@ -89,6 +90,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.hub: ChangeHub | None = None
         self.views: SharedViews | None = None
         self.live: LiveFeed | None = None
+        self.replica: ReplicaRouter | None = None
         self.persisted: PersistedDocuments | None = None
         self.holders: TokenHolders | None = None
 
@@ -130,10 +132,18 @@ class GraphQLApp(GraphQL[Context, None]):
             await error_response(400, f"Header X-Client-Id {problem}", code="BAD_REQUEST",
                                  accept=accept)(scope, receive, send)
             return
+        read_after = request.headers.get("x-read-after")
+        if read_after is not None and not READ_AFTER.match(read_after):
+            await error_response(400, "Header X-Read-After must be the value a write answered with "
+                                 "(a WAL position such as 0/16B3740)", code="BAD_REQUEST",
+                                 accept=accept)(scope, receive, send)
+            return
+        scope["state"]["read_after"] = read_after
         if checked.body is not None and request.method == "POST" and self.settings.compiled_reads:
             assert self.pool is not None  # a document seen before: the short way, if it can
             fast = await fast_path.answer(checked.body, self.core_schema, self.settings, self.pool,
-                                          scope["state"]["identity"], client_id, accept)
+                                          scope["state"]["identity"], client_id, accept,
+                                          self.replica, read_after)
             if fast is not None:
                 await fast(scope, receive, send)
                 return
@@ -165,13 +175,15 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             result = await super().execute_single(request, request_adapter, sub_response, context,
                                                   root_value, request_data)
-            if context.met_code_layer_change:
+            if context.written_at is None and context.met_code_layer_change:
                 # A deploy replaced the SQL code layer under this operation, which was rolled
                 # back whole: once more, on the new layer (tests/test_deploy.py).
                 context.met_code_layer_change = False
                 log.info("a request met the SQL code layer being replaced; running it again")
                 result = await super().execute_single(request, request_adapter, sub_response, context,
                                                       root_value, request_data)
+            if context.written_at is not None:  # read-your-writes (gql/replica.py)
+                sub_response.headers["X-Read-After"] = context.written_at
             return result
         except HTTPException as exc:
             if request_adapter.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
@@ -226,7 +238,8 @@ class GraphQLApp(GraphQL[Context, None]):
             request.state.sub_response = response  # for process_result
             return Context(request=request, pool=self.pool, settings=self.settings,
                            identity=request.state.identity, hub=self.hub, views=self.views,
-                           persisted=self.persisted, client_id=request.headers.get("x-client-id"))
+                           persisted=self.persisted, client_id=request.headers.get("x-client-id"),
+                           replica=self.replica, read_after=request.state.read_after)
         # Once per socket: every operation and subscription event on it shares the slots.
         return Context(request=request, pool=self.pool, settings=self.settings, identity=ANONYMOUS,
                        hub=self.hub, views=self.views, live=self.live, persisted=self.persisted,
@@ -325,6 +338,15 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.persisted = PersistedDocuments(graphql.pool, settings.persisted_documents)
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))
+        replica_pool = None
+        watcher = None
+        if settings.database_replica_url:
+            # min_size 0: a replica that is down at start is no failure (reads use the primary).
+            replica_pool = await create_pool(
+                settings.database_replica_url, min_size=0, max_size=settings.pool_max_size,
+                session_settings=settings.limits.session_settings())
+            graphql.replica = ReplicaRouter(graphql.pool, replica_pool, settings.replica_max_lag_seconds)
+            watcher = asyncio.create_task(graphql.replica.watch(), name="replica-watch")
         await graphql.hub.start()
         graphql.live = LiveFeed(graphql.hub, graphql.pool, settings.hub.outage_seconds, graphql.views.slots)
         graphql.live.start()
@@ -342,6 +364,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 await upkeep
             await graphql.live.stop()
             await graphql.hub.stop()
+            if watcher is not None and replica_pool is not None:
+                await stop_watching(watcher)
+                await replica_pool.close()
             await graphql.pool.close()
 
     async def health(_request: Request) -> JSONResponse:
@@ -383,8 +408,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         ],
         middleware=[Middleware(RequestCounter, by_status=responses),
                     Middleware(CORSMiddleware, allow_origin_regex=settings.allowed_origins.pattern,
-                               allow_methods=["GET", "POST"], expose_headers=["Retry-After"],
-                               allow_headers=["authorization", "content-type", "x-client-id"],
+                               allow_methods=["GET", "POST"], expose_headers=["Retry-After", "X-Read-After"],
+                               allow_headers=["authorization", "content-type", "x-client-id", "x-read-after"],
                                max_age=600)],
         lifespan=lifespan,
     )

@@ -21,7 +21,14 @@ from pathlib import Path
 
 import asyncpg
 
-from gql.embedded import EmbeddedPostgres, server_user_ids, tool_path
+from gql.embedded import (
+    EmbeddedPostgres,
+    ToolFailed,
+    forget_running_files,
+    run_tool,
+    server_user_ids,
+    tool_path,
+)
 
 STAMP = "%Y%m%dT%H%M%S%fZ"
 RECOVERY_TIMEOUT_SECONDS = 3600.0
@@ -148,6 +155,7 @@ def restore_to(backup_dir: Path, moment: datetime, into: Path, data_dir: Path) -
     into.mkdir(parents=True, exist_ok=True)
     shutil.copytree(base.path, pgdata)
     (pgdata / "backup_manifest").unlink(missing_ok=True)
+    forget_running_files(pgdata)
     for name in ("data-key", "jwt-secret"):
         if (data_dir / name).exists():
             shutil.copy2(data_dir / name, into / name)
@@ -216,11 +224,10 @@ def _give_to_server(*paths: Path) -> None:
 
 
 def _run(command: list[str], *, as_server: bool = False) -> None:
-    ids = server_user_ids() if as_server else None
-    result = subprocess.run(command, capture_output=True, text=True, check=False,
-                            user=ids[0] if ids else None)
-    if result.returncode != 0:
-        raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[-500:]}")
+    try:
+        run_tool(command, as_server=as_server)
+    except ToolFailed as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def restart_embedded(data_dir: Path) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gql.realtime.audiences import LiveFeed
     from gql.realtime.feed import SharedViews
     from gql.realtime.hub import ChangeHub
+    from gql.replica import ReplicaRouter
 
 
 class Operation:
@@ -68,6 +69,11 @@ class Context:
     connection_slots: asyncio.Semaphore | None = None
     """For a WebSocket: how many pool connections its units of work may hold at once."""
     live: LiveFeed | None = None
+    replica: ReplicaRouter | None = None
+    read_after: str | None = None
+    """The client's X-Read-After: compiled reads on the replica wait until it has replayed it."""
+    written_at: str | None = None
+    """After this request's committed write: the X-Read-After to send back."""
     met_code_layer_change: bool = False
     """An operation of this request failed as the SQL code layer was being replaced (set by
     gql/schema.OperationTransaction; the HTTP app then runs the request once more)."""
@@ -92,7 +98,8 @@ class Context:
     def start_operation(self, slots: asyncio.Semaphore | None = None) -> Operation:
         db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,
                              slots=slots or self.connection_slots,
-                             acquire_timeout=self.settings.limits.pool_acquire_timeout_seconds)
+                             acquire_timeout=self.settings.limits.pool_acquire_timeout_seconds,
+                             replica=self.replica, read_after=self.read_after)
         return Operation(db)
 
     @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -22,6 +22,9 @@ from graphql import GraphQLError
 from gql.auth import ANONYMOUS, Identity
 from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
 from gql.user_errors import MutationFailed, from_postgres
+
+if TYPE_CHECKING:
+    from gql.replica import ReplicaRouter
 
 T = TypeVar("T")
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -114,8 +117,15 @@ class RequestDatabase:
 
     def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS,
                  client_id: str | None = None, slots: asyncio.Semaphore | None = None,
-                 acquire_timeout: float | None = None) -> None:
+                 acquire_timeout: float | None = None, replica: ReplicaRouter | None = None,
+                 read_after: str | None = None) -> None:
         self._pool = pool
+        self._replica = replica
+        self._read_after = read_after
+        self.served_by_replica = False
+        self.wrote = False
+        self.written_at: str | None = None
+        """After a committed write: the primary's WAL position (the X-Read-After token)."""
         self._acquire_timeout = acquire_timeout
         self._role = identity.database_role
         self._claims = json.dumps(identity.claims())
@@ -198,7 +208,8 @@ class RequestDatabase:
     async def fetchval(self, query: str, *args: Any) -> Any:
         return await self._run(lambda conn: conn.fetchval(query, *args))
 
-    async def run_compiled(self, statement: str, params: list[str | None]) -> str | None:
+    async def run_compiled(self, statement: str, params: list[str | None], *,
+                           writes: bool = False) -> str | None:
         """A compiled statement (gql/compiled: a read, or an analytics recorder) in one round
         trip: api_private.run_compiled sets this request's role and claims for that one
         statement, in autocommit, so nothing of them outlives it. Runs before anything else of
@@ -206,6 +217,13 @@ class RequestDatabase:
         async with self._lock:
             if self._conn is not None or self._finished:
                 raise RuntimeError("a compiled read runs alone, before the request's transaction")
+            if self._replica is not None and not writes:
+                data = await self._replica.read(self._role, self._claims, self._client_id, statement, params,
+                                                self._read_after)
+                if data is not None:
+                    self.served_by_replica = True
+                    self.statements += 1
+                    return data
             if self._slots is not None:
                 await self._slots.acquire()
             try:
@@ -238,6 +256,8 @@ class RequestDatabase:
         """Run one write function inside a savepoint. An expected failure (a UserError raised
         by SQL, a constraint) undoes just this write and raises MutationFailed; the request's
         transaction stays usable, so the payload can still read the current state."""
+        self.wrote = True
+
         async def in_savepoint(conn: PoolConnectionProxy) -> asyncpg.Record | None:
             try:
                 async with conn.transaction():  # a savepoint inside the request's transaction
@@ -263,6 +283,8 @@ class RequestDatabase:
                 try:
                     if commit:
                         await self._transaction.commit()
+                        if self.wrote:
+                            self.written_at = await conn.fetchval("select pg_current_wal_lsn()::text")
                     else:
                         await self._transaction.rollback()
                 except DATABASE_LOST as exc:

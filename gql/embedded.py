@@ -133,6 +133,27 @@ def server_user_ids() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
+def forget_running_files(pgdata: Path) -> None:
+    """What a copy of a running cluster's directory (pg_basebackup) carries of that running
+    server: its socket lock (the socket lives in the directory: the copy would refuse to
+    start while the original runs), the wheel's handle list and the server log."""
+    for leftover in (*pgdata.glob(".s.PGSQL.*"), pgdata / ".handle_pids.json", pgdata / "log"):
+        leftover.unlink(missing_ok=True)
+
+
+class ToolFailed(RuntimeError):
+    """A PostgreSQL program exited with an error (its last words in the message)."""
+
+
+def run_tool(command: list[str], *, as_server: bool = False) -> None:
+    """Run a PostgreSQL program (as the server's user when it must own what it touches)."""
+    ids = server_user_ids() if as_server else None
+    result = subprocess.run(command, capture_output=True, text=True, check=False,
+                            user=ids[0] if ids else None)
+    if result.returncode != 0:
+        raise ToolFailed(f"{Path(command[0]).name} failed: {result.stderr.strip()[-500:]}")
+
+
 def _as_server_user() -> dict[str, Any]:
     """pg_ctl must run as the cluster's owner; as root that is the wheel's system user."""
     return {"user": SERVER_USER} if server_user_ids() is not None else {}

@@ -54,6 +54,16 @@ def render(by_status: Counter[int], graphql: Any) -> str:
     lines += ["# HELP gql_change_listener_reconnects_total Times the LISTEN connection was re-established.",
               "# TYPE gql_change_listener_reconnects_total counter",
               f"gql_change_listener_reconnects_total {hub.reconnects if hub else 0}"]
+    replica = getattr(graphql, "replica", None)
+    if replica is not None:  # NaN while the replica is unreachable (out of the rotation)
+        lag = "NaN" if replica.lag_seconds is None else f"{replica.lag_seconds:.3f}"
+        lines += ["# HELP gql_replica_lag_seconds How far the read replica is behind the primary.",
+                  "# TYPE gql_replica_lag_seconds gauge", f"gql_replica_lag_seconds {lag}",
+                  "# HELP gql_replica_reads_total Compiled reads the replica answered.",
+                  "# TYPE gql_replica_reads_total counter", f"gql_replica_reads_total {replica.reads}",
+                  "# HELP gql_replica_fallbacks_total Reads the primary answered: replica down or behind.",
+                  "# TYPE gql_replica_fallbacks_total counter",
+                  f"gql_replica_fallbacks_total {replica.fallbacks}"]
     return "\n".join(lines) + "\n"
 
 

@@ -46,6 +46,9 @@ class Settings:
     debug_sql: bool
     data_key: DataKey = field(repr=False)
     """Seals personal data at rest (gql/data_key.py): GQL_DATA_KEY or the data directory's own."""
+    database_replica_url: str | None = field(default=None, repr=False)
+    """A streaming replica for compiled reads (gql/replica.py); None: every read on the primary."""
+    replica_max_lag_seconds: float = 30.0
     backup_dir: Path | None = None
     """Base backups and archived WAL (GQL_BACKUP_DIR; default <data dir>/backups)."""
     jwt_secret_generated: bool = False
@@ -76,6 +79,8 @@ class Settings:
         data_dir = Path(env.get("GQL_DATA_DIR") or ".data").resolve()
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            database_replica_url=env.get("DATABASE_REPLICA_URL") or None,
+            replica_max_lag_seconds=float(env.get("GQL_REPLICA_MAX_LAG_SECONDS") or 30),
             data_dir=data_dir,
             backup_dir=Path(env.get("GQL_BACKUP_DIR") or data_dir / "backups").resolve(),
             jwt_secret=env.get("JWT_SECRET") or jwt_secret_of(data_dir),

@@ -68,6 +68,8 @@ class Statement:
     """$1 of the statement, a text[]: each value as text, cast where it is used."""
     valid_on: date | None = None
     """The UTC day it holds for, when it holds only for one (a default window ending today)."""
+    writes: bool = False
+    """A mutation's statement (it must run on the primary)."""
 
 
 def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -265,7 +267,7 @@ class _Compiler:
             if len(self.collect(mutation, [self.operation.selection_set])) != 1:
                 raise NotCompiled("a mutation of several fields (they run one after another)")
             data = self.object_json("Mutation", [self.operation.selection_set], "")
-            return Statement(f"select {data}::text", self.params, self.valid_on)
+            return Statement(f"select {data}::text", self.params, self.valid_on, writes=True)
         data = self.object_json("Query", [self.operation.selection_set], "")
         return Statement(f"select {data}::text", self.params, self.valid_on)
 

@@ -55,7 +55,7 @@ class CompiledReads(SchemaExtension):
             return
         statement = found
         try:
-            data = await context.db.run_compiled(statement.sql, statement.params)
+            data = await context.db.run_compiled(statement.sql, statement.params, writes=statement.writes)
         except Exception as exc:  # never the client's error: the interpreter answers instead,
             # with its own errors (503 for an outage, masking for the rest) if it fails too
             if isinstance(exc, asyncpg.PostgresError) and from_postgres(exc) is not None:
@@ -70,7 +70,7 @@ class CompiledReads(SchemaExtension):
             self.executor = "interpreted: the compiled statement made nothing"
             return
         execution.result = ExecutionResult(data=RawJSON(data))  # type: ignore[arg-type]
-        self.executor = "compiled"
+        self.executor = "compiled on the replica" if context.db.served_by_replica else "compiled"
         remember(execution.query, execution.operation_name, execution.graphql_document)
 
     def get_results(self) -> dict[str, Any]:

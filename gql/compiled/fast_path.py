@@ -11,7 +11,7 @@ differential test runs every document as five roles: all but the first take this
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from graphql import GraphQLSchema
@@ -25,9 +25,13 @@ from gql.graphql_http import negotiate
 from gql.schema.text_inputs import variable_problem
 from gql.settings import Settings
 
+if TYPE_CHECKING:
+    from gql.replica import ReplicaRouter
+
 
 async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings, pool: asyncpg.Pool,
-                 identity: Identity, client_id: str | None, accept: str | None) -> Response | None:
+                 identity: Identity, client_id: str | None, accept: str | None,
+                 replica: ReplicaRouter | None = None, read_after: str | None = None) -> Response | None:
     """The response, or None: then the ordinary way answers."""
     query, operation_name, variables = body.get("query"), body.get("operationName"), body.get("variables")
     if not isinstance(query, str) or "extensions" in body or settings.persisted_documents != "apq":
@@ -44,12 +48,14 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
     if isinstance(statement, NotCompiled):
         return None
     db = RequestDatabase(pool, identity, client_id=client_id,
-                         acquire_timeout=settings.limits.pool_acquire_timeout_seconds)
+                         acquire_timeout=settings.limits.pool_acquire_timeout_seconds,
+                         replica=replica, read_after=read_after)
     try:
-        data = await db.run_compiled(statement.sql, statement.params)
+        data = await db.run_compiled(statement.sql, statement.params, writes=statement.writes)
     except Exception:
         return None
     if data is None:  # (a query's statement always makes an object)
         return None
-    extensions = ',"extensions":{"sqlStatements":1,"executor":"compiled"}' if settings.debug_sql else ""
+    executor = "compiled on the replica" if db.served_by_replica else "compiled"
+    extensions = f',"extensions":{{"sqlStatements":1,"executor":"{executor}"}}' if settings.debug_sql else ""
     return Response('{"data":' + data + extensions + "}", media_type=negotiate(accept))

@@ -73,6 +73,8 @@ class OperationTransaction(SchemaExtension):
             context.met_code_layer_change = True
         try:
             await self.operation.db.finish(commit=not failed)
+            if isinstance(context, Context) and self.operation.db.written_at is not None:
+                context.written_at = self.operation.db.written_at
         except DatabaseUnavailable:
             raise  # the commit's fate is unknown: the client must not take it as done
         except Exception as exc:  # raised past the error masking: mask it here
