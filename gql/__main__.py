@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+    serve.add_argument("--certfile", type=Path, help="serve HTTPS and WSS with this certificate (PEM; "
+                                                     "where no proxy terminates TLS)")
+    serve.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM)")
 
     migrate = commands.add_parser("migrate", help="apply or undo migrations, or show status")
     migrate.add_argument("action", nargs="?", choices=["up", "down", "status"], default="up")
@@ -159,15 +162,20 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
               f"{args.host}: a key generated per data directory is lost with the directory, and "
               "with it every sealed email address", file=sys.stderr)
         return 1
+    if (args.certfile is None) != (args.keyfile is None):
+        print("error: --certfile and --keyfile go together", file=sys.stderr)
+        return 2
     with database_in_use(settings) as url:
         asyncio.run(_with_connection(
             url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed)))
         os.environ["DATABASE_URL"] = url  # worker processes build the app from the environment
-        print(f"GraphiQL: http://{args.host}:{args.port}/graphql", file=sys.stderr)
+        scheme = "https" if args.certfile else "http"
+        print(f"GraphiQL: {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run("gql.app:app_from_env", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_level=settings.log_level.lower(),
                     ws="websockets-sansio", ws_max_size=settings.limits.max_body_bytes,
-                    proxy_headers=False, backlog=LISTEN_BACKLOG)
+                    proxy_headers=False, backlog=LISTEN_BACKLOG,
+                    ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
     return 0
 
 
