@@ -38,8 +38,23 @@ class EmbeddedPostgres:
         _forget_dead_handles(self.pgdata)
         self._server = get_server(self.pgdata, cleanup_mode=None if self._keep_running else "stop")
         url: str = self._server.get_uri()
+        self._preload_statement_statistics(url)
         log.info("embedded PostgreSQL running in %s", self.pgdata)
         return url
+
+    def _preload_statement_statistics(self, url: str) -> None:
+        """pg_stat_statements counts only when its library is loaded at start: set it once
+        (a new cluster restarts once; the operations report reads it), with the statements
+        inside functions too (a compiled read runs inside api_private.run_compiled)."""
+        psql = [str(tool_path("psql")), "-X", "-A", "-t", "-d", url, "-c"]
+        loaded = subprocess.run([*psql, "show shared_preload_libraries"], capture_output=True, text=True,
+                                check=True).stdout
+        if "pg_stat_statements" in loaded:
+            return
+        for setting in ("shared_preload_libraries = 'pg_stat_statements'",
+                        "pg_stat_statements.track = 'all'"):
+            subprocess.run([*psql, f"alter system set {setting}"], capture_output=True, check=True)
+        self.restart()
 
     def stop(self) -> None:
         if self._server is not None and not self._keep_running:

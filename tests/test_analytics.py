@@ -4,6 +4,8 @@ only the business's people see it; concurrent events roll up exactly; limits hol
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import random
 import uuid
 from collections import Counter
@@ -237,3 +239,25 @@ async def test_live_analytics_tick_at_most_once_a_second(world: World) -> None:
         elapsed = asyncio.get_running_loop().time() - started
         assert ticks[-1] == {"viewsToday": 30, "uniqueVisitorsToday": 5, "clicksToday": 0, "totalViews": 30}
         assert len(ticks) <= elapsed + 1  # coalesced: however many views, at most one tick a second
+
+
+OPERATIONS = """query($limit: Int!) { operationsReport(limit: $limit) { statementStatistics
+  slowStatements { queryId functions calls meanMs totalMs rows } indexes { table index scans sizeBytes }
+  tables { table liveRows deadRows sizeBytes lastAutovacuum } connections { application state count } } }"""
+
+
+async def test_the_operations_report_is_for_administrators_and_shows_no_sql(world: World) -> None:
+    for who in (world.anonymous, world.owner.client):
+        body = await who.execute(OPERATIONS, {"limit": 10})
+        assert body["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
+    await world.anonymous.execute("""{ searchBusinesses(query: "pizza", first: 3) { totalCount } }""")
+    report = (await world.admin.client.data(OPERATIONS, {"limit": 100}))["operationsReport"]
+    if not os.environ.get("DATABASE_URL"):  # the embedded cluster preloads pg_stat_statements
+        assert report["statementStatistics"] is True
+        assert any("api.search_count" in s["functions"] for s in report["slowStatements"]), report["slowStatements"][:3]
+    assert "select" not in json.dumps(report["slowStatements"]).lower()  # ids and function names, no SQL text
+    assert {t["table"] for t in report["tables"]} >= {"businesses", "business_reviews"}
+    assert any(c["application"] == "directory-gql" for c in report["connections"])
+    assert any(i["index"] == "businesses_geo_text_idx" for i in report["indexes"])
+    bad = await world.admin.client.execute(OPERATIONS, {"limit": 0})
+    assert bad["errors"][0]["extensions"]["argument"] == "limit"

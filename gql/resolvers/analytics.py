@@ -56,7 +56,7 @@ def window(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-async def _read(db: RequestDatabase, query: str, *args: Any) -> dict[str, Any]:
+async def read_report(db: RequestDatabase, query: str, *args: Any) -> dict[str, Any]:
     """One report function; its UserErrors become GraphQL errors (this is a query)."""
     try:
         result: dict[str, Any] = await db.fetchval(query, *args)
@@ -70,14 +70,14 @@ async def _read(db: RequestDatabase, query: str, *args: Any) -> dict[str, Any]:
 
 
 async def report(ctx: Context, business_id: UUID, start: date, end: date) -> dict[str, Any]:
-    return await _read(ctx.db, "select api.business_analytics($1, $2, $3)", business_id, start, end)
+    return await read_report(ctx.db, "select api.business_analytics($1, $2, $3)", business_id, start, end)
 
 
 async def platform_report(ctx: Context, start: date, end: date) -> dict[str, Any]:
-    return await _read(ctx.db, "select api.platform_stats($1, $2)", start, end)
+    return await read_report(ctx.db, "select api.platform_stats($1, $2)", start, end)
 
 
 async def analytics_now(ctx: Context, business_id: UUID) -> dict[str, Any]:
     """Today's figures, read in a unit of work of their own (a subscription outlives any one)."""
     async with ctx.unit_of_work(commit=False) as operation:
-        return await _read(operation.db, "select api.analytics_now($1)", business_id)
+        return await read_report(operation.db, "select api.analytics_now($1)", business_id)

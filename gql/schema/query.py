@@ -11,7 +11,7 @@ from gql.context import Context
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
-from gql.schema import accounts, analytics, search
+from gql.schema import accounts, analytics, operations, search
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
 from gql.schema.changes import ChangePage, change_page
@@ -124,6 +124,11 @@ class Query:
         to: date | None = None,
     ) -> analytics.PlatformStats:
         return await analytics.platform_stats(info, from_, to)
+
+    @strawberry.field(description="Administrators: the slowest statements, index use, table sizes and "
+                                  "dead rows, connections by application and state.")
+    async def operations_report(self, info: Info, limit: int = 10) -> operations.OperationsReport:
+        return await operations.operations_report(info, limit)
 
     @strawberry.field(description="The signed-in user; null when anonymous.")
     async def me(self, info: Info) -> accounts.Me | None:
