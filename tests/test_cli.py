@@ -205,3 +205,21 @@ async def test_a_server_whose_redis_is_gone_still_shuts_down(tmp_path: Path) -> 
     started = time.monotonic()
     stop(process)  # SIGTERM, then at most 60 s for the exit
     assert time.monotonic() - started < 30
+
+
+async def test_db_replica_starts_a_streaming_replica_of_the_embedded_cluster(tmp_path: Path) -> None:
+    env = env_without_database(GQL_DATA_DIR=str(tmp_path / "data"))
+    assert run_cli("migrate", env=env).returncode == 0
+    made = run_cli("db", "replica", env=env)
+    assert made.returncode == 0, made.stderr
+    replica_url = made.stdout.strip().splitlines()[-1]
+    try:
+        conn = await asyncpg.connect(replica_url)
+        try:
+            assert await conn.fetchval("select pg_is_in_recovery()") is True
+            assert await conn.fetchval("select count(*) from categories") >= 0  # the primary's schema
+        finally:
+            await conn.close()
+    finally:
+        assert run_cli("db", "stop-replica", env=env).returncode == 0
+        assert run_cli("db", "stop", env=env).returncode == 0
