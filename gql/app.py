@@ -345,7 +345,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             replica_pool = await create_pool(
                 settings.database_replica_url, min_size=0, max_size=settings.pool_max_size,
                 session_settings=settings.limits.session_settings())
-            graphql.replica = ReplicaRouter(graphql.pool, replica_pool, settings.replica_max_lag_seconds)
+            graphql.replica = ReplicaRouter(graphql.pool, replica_pool, settings.replica_max_lag_seconds,
+                                            settings.limits.statement_timeout_ms / 1000 + 1)
             watcher = asyncio.create_task(graphql.replica.watch(), name="replica-watch")
         await graphql.hub.start()
         graphql.live = LiveFeed(graphql.hub, graphql.pool, settings.hub.outage_seconds, graphql.views.slots)

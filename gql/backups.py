@@ -84,7 +84,9 @@ async def enable_archiving(conn: asyncpg.Connection, backup_dir: Path) -> bool:
     wal.mkdir(parents=True, exist_ok=True)
     _give_to_server(backup_dir, wal)
     # Never over an existing segment: a second cluster archiving here must fail loudly.
-    command = f"test ! -f '{wal}/%f' && cp %p '{wal}/%f'"
+    # Copied under a temporary name, then renamed: a crash mid-copy leaves no partial segment.
+    w = _shell_quoted(wal)
+    command = f"test ! -f {w}/%f && cp %p {w}/%f.partial && mv {w}/%f.partial {w}/%f"
     await conn.execute(f"alter system set archive_command = {_literal(command)}")
     # A segment is archived when full, or after this long with writes in it: at most this
     # much of the latest work is missing from a restore.
@@ -161,7 +163,7 @@ def restore_to(backup_dir: Path, moment: datetime, into: Path, data_dir: Path) -
             shutil.copy2(data_dir / name, into / name)
     wal = wal_dir(backup_dir)
     with (pgdata / "postgresql.auto.conf").open("a") as conf:
-        conf.write(f"restore_command = {_literal(f'cp {wal}/%f %p')}\n"
+        conf.write(f"restore_command = {_literal(f'cp {_shell_quoted(wal)}/%f %p')}\n"
                    f"recovery_target_time = {_literal(moment.isoformat())}\n"
                    "recovery_target_action = 'promote'\n"
                    "archive_mode = 'off'\n")  # the copy must not archive into the original's WAL
@@ -208,6 +210,10 @@ async def _promoted(url: str) -> None:
             finally:
                 await conn.close()
             await asyncio.sleep(0.2)  # recovery replays on its own; this only looks
+
+
+def _shell_quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "'\\''") + "'"
 
 
 def _literal(text: str) -> str:

@@ -195,8 +195,9 @@ class RequestDatabase:
                 raise DatabaseUnavailable() from exc
             except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError) as exc:
                 raise TookTooLong(exc) from exc
-            except CODE_LAYER_CHANGING:
-                self.met_code_layer_change = True
+            except CODE_LAYER_CHANGING as exc:
+                if not isinstance(exc, asyncpg.InternalServerError) or "cache lookup failed" in str(exc):
+                    self.met_code_layer_change = True
                 raise
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -269,6 +270,14 @@ class RequestDatabase:
                 raise MutationFailed(error) from exc
         return await self._run(in_savepoint)
 
+    async def _note_written_at(self, conn: PoolConnectionProxy) -> None:
+        """The WAL position past this commit, for X-Read-After. Losing the connection here
+        does not make the committed write's fate unknown: the client then gets no token."""
+        try:
+            self.written_at = await conn.fetchval("select pg_current_wal_insert_lsn()::text")
+        except DATABASE_LOST as exc:
+            log.info("no read-after position for a committed write (%r)", exc)
+
     async def finish(self, *, commit: bool) -> None:
         """Commit (or roll back) and hand the connection back to the pool. A commit that
         fails for a lost connection raises DatabaseUnavailable: the client must not take its
@@ -284,7 +293,7 @@ class RequestDatabase:
                     if commit:
                         await self._transaction.commit()
                         if self.wrote:
-                            self.written_at = await conn.fetchval("select pg_current_wal_lsn()::text")
+                            await self._note_written_at(conn)
                     else:
                         await self._transaction.rollback()
                 except DATABASE_LOST as exc:

@@ -51,8 +51,9 @@ class EmbeddedPostgres:
                                 check=True).stdout
         if "pg_stat_statements" in loaded:
             return
-        for setting in ("shared_preload_libraries = 'pg_stat_statements'",
-                        "pg_stat_statements.track = 'all'"):
+        kept = [name.strip() for name in loaded.split(",") if name.strip()]  # (added to, not replaced)
+        libraries = ", ".join([*kept, "pg_stat_statements"])
+        for setting in (f"shared_preload_libraries = '{libraries}'", "pg_stat_statements.track = 'all'"):
             subprocess.run([*psql, f"alter system set {setting}"], capture_output=True, check=True)
         self.restart()
 

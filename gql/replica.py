@@ -32,10 +32,13 @@ READ_AFTER = re.compile(r"^[0-9A-F]{1,8}/[0-9A-F]{1,8}$")
 
 
 class ReplicaRouter:
-    def __init__(self, primary: asyncpg.Pool, replica: asyncpg.Pool, max_lag_seconds: float) -> None:
+    def __init__(self, primary: asyncpg.Pool, replica: asyncpg.Pool, max_lag_seconds: float,
+                 read_timeout_seconds: float) -> None:
         self.primary = primary
         self.replica = replica
         self.max_lag_seconds = max_lag_seconds
+        self.read_timeout_seconds = read_timeout_seconds
+        """A replica that takes longer (a host gone silent, a pool exhausted) is left for the primary."""
         self.lag_seconds: float | None = None
         """The replica's lag behind the primary (None: unknown, the replica is unreachable)."""
         self.reads = 0
@@ -57,7 +60,9 @@ class ReplicaRouter:
                         " extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as age",
                         written)
                 assert state is not None
-                self.lag_seconds = 0.0 if state["caught_up"] else (state["age"] or 0.0)
+                # Behind with no replayed transaction to date it (a restarted standby that cannot
+                # reach the primary): unknown, so out of the rotation.
+                self.lag_seconds = 0.0 if state["caught_up"] else state["age"]
             except Exception as exc:  # down, or not answering: out of the rotation until it is back
                 if self.lag_seconds is not None:
                     log.warning("the read replica is out of rotation (%r)", exc)
@@ -70,12 +75,12 @@ class ReplicaRouter:
         if not self.usable:
             return None
         try:
-            async with self.replica.acquire() as conn:
+            async with asyncio.timeout(self.read_timeout_seconds), self.replica.acquire() as conn:
                 data: str | None = await conn.fetchval(
                     "select case when $6::text is null or pg_last_wal_replay_lsn() >= $6::text::pg_lsn"
                     " then api_private.run_compiled($1, $2, $3, $4, $5) end",
                     role, claims, client_id, statement, params, read_after)
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+        except (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
                 asyncpg.InternalClientError) as exc:
             log.warning("a read on the replica failed (%r); the primary answers", exc)
             self.lag_seconds = None  # until the watcher sees it again

@@ -375,3 +375,14 @@ async def test_businesses_at_one_point_are_paged_nearby_each_once_in_id_order(wo
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == sorted(created)
+
+
+async def test_a_name_in_another_script_is_found(world: World) -> None:
+    from tests.world import CREATE_BUSINESS
+
+    created = await world.owner.client.mutate(CREATE_BUSINESS, {"input": world.business_input(
+        name="Пельменная Сибирь"), "publish": True, "key": None})
+    assert created["errors"] == [], created
+    for query in ("Пельменная", "Пельменная Сибирь!", "Сибирь & (x"):
+        found = await search(world.anonymous, q=query)
+        assert created["business"]["id"] in [e["node"]["id"] for e in found["edges"]], query

@@ -69,10 +69,14 @@ begin
     if query ~* '"|(^|\s)-\S|\mor\M' then
         return websearch_to_tsquery('public.directory', query);
     end if;
-    -- Words are [a-z0-9]+ (as the vocabulary's): safe to join into to_tsquery's syntax.
-    for word in select w from regexp_split_to_table(api.normalized(query), '[^a-z0-9]+') w where w <> '' loop
+    -- Words hold no spaces or ASCII punctuation (to_tsquery's operators are among them), so
+    -- they join safely into its syntax; letters of any script stay (ASCII ones are the
+    -- vocabulary's, and only those are corrected).
+    for word in select w from regexp_split_to_table(api.normalized(query), '[[:space:][:punct:]]+') w
+                 where w <> '' loop
         alternatives := array[word];
-        if length(word) >= 3 and not exists (select from search_terms t where t.term = word) then
+        if length(word) >= 3 and word ~ '^[a-z0-9]+$'
+           and not exists (select from search_terms t where t.term = word) then
             alternatives := alternatives || array(
                 select t.term
                   from search_terms t, lateral (select api_private.typing_edits(word, t.term) as edits) d

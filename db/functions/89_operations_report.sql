@@ -22,6 +22,7 @@ begin
                    order by s.mean_exec_time desc), '[]')
               from (select * from public.pg_stat_statements s
                      where s.dbid = (select oid from pg_database where datname = current_database())
+                       and s.queryid is not null  -- (hidden without pg_read_all_stats)
                      order by s.mean_exec_time desc limit $1) s $q$
         into statements using p_limit;
     end if;

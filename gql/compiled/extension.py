@@ -58,6 +58,8 @@ class CompiledReads(SchemaExtension):
             data = await context.db.run_compiled(statement.sql, statement.params, writes=statement.writes)
         except Exception as exc:  # never the client's error: the interpreter answers instead,
             # with its own errors (503 for an outage, masking for the rest) if it fails too
+            if statement.writes and not isinstance(exc, asyncpg.PostgresError):
+                raise  # a recorder's write may have landed: answered as unavailable, not run twice
             if isinstance(exc, asyncpg.PostgresError) and from_postgres(exc) is not None:
                 # A refusal of the SQL (businessAnalytics of a business you do not run): the
                 # interpreter meets it again and reports it as the client's error.

@@ -21,7 +21,8 @@ from gql.auth import Identity
 from gql.compiled.compiler import NotCompiled
 from gql.compiled.plans import KNOWN_DOCUMENTS, document_key, planned
 from gql.database import RequestDatabase
-from gql.graphql_http import negotiate
+from gql.graphql_http import error_response, negotiate
+from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.schema.text_inputs import variable_problem
 from gql.settings import Settings
 
@@ -52,7 +53,12 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
                          replica=replica, read_after=read_after)
     try:
         data = await db.run_compiled(statement.sql, statement.params, writes=statement.writes)
+    except asyncpg.PostgresError:
+        return None  # refused by the database, nothing written: the ordinary way answers
     except Exception:
+        if statement.writes:  # it may have been written: never twice (no retry of a recorder)
+            return error_response(503, DatabaseUnavailable().message, code=SERVICE_UNAVAILABLE, accept=accept,
+                                  headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return None
     if data is None:  # (a query's statement always makes an object)
         return None
