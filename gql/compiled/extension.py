@@ -15,6 +15,7 @@ from strawberry.extensions import SchemaExtension
 from gql.compiled.compiler import NotCompiled
 from gql.compiled.plans import planned, remember
 from gql.context import Context
+from gql.outage import DatabaseUnavailable
 from gql.user_errors import from_postgres
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,11 @@ class CompiledReads(SchemaExtension):
         except Exception as exc:  # never the client's error: the interpreter answers instead,
             # with its own errors (503 for an outage, masking for the rest) if it fails too
             if statement.writes and not isinstance(exc, asyncpg.PostgresError):
-                raise  # a recorder's write may have landed: answered as unavailable, not run twice
+                # A recorder's write may have landed: answered as unavailable, not run twice.
+                unavailable = exc if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable()
+                execution.result = ExecutionResult(data=None, errors=[unavailable])
+                self.executor = "compiled: the write's outcome is unknown"
+                return
             if isinstance(exc, asyncpg.PostgresError) and from_postgres(exc) is not None:
                 # A refusal of the SQL (businessAnalytics of a business you do not run): the
                 # interpreter meets it again and reports it as the client's error.
