@@ -15,6 +15,22 @@ def cluster_url(data_dir: Path) -> str:
     return f"postgresql://postgres@/directory?host={data_dir / 'pg'}"
 
 
+async def restored_category_slugs(env: dict[str, str], moment: str, into: Path) -> set[str]:
+    """`backup restore-to` the moment into a new data directory; the categories it holds."""
+    restored = run_cli("backup", "restore-to", "--time", moment, "--into", str(into), env=env)
+    assert restored.returncode == 0, restored.stderr
+    restored_env = env_without_database(GQL_DATA_DIR=str(into))
+    assert run_cli("db", "start", env=restored_env).returncode == 0
+    try:
+        conn = await asyncpg.connect(cluster_url(into))
+        try:
+            return {r["slug"] for r in await conn.fetch("select slug from categories")}
+        finally:
+            await conn.close()
+    finally:
+        assert run_cli("db", "stop", env=restored_env).returncode == 0
+
+
 async def test_a_restore_to_a_moment_has_what_was_written_before_it_and_nothing_after(tmp_path: Path) -> None:
     data_dir, restored_dir = tmp_path / "data", tmp_path / "restored"
     env = env_without_database(GQL_DATA_DIR=str(data_dir))
@@ -41,36 +57,12 @@ async def test_a_restore_to_a_moment_has_what_was_written_before_it_and_nothing_
 
     listed = run_cli("backup", "list", env=env)
     assert listed.returncode == 0 and "WAL archive:" in listed.stdout and "finished" in listed.stdout
-    restored = run_cli("backup", "restore-to", "--time", moment.isoformat(), "--into", str(restored_dir), env=env)
-    assert restored.returncode == 0, restored.stderr
-    restored_env = env_without_database(GQL_DATA_DIR=str(restored_dir))
-    assert run_cli("db", "start", env=restored_env).returncode == 0
-    try:
-        conn = await asyncpg.connect(cluster_url(restored_dir))
-        try:
-            slugs = {r["slug"] for r in await conn.fetch("select slug from categories")}
-        finally:
-            await conn.close()
-    finally:
-        assert run_cli("db", "stop", env=restored_env).returncode == 0
+    slugs = await restored_category_slugs(env, moment.isoformat(), restored_dir)
     assert "before-the-moment" in slugs and "after-the-moment" not in slugs
 
     # A moment later than anything archived: the state at the archive's end.
-    latest_dir = tmp_path / "latest"
-    later = run_cli("backup", "restore-to", "--time", "2100-01-01T00:00:00+00:00", "--into", str(latest_dir),
-                    env=env)
-    assert later.returncode == 0, later.stderr
-    latest_env = env_without_database(GQL_DATA_DIR=str(latest_dir))
-    assert run_cli("db", "start", env=latest_env).returncode == 0
-    try:
-        conn = await asyncpg.connect(cluster_url(latest_dir))
-        try:
-            assert {"before-the-moment", "after-the-moment"} <= {
-                r["slug"] for r in await conn.fetch("select slug from categories")}
-        finally:
-            await conn.close()
-    finally:
-        assert run_cli("db", "stop", env=latest_env).returncode == 0
+    latest = await restored_category_slugs(env, "2100-01-01T00:00:00+00:00", tmp_path / "latest")
+    assert {"before-the-moment", "after-the-moment"} <= latest
 
 
 def test_a_base_backup_that_fails_verification_is_not_restored(tmp_path: Path) -> None:
