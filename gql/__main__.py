@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
 
 from gql.logs import configure as configure_logging
+from gql.logs import uvicorn_log_config
 from gql.settings import Settings
 
 log = logging.getLogger("gql")
@@ -143,6 +147,29 @@ def _raise_file_limit() -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
+    with _metrics_directory():
+        return _serve(settings, args)
+
+
+@contextlib.contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """One directory where every worker keeps its metrics, so that /metrics on any of them
+    tells the whole server's (gql/metrics.py). Set before prometheus_client is imported, which
+    reads it once; PROMETHEUS_MULTIPROC_DIR when the operator chose one."""
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="gql-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    from gql.metrics import prepare_directory
+
+    prepare_directory(directory)
+    try:
+        yield
+    finally:
+        if not chosen:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from gql.instance import database_in_use
@@ -172,6 +199,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         scheme = "https" if args.certfile else "http"
         print(f"GraphiQL: {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)
         uvicorn.run("gql.app:app_from_env", factory=True, host=args.host, port=args.port,
+                    log_config=uvicorn_log_config(settings.log_format),
                     workers=args.workers, log_level=settings.log_level.lower(),
                     ws="websockets-sansio", ws_max_size=settings.limits.max_body_bytes,
                     proxy_headers=False, backlog=LISTEN_BACKLOG,
@@ -410,8 +438,12 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a setting that cannot be read, named by the message
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
     from gql.data_key import DataKeyError
     from gql.migrate import MigrationError
     from gql.seed import DatabaseNotEmpty

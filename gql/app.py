@@ -9,7 +9,6 @@ import gc
 import json
 import logging
 import time
-from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -44,7 +43,7 @@ from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
 from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
 from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
-from gql.metrics import RequestCounter, metrics_endpoint
+from gql.metrics import WEBSOCKETS, ProcessSampler, ResponseCounter, leave, metrics_endpoint, observe_request
 from gql.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.persisted_documents import PersistedDocuments
 from gql.realtime.audiences import LiveFeed
@@ -56,6 +55,7 @@ from gql.schema import build_schema
 from gql.sealing import check_data_key
 from gql.settings import Settings
 from gql.token_holders import TokenHolders
+from gql.tracing import start_tracing, stop_tracing, traced, tracing_configured
 from gql.websocket_protocol import TransportWSHandler
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        schema = build_schema(debug_sql=settings.debug_sql)
+    def __init__(self, settings: Settings, *, tracing: bool = False, **kwargs: Any) -> None:
+        schema = build_schema(debug_sql=settings.debug_sql, tracing=tracing)
         self.core_schema = schema._schema  # for compiled reads (gql/compiled/fast_path.py)
         super().__init__(
             schema,
@@ -98,11 +98,22 @@ class GraphQLApp(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             bounded = _bounded_messages(receive, send, self.settings.limits.max_body_bytes)
-            await super().__call__(scope, bounded, send)
+            WEBSOCKETS.inc()
+            try:
+                await super().__call__(scope, bounded, send)
+            finally:
+                WEBSOCKETS.dec()
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        started = time.perf_counter()
+        try:
+            await self._answer_http(scope, receive, send)
+        finally:
+            observe_request(scope.setdefault("state", {}), time.perf_counter() - started)
+
+    async def _answer_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = Request(scope).headers.get("accept")
         try:
             checked = await check_request(scope, receive, self.settings.limits.max_body_bytes)
@@ -143,8 +154,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if checked.body is not None and request.method == "POST" and self.settings.compiled_reads:
             assert self.pool is not None  # a document seen before: the short way, if it can
             fast = await fast_path.answer(checked.body, self.core_schema, self.settings, self.pool,
-                                          scope["state"]["identity"], client_id, accept,
-                                          self.replica, read_after)
+                                          scope["state"], client_id, accept, self.replica, read_after)
             if fast is not None:
                 await fast(scope, receive, send)
                 return
@@ -327,7 +337,10 @@ _token_watchers: set[asyncio.Task[None]] = set()
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
-    graphql = GraphQLApp(settings)
+    tracing = tracing_configured()
+    if tracing:
+        start_tracing()
+    graphql = GraphQLApp(settings, tracing=tracing)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -361,18 +374,22 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         gc.freeze()
         upkeep = asyncio.create_task(
             run_periodically(graphql.pool, settings.stats_refresh_seconds, settings.retention))
+        sampling = asyncio.create_task(sampler.run(), name="metrics-sampler")
         try:
             yield
         finally:
-            upkeep.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await upkeep
+            for task in (upkeep, sampling):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            leave()
             await graphql.live.stop()
             await graphql.hub.stop()
             if watcher is not None and replica_pool is not None:
                 await stop_watching(watcher)
                 await replica_pool.close()
             await graphql.pool.close()
+            stop_tracing()
 
     async def health(_request: Request) -> JSONResponse:
         """200 when this process can serve: the database answers and the change listener is
@@ -402,16 +419,16 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                              "database": {"reachable": True, "latencyMs": latency_ms}, **body},
                             status_code=200 if listening else 503)
 
-    responses: Counter[int] = Counter()
+    sampler = ProcessSampler(graphql)
     app = Starlette(
         routes=[
             Route("/graphql", graphql),  # every method: the app answers 405 as GraphQL errors
             WebSocketRoute("/graphql", graphql),
             Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets"),
             Route("/health", health, methods=["GET"]),
-            Route("/metrics", metrics_endpoint(responses, graphql), methods=["GET"]),
+            Route("/metrics", metrics_endpoint(graphql, sampler), methods=["GET"]),
         ],
-        middleware=[Middleware(RequestCounter, by_status=responses),
+        middleware=[*([traced()] if tracing else []), Middleware(ResponseCounter),
                     Middleware(CORSMiddleware, allow_origin_regex=settings.allowed_origins.pattern,
                                allow_methods=["GET", "POST"], expose_headers=["Retry-After", "X-Read-After"],
                                allow_headers=["authorization", "content-type", "x-client-id", "x-read-after"],
@@ -425,7 +442,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` and worker processes: DATABASE_URL must be set."""
     settings = Settings.from_env()
-    configure_logging(settings.log_level)  # a worker process starts here, not in main()
+    configure_logging(settings.log_level, settings.log_format)  # a worker starts here, not in main()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (python -m gql serve sets it for workers)")
     return create_app(settings, settings.database_url)

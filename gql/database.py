@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +21,7 @@ from asyncpg.pool import PoolConnectionProxy
 from graphql import GraphQLError
 
 from gql.auth import ANONYMOUS, Identity
+from gql.metrics import POOL_WAIT_SECONDS
 from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
 from gql.user_errors import MutationFailed, from_postgres
 
@@ -162,10 +164,13 @@ class RequestDatabase:
             raise
 
     async def _acquire(self) -> PoolConnectionProxy:
+        started = time.perf_counter()
         try:
             conn: PoolConnectionProxy = await self._pool.acquire(timeout=self._acquire_timeout)
         except TimeoutError:  # every connection is busy: say so now rather than queue on
             raise DatabaseUnavailable("The server is busy; retry shortly.") from None
+        finally:
+            POOL_WAIT_SECONDS.observe(time.perf_counter() - started)
         return conn
 
     async def _begin(self) -> PoolConnectionProxy:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
+from gql.metrics import GRAPHQL_ERRORS
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -28,5 +30,6 @@ def negotiate(accept: str | None) -> str:
 
 def error_response(status: int, message: str, *, code: str, accept: str | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
+    GRAPHQL_ERRORS.labels(code).inc()
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
                         status_code=status, headers=headers, media_type=negotiate(accept))

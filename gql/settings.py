@@ -44,6 +44,7 @@ class Settings:
     broadcast_url: str | None
     log_level: str
     debug_sql: bool
+    """When true, GraphQL responses report how many SQL statements they sent."""
     data_key: DataKey = field(repr=False)
     """Seals personal data at rest (gql/data_key.py): GQL_DATA_KEY or the data directory's own."""
     database_replica_url: str | None = field(default=None, repr=False)
@@ -52,10 +53,11 @@ class Settings:
     backup_dir: Path | None = None
     """Base backups and archived WAL (GQL_BACKUP_DIR; default <data dir>/backups)."""
     jwt_secret_generated: bool = False
+    """True when JWT_SECRET is unset and the data directory's own secret is used."""
     data_key_generated: bool = False
     """True when GQL_DATA_KEY is unset and the data directory's own key is used."""
-    """True when JWT_SECRET is unset and the data directory's own secret is used."""
-    """When true, GraphQL responses report how many SQL statements they sent."""
+    log_format: str = "text"
+    """text, or json: one JSON object a line (GQL_LOG_FORMAT; gql/logs.py)."""
     pool_min_size: int = 2
     pool_max_size: int = 10
     hub: HubSettings = field(default_factory=HubSettings)
@@ -69,9 +71,9 @@ class Settings:
     account_recheck_seconds: float = 5.0
     """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
+    """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
     compiled_reads: bool = True
     """Answer the queries the compiler covers with one SQL statement (GQL_COMPILED_READS=0: never)."""
-    """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +92,7 @@ class Settings:
             jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 3600),
             broadcast_url=env.get("BROADCAST_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            log_format=log_format(env.get("GQL_LOG_FORMAT")),
             debug_sql=(env.get("GQL_DEBUG_SQL") or "") not in {"", "0", "false", "no"},
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),
@@ -113,3 +116,13 @@ class Settings:
                 socket_backlog_bytes=int(env.get("GQL_SOCKET_BACKLOG_BYTES") or 256 * 1024),
             ),
         )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(value: str | None) -> str:
+    chosen = (value or "text").strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"GQL_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {value!r}")
+    return chosen

@@ -83,13 +83,3 @@ async def test_unexpected_errors_are_masked_and_health_turns_503(
             assert health.status_code == 503
             assert health.json()["status"] == "unavailable"
             assert name not in health.text and "postgresql://" not in health.text
-
-
-async def test_metrics_in_prometheus_text(client: GraphQLClient) -> None:
-    await client.http.get("/health")
-    response = await client.http.get("/metrics")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
-    lines = dict(line.rsplit(" ", 1) for line in response.text.splitlines() if not line.startswith("#"))
-    assert int(lines['gql_http_responses_total{status="200"}']) >= 1
-    assert int(lines["gql_db_pool_size"]) >= 1
-    assert "gql_subscriptions_active" in lines and "gql_change_log_position" in lines

@@ -47,3 +47,17 @@ begin
                                  group by 1, 2) c));
 end
 $$;
+
+-- What /metrics reads at each scrape (gql/metrics.py), for the server's own role only: the
+-- database's size, the share of block reads its buffer cache served, connections by state.
+create function api_private.database_figures() returns jsonb
+language sql stable set search_path = public, pg_temp as $$
+    select jsonb_build_object(
+        'size_bytes', pg_database_size(current_database()),
+        'cache_hit_ratio', (select d.blks_hit::float8 / nullif(d.blks_hit + d.blks_read, 0)
+                              from pg_stat_database d where d.datname = current_database()),
+        'connections', (select coalesce(jsonb_object_agg(c.state, c.n), '{}')
+                          from (select coalesce(a.state, 'background') as state, count(*) as n
+                                  from pg_stat_activity a where a.datname = current_database()
+                                 group by 1) c))
+$$;

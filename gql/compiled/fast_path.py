@@ -14,14 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, get_operation_ast
 from starlette.responses import Response
 
-from gql.auth import Identity
 from gql.compiled.compiler import NotCompiled
 from gql.compiled.plans import KNOWN_DOCUMENTS, document_key, planned
 from gql.database import RequestDatabase
 from gql.graphql_http import error_response, negotiate
+from gql.metrics import note_operation
 from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.schema.text_inputs import variable_problem
 from gql.settings import Settings
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 
 async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings, pool: asyncpg.Pool,
-                 identity: Identity, client_id: str | None, accept: str | None,
+                 state: dict[str, Any], client_id: str | None, accept: str | None,
                  replica: ReplicaRouter | None = None, read_after: str | None = None) -> Response | None:
-    """The response, or None: then the ordinary way answers."""
+    """The response, or None: then the ordinary way answers. `state` is the request's scope
+    state: the identity comes from it, and the operation is noted in it (gql/metrics.py)."""
     query, operation_name, variables = body.get("query"), body.get("operationName"), body.get("variables")
     if not isinstance(query, str) or "extensions" in body or settings.persisted_documents != "apq":
         return None
@@ -48,7 +49,10 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
         return None
     if isinstance(statement, NotCompiled):
         return None
-    db = RequestDatabase(pool, identity, client_id=client_id,
+    operation = get_operation_ast(document, operation_name)
+    if operation is not None:
+        note_operation(state, operation.name.value if operation.name else None, operation.operation.value)
+    db = RequestDatabase(pool, state["identity"], client_id=client_id,
                          acquire_timeout=settings.limits.pool_acquire_timeout_seconds,
                          replica=replica, read_after=read_after)
     try:

@@ -19,6 +19,7 @@ from gql.auth import (
     verify_password,
 )
 from gql.context import Context
+from gql.metrics import SIGN_IN_FAILURES
 from gql.outage import DATABASE_LOST, DatabaseUnavailable
 from gql.resolvers.inputs import invalid
 from gql.resolvers.writes import call
@@ -80,11 +81,13 @@ async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
         sealed_address(key, ctx.client_address))
     assert found is not None
     if found["throttled"]:
+        SIGN_IN_FAILURES.labels("throttled").inc()
         raise MutationFailed(UserErrorData(
             ErrorCode.RATE_LIMITED, "too many failed sign-ins; try again in 15 minutes"))
     # An unknown email costs a hash check too, so that timing does not tell which emails exist.
     ok = await asyncio.to_thread(verify_password, found["password_hash"], password)
     if not ok or found["id"] is None:
+        SIGN_IN_FAILURES.labels("wrong_credentials").inc()
         raise MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, "the email or password is wrong"))
     await _as_server(ctx, "select api_private.record_login($1, $2)", found["attempt"], found["id"])
     return _signed_in(ctx, found)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from starlette.requests import Request
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 
 from gql.compiled.extension import CompiledReads
 from gql.context import Context, Operation, enter_operation, leave_operation
+from gql.metrics import NOT_EXECUTED, note_operation
 from gql.outage import DatabaseUnavailable
 from gql.persisted_documents import TrustedDocumentsOnly
 from gql.schema.changes import Subscription
@@ -27,6 +29,7 @@ from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 from gql.schema.shared_events import SharedEventExecutor
 from gql.schema.text_inputs import TextLiterals, TextVariables
+from gql.tracing import graphql_extension
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +92,37 @@ class OperationTransaction(SchemaExtension):
         return {}
 
 
+class OperationLabel(SchemaExtension):
+    """Notes an HTTP request's operation name and type for its latency (gql/metrics.py)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context) and isinstance(context.request, Request):
+            try:
+                kind = self.execution_context.operation_type.value
+            except Exception:  # no such operation: execution itself then says so
+                kind = NOT_EXECUTED
+            note_operation(context.request.scope.setdefault("state", {}),
+                           self.execution_context.operation_name, kind)
+        yield
+
+
 # Bounds on what one document may ask for, so a single request cannot exhaust the server:
 # tokens when parsing; depth, aliases and selections after fragment expansion when validating.
 MAX_TOKENS = 5000
 DOCUMENTS = Documents()
 
 
-def build_schema(*, debug_sql: bool = False) -> strawberry.Schema:
-    extensions: list[Any] = [
+def build_schema(*, debug_sql: bool = False, tracing: bool = False) -> strawberry.Schema:
+    extensions: list[Any] = [graphql_extension()] if tracing else []
+    extensions += [
         lambda: AddValidationRules([DocumentCost, TextLiterals]),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(DOCUMENTS),
         TextVariables,  # after the cache, which sets the document's own validation errors
         TrustedDocumentsOnly,
         ClientSafeErrors,
+        OperationLabel,
         lambda: OperationTransaction(report_statements=debug_sql),
         lambda: CompiledReads(report=debug_sql),
     ]

@@ -20,6 +20,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
 from gql.errors import is_for_client
+from gql.metrics import count_errors
 
 log = logging.getLogger("gql.errors")
 
@@ -74,3 +75,4 @@ class ClientSafeErrors(MaskErrors):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+            count_errors(result.errors)  # type: ignore[attr-defined]
