@@ -100,7 +100,7 @@ def _run_on_database(settings: Settings,
         asyncio.run(_with_connection(url, action))
 
 
-async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool) -> None:
+async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool, progress: bool = True) -> None:
     """Migrate, then seed the demo data into an empty database: under the migration lock, so
     that servers starting together on one new database neither migrate nor seed it twice."""
     from gql.migrate import Migrator, migration_lock
@@ -112,7 +112,7 @@ async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool) -> None:
         await conn.execute("select api_private.ensure_audit_partitions(3)")
         if seed_if_empty and await is_empty(conn):
             log.info("empty database: loading the demo data set")
-            log.info("seeded %s", await seed_database(conn, SeedOptions()))
+            log.info("seeded %s", await seed_database(conn, SeedOptions(), quiet=not progress))
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -194,7 +194,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     with database_in_use(settings) as url:
         asyncio.run(_with_connection(
-            url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed)))
+            url, lambda conn: _prepare(conn, seed_if_empty=not args.no_seed,
+                                       progress=settings.log_format == "text")))  # (no bar among JSON lines)
         os.environ["DATABASE_URL"] = url  # worker processes build the app from the environment
         scheme = "https" if args.certfile else "http"
         print(f"GraphiQL: {scheme}://{args.host}:{args.port}/graphql", file=sys.stderr)

@@ -374,6 +374,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         gc.freeze()
         upkeep = asyncio.create_task(
             run_periodically(graphql.pool, settings.stats_refresh_seconds, settings.retention))
+        sampler.sample()  # counted from the moment it serves
         sampling = asyncio.create_task(sampler.run(), name="metrics-sampler")
         try:
             yield

@@ -18,6 +18,7 @@ class JSONLines(logging.Formatter):
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+            "process": record.process,  # (which worker)
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

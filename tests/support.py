@@ -198,11 +198,12 @@ class FeedClient:
         return got
 
 
-async def serve_in_subprocess(port: int, env: dict[str, str], timeout: float = 180) -> subprocess.Popen[str]:
+async def serve_in_subprocess(port: int, env: dict[str, str], timeout: float = 180,
+                              args: tuple[str, ...] = ()) -> subprocess.Popen[str]:
     """`python -m gql serve` as a user runs it, once its /health answers 200."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "serve", "--port", str(port)], cwd=REPOSITORY, text=True, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "gql", "serve", "--port", str(port), *args], cwd=REPOSITORY, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     async def healthy() -> bool:
         assert process.poll() is None, process.communicate()[0]
