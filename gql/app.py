@@ -395,7 +395,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     async def health(_request: Request) -> JSONResponse:
         """200 when this process can serve: the database answers and the change listener is
         connected (without it, live subscriptions fall behind); 503 otherwise, for load
-        balancers. Either way it tells the pool's use and the listener's state."""
+        balancers. Either way it tells the pool's use, the listener's state and the replica's lag."""
         pool = graphql.pool
         started = time.perf_counter()
         listening = graphql.hub is None or graphql.hub.listener.connected.is_set()
@@ -405,6 +405,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             "listener": {"connected": listening,
                          "reconnects": graphql.hub.listener.reconnects if graphql.hub else 0},
         }
+        if graphql.replica is not None:  # (a replica away is no reason to be out of service)
+            body["replica"] = {"lagSeconds": graphql.replica.lag_seconds, "inRotation": graphql.replica.usable}
         try:
             if pool is None:
                 raise ConnectionError("no pool")

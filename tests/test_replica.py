@@ -82,6 +82,8 @@ async def test_reads_go_to_the_replica_and_a_writer_reads_its_write(
             metrics = (await http.get("/metrics")).text
             assert "gql_replica_lag_seconds " in metrics and "gql_replica_reads_total " in metrics
             assert "gql_replica_in_rotation 1.0" in metrics
+            health = (await http.get("/health")).json()
+            assert health["replica"]["inRotation"] is True and health["replica"]["lagSeconds"] < 30
 
             stop_embedded_replica(replica_dir)  # the replica goes away: reads carry on
             for _ in range(5):
