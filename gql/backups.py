@@ -195,20 +195,27 @@ def _recover(pgdata: Path) -> None:
     options = f"-c listen_addresses='' -c unix_socket_directories='{pgdata}'"
     _run([*pg_ctl, "start", "-o", options, "-l", str(pgdata / "log")], as_server=True)
     try:
-        asyncio.run(_promoted(f"postgresql://postgres@/postgres?host={pgdata}"))
+        asyncio.run(_promoted(f"postgresql://postgres@/postgres?host={pgdata}", pgdata))
     finally:
         _run([*pg_ctl, "stop", "-m", "fast"], as_server=True)
 
 
-async def _promoted(url: str) -> None:
+async def _promoted(url: str, pgdata: Path) -> None:
     async with asyncio.timeout(RECOVERY_TIMEOUT_SECONDS):
         while True:
-            conn = await asyncpg.connect(url)
             try:
-                if not await conn.fetchval("select pg_is_in_recovery()"):
-                    return
-            finally:
-                await conn.close()
+                conn = await asyncpg.connect(url)
+                try:
+                    if not await conn.fetchval("select pg_is_in_recovery()"):
+                        return
+                finally:
+                    await conn.close()
+            except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+                # A recovery that cannot reach its target ends the server (its log says why;
+                # restore_to reads it); while it runs, a failed look is only tried again.
+                if not (pgdata / "postmaster.pid").exists():
+                    raise BackupError("recovery stopped before it was done; see the server log "
+                                      f"in {pgdata / 'log'}") from exc
             await asyncio.sleep(0.2)  # recovery replays on its own; this only looks
 
 
