@@ -405,8 +405,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             "listener": {"connected": listening,
                          "reconnects": graphql.hub.listener.reconnects if graphql.hub else 0},
         }
-        if graphql.replica is not None:  # (a replica away is no reason to be out of service)
-            body["replica"] = {"lagSeconds": graphql.replica.lag_seconds, "inRotation": graphql.replica.usable}
+        replica = graphql.replica
+        if replica is not None:  # (a replica away is no reason to be out of service)
+            body["replica"] = {"lagSeconds": replica.lag_seconds, "inRotation": replica.usable}
         try:
             if pool is None:
                 raise ConnectionError("no pool")
