@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import asyncpg
 import httpx
@@ -199,14 +199,16 @@ class FeedClient:
 
 
 async def serve_in_subprocess(port: int, env: dict[str, str], timeout: float = 180,
-                              args: tuple[str, ...] = ()) -> subprocess.Popen[str]:
-    """`python -m gql serve` as a user runs it, once its /health answers 200."""
+                              args: tuple[str, ...] = (), output: IO[str] | None = None
+                              ) -> subprocess.Popen[str]:
+    """`python -m gql serve` as a user runs it, once its /health answers 200. Its output is
+    piped (read it when it has ended), or written to `output` for one that logs a lot."""
     process = subprocess.Popen(
         [sys.executable, "-m", "gql", "serve", "--port", str(port), *args], cwd=REPOSITORY, text=True,
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env=env, stdout=output or subprocess.PIPE, stderr=subprocess.STDOUT)
 
     async def healthy() -> bool:
-        assert process.poll() is None, process.communicate()[0]
+        assert process.poll() is None, process.communicate()[0] if output is None else "serve exited"
         try:
             async with httpx.AsyncClient() as http:
                 return (await http.get(f"http://127.0.0.1:{port}/health")).status_code == 200
