@@ -149,7 +149,7 @@ async def test_killing_the_replica_redis_and_one_api_process_loses_nothing(topol
         return {"name": name, "primaryCategoryId": category_id, "city": "Austin", "state": "TX",
                 "timezone": "America/Chicago"}
 
-    stop = asyncio.Event()
+    stop, enough = asyncio.Event(), asyncio.Event()  # (enough: the writers stop)
     feed_a, feed_b, acknowledged = Feed(), Feed(), []
     reads = {"answered": 0, "failed": 0}
 
@@ -163,12 +163,18 @@ async def test_killing_the_replica_redis_and_one_api_process_loses_nothing(topol
     async def follow_a_then_b() -> None:
         try:
             await follow(a, token, feed_a, stop)
-        except Exception:  # its process was killed: resume on the other from the last cursor
+        except Exception:  # its process was killed: resume on the other from the last cursor,
+            missed = len(acknowledged) + 3  # after a while (a device's backoff), writes went on
+
+            async def writes_went_on() -> bool:
+                return len(acknowledged) >= missed or enough.is_set()
+
+            await wait_for(writes_went_on, timeout=60)
             await follow(b, token, feed_a, stop)
 
     tasks = [asyncio.create_task(follow_a_then_b()), asyncio.create_task(follow(b, token, feed_b, stop)),
-             asyncio.create_task(writer([a, b], token, input_of, acknowledged, stop)),
-             asyncio.create_task(writer([b], token, input_of, acknowledged, stop)),
+             asyncio.create_task(writer([a, b], token, input_of, acknowledged, enough)),
+             asyncio.create_task(writer([b], token, input_of, acknowledged, enough)),
              asyncio.create_task(reader())]
 
     async def written(count: int) -> bool:
@@ -185,13 +191,15 @@ async def test_killing_the_replica_redis_and_one_api_process_loses_nothing(topol
         await wait_for(lambda: written(3 * WRITES_PER_PHASE), timeout=60)
         topology["processes"][0].kill()
         await wait_for(lambda: written(4 * WRITES_PER_PHASE), timeout=60)
-        written_ids = set(acknowledged)
+        enough.set()
+        await asyncio.gather(*tasks[2:4])
 
         async def delivered() -> bool:
-            return written_ids <= feed_a.created() and written_ids <= feed_b.created()
+            return set(acknowledged) <= feed_a.created() and set(acknowledged) <= feed_b.created()
 
         await wait_for(delivered, timeout=60)
     finally:
+        enough.set()
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
 
