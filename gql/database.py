@@ -23,7 +23,7 @@ from graphql import GraphQLError
 from gql.auth import ANONYMOUS, Identity
 from gql.metrics import POOL_WAIT_SECONDS
 from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
-from gql.user_errors import MutationFailed, from_postgres
+from gql.user_errors import MutationFailed, errors_from_postgres
 
 if TYPE_CHECKING:
     from gql.replica import ReplicaRouter
@@ -269,10 +269,10 @@ class RequestDatabase:
                 async with conn.transaction():  # a savepoint inside the request's transaction
                     return await conn.fetchrow(query, *args)
             except asyncpg.PostgresError as exc:
-                error = from_postgres(exc)
-                if error is None:
+                errors = errors_from_postgres(exc)
+                if not errors:
                     raise
-                raise MutationFailed(error) from exc
+                raise MutationFailed(*errors) from exc
         return await self._run(in_savepoint)
 
     async def _note_written_at(self, conn: PoolConnectionProxy) -> None:

@@ -5,7 +5,7 @@ is masked before it reaches the client."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import asyncpg
@@ -93,6 +93,17 @@ def _from_constraint(name: str) -> tuple[str | None, str]:
         field = _camel(column)
         return field, f"{field} {_RULE_SUFFIXES[suffix]}"
     return None, "a value was not accepted"
+
+
+def errors_from_postgres(exc: asyncpg.PostgresError) -> list[UserErrorData]:
+    """from_postgres, with a version conflict told field by field: SQL names the columns that
+    clashed (api.check_mergeable), comma-separated; empty when the error is unexpected."""
+    error = from_postgres(exc)
+    if error is None:
+        return []
+    if error.code is ErrorCode.VERSION_CONFLICT and error.field and error.field != "expectedVersion":
+        return [replace(error, field=_camel(column)) for column in error.field.split(",")]
+    return [error]
 
 
 def from_postgres(exc: asyncpg.PostgresError) -> UserErrorData | None:

@@ -85,7 +85,7 @@ async def test_update_with_a_stale_version_conflicts_and_shows_the_current_busin
     first = await world.owner.client.mutate(UPDATE_BUSINESS, {"id": business_id, "input": {"name": "Phone edit"}, "v": 1})
     assert first["errors"] == [] and first["business"]["version"] == 2
     stale = await world.manager.client.mutate(UPDATE_BUSINESS, {"id": business_id, "input": {"name": "Laptop edit"}, "v": 1})
-    assert [(e["code"], e["field"]) for e in stale["errors"]] == [("VERSION_CONFLICT", "expectedVersion")]
+    assert [(e["code"], e["field"]) for e in stale["errors"]] == [("VERSION_CONFLICT", "name")]
     assert stale["business"] == {"name": "Phone edit", "version": 2}
     assert (await superuser_row(world, "select name from businesses where id = $1", business_id))[0] == "Phone edit"
 

@@ -72,3 +72,38 @@ create function api_private.in_request() returns boolean
 language sql stable as $$
     select current_setting('role') in ('gql_anonymous', 'gql_user', 'gql_admin')
 $$;
+
+-- Edits made from one version merge: an update from `expected_version` is refused (GQ409,
+-- naming the columns) only when a column it sets was changed after that version, by anyone
+-- (api_private.touch_versioned keeps field_versions). Locks the row, so that two edits of one
+-- row are checked one after the other. A row the caller may not change is left for the
+-- update to explain.
+create function api.check_mergeable(tbl regclass, row_id uuid, expected_version integer, patch jsonb)
+returns void
+language plpgsql volatile as $$
+declare
+    current_version integer;
+    changed jsonb;
+    clashing text[];
+begin
+    execute format('select version, field_versions from %s where id = $1 and deleted_at is null for update', tbl)
+       into current_version, changed using row_id;
+    if current_version is null or current_version = expected_version then
+        return;
+    end if;
+    if expected_version not between 1 and current_version then
+        perform api.raise_user_error('GQ400', 'expectedVersion',
+                                     format('there is no version %s; the current one is %s', expected_version,
+                                            current_version));
+    end if;
+    clashing := array(select c from jsonb_object_keys(patch) c
+                       where coalesce((changed ->> c)::integer, (changed ->> '*')::integer, current_version)
+                             > expected_version
+                       order by c);
+    if cardinality(clashing) > 0 then
+        perform api.raise_user_error('GQ409', array_to_string(clashing, ','),
+                                     format('changed by someone else since version %s; here is the current one',
+                                            expected_version));
+    end if;
+end
+$$;

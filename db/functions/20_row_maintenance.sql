@@ -7,7 +7,7 @@
 -- audited nor announced.
 create function api_private.derived_columns() returns text[]
 language sql immutable parallel safe as $$
-    select array['search_vector', 'search_text', 'geo', 'name_normalized']
+    select array['search_vector', 'search_text', 'geo', 'name_normalized', 'field_versions']
 $$;
 
 -- updated_at moves when content changes; the columns named in the trigger's arguments
@@ -26,16 +26,26 @@ $$;
 
 -- version + updated_at move only when content changes; the columns named in the trigger's
 -- arguments (counters, bookkeeping) change without bumping the version, so a new review
--- never makes an owner's pending edit of the listing conflict.
+-- never makes an owner's pending edit of the listing conflict. field_versions records the
+-- version that last changed each content column (see migration 0018, api.check_mergeable).
 create function api_private.touch_versioned() returns trigger
 language plpgsql as $$
+declare
+    before jsonb := to_jsonb(old);
+    changed jsonb;
 begin
-    if (to_jsonb(new) - tg_argv) is distinct from (to_jsonb(old) - tg_argv) then
+    select jsonb_object_agg(n.key, old.version + 1) into changed
+      from jsonb_each(to_jsonb(new) - tg_argv - 'field_versions') n
+     where n.value is distinct from before -> n.key;
+    if changed is not null then
         new.version := old.version + 1;
         new.updated_at := now();
+        new.field_versions := case when old.field_versions = '{}' then jsonb_build_object('*', old.version)
+                                   else old.field_versions end || changed;
     else
         new.version := old.version;
         new.updated_at := old.updated_at;
+        new.field_versions := old.field_versions;
     end if;
     return new;
 end

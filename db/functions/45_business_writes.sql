@@ -170,6 +170,7 @@ declare
     result businesses;
 begin
     perform api.require_user();
+    perform api.check_mergeable('businesses', business_id, expected_version, patch);
     update businesses b
        set (slug, name, legal_name, description, short_description, primary_category_id,
             secondary_category_ids, tags, phone, email, website, address_line1, address_line2,
@@ -182,15 +183,13 @@ begin
                    r.latitude, r.longitude, r.service_radius_meters, r.timezone,
                    coalesce(r.hours, '{}'), coalesce(r.special_hours, '{}')
               from jsonb_populate_record(b, patch) r)
-     where b.id = business_id and b.version = expected_version and b.deleted_at is null
+     where b.id = business_id and b.deleted_at is null
     returning b.* into result;
-    if found then
-        return result;
+    if not found then
+        perform api.check_business_editable(business_id);
+        perform api.raise_user_error('GQ404', 'id', 'no such business');
     end if;
-    perform api.check_business_editable(business_id);
-    perform api.raise_user_error('GQ409', 'expectedVersion',
-                                 'the business was changed since that version; here is the current one');
-    return null;
+    return result;
 end
 $$;
 

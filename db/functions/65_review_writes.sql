@@ -89,19 +89,18 @@ declare
     result business_reviews;
 begin
     perform api.require_user();
+    perform api.check_mergeable('business_reviews', review_id, expected_version, patch);
     update business_reviews r
        set (rating, title, content, visit_date) =
            (select p.rating, nullif(btrim(p.title), ''), btrim(p.content), p.visit_date
               from jsonb_populate_record(r, patch) p)
-     where r.id = review_id and r.version = expected_version and r.deleted_at is null
+     where r.id = review_id and r.deleted_at is null
     returning r.* into result;
-    if found then
-        return result;
+    if not found then
+        perform api.explain_review_not_changed(review_id);
+        perform api.raise_user_error('GQ404', 'id', 'no such review');
     end if;
-    perform api.explain_review_not_changed(review_id);
-    perform api.raise_user_error('GQ409', 'expectedVersion',
-                                 'the review was changed since that version; here is the current one');
-    return null;
+    return result;
 end
 $$;
 

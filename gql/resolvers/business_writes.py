@@ -9,8 +9,7 @@ import asyncpg
 
 from gql.context import Context
 from gql.loaders import BUSINESS_SELECT
-from gql.resolvers.writes import call, reload
-from gql.user_errors import ErrorCode, MutationFailed
+from gql.resolvers.writes import call
 
 Record = asyncpg.Record
 
@@ -25,14 +24,8 @@ async def create(ctx: Context, columns: dict[str, Any], publish: bool,
 
 
 async def update(ctx: Context, business_id: UUID, expected_version: int,
-                 patch: dict[str, Any]) -> tuple[Record | None, MutationFailed | None]:
-    """The updated business; on a version conflict, the current one and the conflict."""
-    try:
-        return await call(ctx, UPDATE, business_id, expected_version, patch), None
-    except MutationFailed as failed:
-        if failed.errors[0].code is not ErrorCode.VERSION_CONFLICT:
-            raise
-        return await reload(ctx.loaders.business_by_id, business_id), failed
+                 patch: dict[str, Any]) -> Record | None:
+    return await call(ctx, UPDATE, business_id, expected_version, patch)
 
 
 async def set_status(ctx: Context, business_id: UUID, status: str, reason: str | None) -> Record | None:

@@ -9,8 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from gql.context import Context
-from gql.resolvers.writes import call, reload
-from gql.user_errors import ErrorCode, MutationFailed
+from gql.resolvers.writes import call
 
 Record = asyncpg.Record
 
@@ -22,15 +21,8 @@ async def create(ctx: Context, business_id: UUID, rating: int, title: str | None
 
 
 async def update(ctx: Context, review_id: UUID, expected_version: int,
-                 patch: dict[str, Any]) -> tuple[Record | None, MutationFailed | None]:
-    """The updated review; on a version conflict, the current one and the conflict."""
-    try:
-        return await call(ctx, "select * from api.update_review($1, $2, $3)",
-                          review_id, expected_version, patch), None
-    except MutationFailed as failed:
-        if failed.errors[0].code is not ErrorCode.VERSION_CONFLICT:
-            raise
-        return await reload(ctx.loaders.review_by_id, review_id), failed
+                 patch: dict[str, Any]) -> Record | None:
+    return await call(ctx, "select * from api.update_review($1, $2, $3)", review_id, expected_version, patch)
 
 
 async def delete(ctx: Context, review_id: UUID) -> UUID:

@@ -1,4 +1,5 @@
-"""Running one write function and reporting its outcome as (row, errors)."""
+"""The one pipeline every mutation runs its write through (`perform`), reporting the outcome
+as (value, errors) for the payload (gql/schema/user_error.payload)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,21 @@ from gql.user_errors import ErrorCode, MutationFailed, UserErrorData
 K = TypeVar("K")
 V = TypeVar("V")
 
-Outcome = tuple[asyncpg.Record | None, list[UserErrorData]]
+Outcome = tuple[Any, list[UserErrorData]]
 
 
-async def attempt(write: Callable[[], Awaitable[asyncpg.Record | None]]) -> Outcome:
+async def perform(ctx: Context, client_id: str | None, write: Callable[[], Awaitable[Any]], *,
+                  current: Callable[[], Awaitable[Any]] | None = None) -> Outcome:
+    """What every mutation does around its write: the changes it makes carry the sending
+    device's clientId (so that it recognises its own echo in the change feed), and a refusal
+    becomes UserErrors. On VERSION_CONFLICT, `current` gives the object as it now is, for the
+    client to merge against."""
     try:
+        await tag_changes(ctx, client_id)
         return await write(), []
     except MutationFailed as failed:
+        if current is not None and failed.errors[0].code is ErrorCode.VERSION_CONFLICT:
+            return await current(), failed.errors
         return None, failed.errors
 
 

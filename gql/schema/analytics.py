@@ -14,9 +14,9 @@ from gql.context import Context
 from gql.resolvers import analytics as resolvers
 from gql.resolvers.ids import parse_id
 from gql.resolvers.inputs import input_id
-from gql.resolvers.writes import attempt
+from gql.resolvers.writes import perform
 from gql.schema.business import RatingCount
-from gql.schema.user_error import UserError, user_errors
+from gql.schema.user_error import UserError, payload
 
 Info = strawberry.Info[Context, None]
 
@@ -106,10 +106,6 @@ async def business_analytics(info: Info, business_id: strawberry.ID, start: date
     return BusinessAnalytics.from_report(first, last, report)
 
 
-def _record_payload(counted: Any, errors: list[Any]) -> RecordPayload:
-    return RecordPayload(counted=bool(counted), errors=user_errors(errors))
-
-
 @strawberry.type
 class AnalyticsMutations:
     @strawberry.mutation(description="Count a view of a business page (anonymous callers too). "
@@ -119,10 +115,11 @@ class AnalyticsMutations:
         time_on_page_seconds: int | None = None, bounced: bool = False,
         client_event_id: str | None = None,
     ) -> RecordPayload:
-        async def write() -> Any:
-            return await resolvers.record_view(info.context, input_id(business_id, "businessId"), visitor_id,
-                                               referrer, time_on_page_seconds, bounced, client_event_id)
-        return _record_payload(*await attempt(write))
+        return payload(RecordPayload, bool, await perform(
+            info.context, None,
+            lambda: resolvers.record_view(info.context, input_id(business_id, "businessId"), visitor_id,
+                                          referrer, time_on_page_seconds, bounced, client_event_id)),
+            missing=False)
 
     @strawberry.mutation(description="Count a click to call, visit the website, get directions, "
                                      "share or save. A retried clientEventId is counted once.")
@@ -130,10 +127,11 @@ class AnalyticsMutations:
         self, info: Info, business_id: strawberry.ID, visitor_id: str, kind: ClickKind,
         client_event_id: str | None = None,
     ) -> RecordPayload:
-        async def write() -> Any:
-            return await resolvers.record_click(info.context, input_id(business_id, "businessId"), visitor_id,
-                                                kind.value, client_event_id)
-        return _record_payload(*await attempt(write))
+        return payload(RecordPayload, bool, await perform(
+            info.context, None,
+            lambda: resolvers.record_click(info.context, input_id(business_id, "businessId"), visitor_id,
+                                           kind.value, client_event_id)),
+            missing=False)
 
 
 @strawberry.type

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -15,11 +14,10 @@ from gql.context import Context
 from gql.resolvers import business_writes as writes
 from gql.resolvers import service_areas
 from gql.resolvers.inputs import column_patch, input_id
-from gql.resolvers.writes import attempt, reload, tag_changes
+from gql.resolvers.writes import perform, reload
 from gql.schema.business import Business, maybe_business
 from gql.schema.enums import BusinessStatus, Weekday
-from gql.schema.user_error import UserError, user_errors
-from gql.user_errors import MutationFailed
+from gql.schema.user_error import UserError, payload
 
 Info = strawberry.Info[Context, None]
 
@@ -122,17 +120,8 @@ class DeletePayload:
     errors: list[UserError]
 
 
-async def delete_payload(delete: Awaitable[UUID]) -> DeletePayload:
-    """Run a soft delete; report the id it deleted, or why it could not."""
-    try:
-        deleted = await delete
-    except MutationFailed as failed:
-        return DeletePayload(deleted_id=None, errors=user_errors(failed.errors))
-    return DeletePayload(deleted_id=strawberry.ID(str(deleted)), errors=[])
-
-
-def _payload(row: Any, errors: list[Any]) -> BusinessPayload:
-    return BusinessPayload(business=maybe_business(row), errors=user_errors(errors))
+def deleted(business_or_review_id: UUID) -> strawberry.ID:
+    return strawberry.ID(str(business_or_review_id))
 
 
 @strawberry.type
@@ -145,25 +134,24 @@ class BusinessMutations:
         idempotency_key: str | None = None,
         client_id: str | None = None,
     ) -> BusinessPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.create(info.context, input.to_columns(), publish, idempotency_key)
-        return _payload(*await attempt(write))
+        return payload(BusinessPayload, maybe_business, await perform(
+            info.context, client_id,
+            lambda: writes.create(info.context, input.to_columns(), publish, idempotency_key)))
 
     @strawberry.mutation(description="Change a business you own or manage. expectedVersion is "
-                                     "the version you last read; if it has moved on, nothing "
-                                     "changes and you get VERSION_CONFLICT with the current one.")
+                                     "the version you last read: edits of other fields made since "
+                                     "then are kept beside yours (merged); if a field you change "
+                                     "was changed since, nothing changes and you get a "
+                                     "VERSION_CONFLICT naming each such field, with the current "
+                                     "business.")
     async def update_business(
         self, info: Info, id: strawberry.ID, input: BusinessInput, expected_version: int,
         client_id: str | None = None,
     ) -> BusinessPayload:
-        try:
-            await tag_changes(info.context, client_id)
-            row, conflict = await writes.update(
-                info.context, input_id(id, "id"), expected_version, input.to_columns())
-        except MutationFailed as failed:
-            return _payload(None, failed.errors)
-        return _payload(row, conflict.errors if conflict else [])
+        return payload(BusinessPayload, maybe_business, await perform(
+            info.context, client_id,
+            lambda: writes.update(info.context, input_id(id, "id"), expected_version, input.to_columns()),
+            current=lambda: reload(info.context.loaders.business_by_id, input_id(id, "id"))))
 
     @strawberry.mutation(description="Owners switch between DRAFT and ACTIVE; only "
                                      "administrators suspend a business or lift a suspension.")
@@ -171,10 +159,9 @@ class BusinessMutations:
         self, info: Info, id: strawberry.ID, status: BusinessStatus, reason: str | None = None,
         client_id: str | None = None,
     ) -> BusinessPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.set_status(info.context, input_id(id, "id"), status.value, reason)
-        return _payload(*await attempt(write))
+        return payload(BusinessPayload, maybe_business, await perform(
+            info.context, client_id,
+            lambda: writes.set_status(info.context, input_id(id, "id"), status.value, reason)))
 
     @strawberry.mutation(description="Replace the areas a business serves: a GeoJSON Polygon or "
                                      "MultiPolygon of [longitude, latitude] positions (null clears "
@@ -184,17 +171,14 @@ class BusinessMutations:
         client_id: str | None = None,
     ) -> BusinessPayload:
         async def write() -> Any:
-            await tag_changes(info.context, client_id)
             business = input_id(business_id, "businessId")
             await service_areas.set_areas(info.context, business, areas)
             return await reload(info.context.loaders.business_by_id, business)
-        return _payload(*await attempt(write))
+        return payload(BusinessPayload, maybe_business, await perform(info.context, client_id, write))
 
     @strawberry.mutation(description="Delete (softly) a business you own.")
     async def delete_business(
         self, info: Info, id: strawberry.ID, client_id: str | None = None
     ) -> DeletePayload:
-        async def delete() -> UUID:
-            await tag_changes(info.context, client_id)
-            return await writes.delete(info.context, input_id(id, "id"))
-        return await delete_payload(delete())
+        return payload(DeletePayload, deleted, await perform(
+            info.context, client_id, lambda: writes.delete(info.context, input_id(id, "id"))))

@@ -10,9 +10,9 @@ from strawberry import UNSET
 from gql.context import Context
 from gql.resolvers import category_writes as writes
 from gql.resolvers.inputs import column_patch, input_id
-from gql.resolvers.writes import attempt, tag_changes
+from gql.resolvers.writes import perform
 from gql.schema.category import Category
-from gql.schema.user_error import UserError, user_errors
+from gql.schema.user_error import UserError, payload
 
 Info = strawberry.Info[Context, None]
 
@@ -45,11 +45,6 @@ class CategoryPayload:
     errors: list[UserError]
 
 
-def _payload(row: Any, errors: list[Any]) -> CategoryPayload:
-    return CategoryPayload(category=None if row is None else Category.from_row(row),
-                           errors=user_errors(errors))
-
-
 @strawberry.type
 class CategoryMutations:
     @strawberry.mutation
@@ -57,16 +52,14 @@ class CategoryMutations:
         self, info: Info, input: CategoryInput, idempotency_key: str | None = None,
         client_id: str | None = None,
     ) -> CategoryPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.create(info.context, input.to_columns(), idempotency_key)
-        return _payload(*await attempt(write))
+        return payload(CategoryPayload, Category.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.create(info.context, input.to_columns(), idempotency_key)))
 
     @strawberry.mutation(description="Rename, move (parentId) or hide (active: false) a category.")
     async def update_category(
         self, info: Info, id: strawberry.ID, input: CategoryInput, client_id: str | None = None
     ) -> CategoryPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.update(info.context, input_id(id, "id"), input.to_columns())
-        return _payload(*await attempt(write))
+        return payload(CategoryPayload, Category.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.update(info.context, input_id(id, "id"), input.to_columns())))

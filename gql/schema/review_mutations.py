@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 from typing import Any
-from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
@@ -13,11 +12,10 @@ from strawberry import UNSET
 from gql.context import Context
 from gql.resolvers import review_writes as writes
 from gql.resolvers.inputs import column_patch, input_id
-from gql.resolvers.writes import attempt, tag_changes
-from gql.schema.business_mutations import DeletePayload, delete_payload
+from gql.resolvers.writes import perform, reload
+from gql.schema.business_mutations import DeletePayload, deleted
 from gql.schema.review import Review
-from gql.schema.user_error import UserError, user_errors
-from gql.user_errors import MutationFailed
+from gql.schema.user_error import UserError, payload
 
 Info = strawberry.Info[Context, None]
 
@@ -60,11 +58,6 @@ class ReviewPayload:
     errors: list[UserError]
 
 
-def _payload(row: Any, errors: list[Any]) -> ReviewPayload:
-    return ReviewPayload(review=None if row is None else Review.from_row(row),
-                         errors=user_errors(errors))
-
-
 @strawberry.type
 class ReviewMutations:
     @strawberry.mutation(description="Review a business, once. Published at once unless it "
@@ -74,35 +67,30 @@ class ReviewMutations:
         self, info: Info, input: CreateReviewInput, idempotency_key: str | None = None,
         client_id: str | None = None,
     ) -> ReviewPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.create(
-                info.context, input_id(input.business_id, "businessId"), input.rating,
-                input.title, input.content,
-                input.visit_date, idempotency_key)
-        return _payload(*await attempt(write))
+        return payload(ReviewPayload, Review.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.create(info.context, input_id(input.business_id, "businessId"), input.rating,
+                                  input.title, input.content, input.visit_date, idempotency_key)))
 
-    @strawberry.mutation(description="Edit your review, within 30 days of writing it.")
+    @strawberry.mutation(description="Edit your review, within 30 days of writing it. As with "
+                                     "updateBusiness, edits of different fields from one version "
+                                     "merge; a field changed since expectedVersion is a "
+                                     "VERSION_CONFLICT naming it.")
     async def update_review(
         self, info: Info, id: strawberry.ID, input: UpdateReviewInput, expected_version: int,
         client_id: str | None = None,
     ) -> ReviewPayload:
-        try:
-            await tag_changes(info.context, client_id)
-            row, conflict = await writes.update(info.context, input_id(id, "id"), expected_version,
-                                                input.to_columns())
-        except MutationFailed as failed:
-            return _payload(None, failed.errors)
-        return _payload(row, conflict.errors if conflict else [])
+        return payload(ReviewPayload, Review.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.update(info.context, input_id(id, "id"), expected_version, input.to_columns()),
+            current=lambda: reload(info.context.loaders.review_by_id, input_id(id, "id"))))
 
     @strawberry.mutation(description="Delete (softly) your review.")
     async def delete_review(
         self, info: Info, id: strawberry.ID, client_id: str | None = None
     ) -> DeletePayload:
-        async def delete() -> UUID:
-            await tag_changes(info.context, client_id)
-            return await writes.delete(info.context, input_id(id, "id"))
-        return await delete_payload(delete())
+        return payload(DeletePayload, deleted, await perform(
+            info.context, client_id, lambda: writes.delete(info.context, input_id(id, "id"))))
 
     @strawberry.mutation(description="Answer a review of a business you own or manage; a "
                                      "second call replaces the answer.")
@@ -110,11 +98,9 @@ class ReviewMutations:
         self, info: Info, review_id: strawberry.ID, content: str, idempotency_key: str | None = None,
         client_id: str | None = None,
     ) -> ReviewPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.respond(info.context, input_id(review_id, "reviewId"),
-                                        content, idempotency_key)
-        return _payload(*await attempt(write))
+        return payload(ReviewPayload, Review.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.respond(info.context, input_id(review_id, "reviewId"), content, idempotency_key)))
 
     @strawberry.mutation(description="Vote a review helpful (true) or not (false); null "
                                      "withdraws your vote. One vote per user, changeable.")
@@ -122,29 +108,24 @@ class ReviewMutations:
         self, info: Info, review_id: strawberry.ID, helpful: bool | None = None,
         client_id: str | None = None,
     ) -> ReviewPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.vote(info.context, input_id(review_id, "reviewId"), helpful)
-        return _payload(*await attempt(write))
+        return payload(ReviewPayload, Review.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.vote(info.context, input_id(review_id, "reviewId"), helpful)))
 
     @strawberry.mutation(description="Flag a review for moderators (once per user). Three flags "
                                      "hide it until a moderator decides.")
     async def flag_review(
         self, info: Info, review_id: strawberry.ID, reason: str, client_id: str | None = None
     ) -> ReviewPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.flag(info.context, input_id(review_id, "reviewId"),
-                                     reason)
-        return _payload(*await attempt(write))
+        return payload(ReviewPayload, Review.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.flag(info.context, input_id(review_id, "reviewId"), reason)))
 
     @strawberry.mutation(description="Administrators: publish or reject a review.")
     async def moderate_review(
         self, info: Info, id: strawberry.ID, decision: ModerationDecision, note: str | None = None,
         client_id: str | None = None,
     ) -> ReviewPayload:
-        async def write() -> Any:
-            await tag_changes(info.context, client_id)
-            return await writes.moderate(info.context, input_id(id, "id"), decision.value,
-                                         note)
-        return _payload(*await attempt(write))
+        return payload(ReviewPayload, Review.from_row, await perform(
+            info.context, client_id,
+            lambda: writes.moderate(info.context, input_id(id, "id"), decision.value, note)))

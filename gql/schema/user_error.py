@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import strawberry
 
 from gql.user_errors import ErrorCode as ErrorCodeEnum
@@ -25,3 +29,15 @@ class UserError:
 
 def user_errors(errors: list[UserErrorData]) -> list[UserError]:
     return [UserError.from_data(e) for e in errors]
+
+
+P = TypeVar("P")
+
+
+def payload(kind: type[P], convert: Callable[[Any], Any], outcome: tuple[Any, list[UserErrorData]],
+            missing: Any = None) -> P:
+    """A mutation payload from a write's outcome: its first field (`convert`ed, or `missing`
+    when there is nothing) and `errors`."""
+    value, errors = outcome
+    field = dataclasses.fields(kind)[0].name  # type: ignore[arg-type]
+    return kind(**{field: missing if value is None else convert(value), "errors": user_errors(errors)})
