@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -147,26 +146,44 @@ def _raise_file_limit() -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    with _metrics_directory():
+    with _metrics_directory(settings.data_dir / "metrics"):
         return _serve(settings, args)
 
 
 @contextlib.contextmanager
-def _metrics_directory() -> Iterator[None]:
-    """One directory where every worker keeps its metrics, so that /metrics on any of them
-    tells the whole server's (gql/metrics.py). Set before prometheus_client is imported, which
-    reads it once; PROMETHEUS_MULTIPROC_DIR when the operator chose one."""
+def _metrics_directory(base: Path) -> Iterator[None]:
+    """One directory where this server's workers keep their metrics, so that /metrics on any
+    of them tells the whole server's (gql/metrics.py): PROMETHEUS_MULTIPROC_DIR when the
+    operator chose one (one per server), else <data dir>/metrics/<pid>, removed at exit (and,
+    for a server that was killed, by the next one). Emptied and set before prometheus_client
+    is imported, which reads the setting once and writes its files at once."""
     chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    directory = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="gql-metrics-"))
+    if chosen:
+        directory = Path(chosen)
+    else:
+        for earlier in base.glob("*") if base.is_dir() else ():
+            if earlier.name.isdigit() and not _running(int(earlier.name)):
+                shutil.rmtree(earlier, ignore_errors=True)
+        directory = base / str(os.getpid())
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):  # (an earlier run's would be summed in)
+        stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
-    from gql.metrics import prepare_directory
-
-    prepare_directory(directory)
     try:
         yield
     finally:
         if not chosen:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

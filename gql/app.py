@@ -43,7 +43,15 @@ from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
 from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
 from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
-from gql.metrics import WEBSOCKETS, ProcessSampler, ResponseCounter, leave, metrics_endpoint, observe_request
+from gql.metrics import (
+    OPERATION_NAMES,
+    WEBSOCKETS,
+    ProcessSampler,
+    ResponseCounter,
+    leave,
+    metrics_endpoint,
+    observe_request,
+)
 from gql.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.persisted_documents import PersistedDocuments
 from gql.realtime.audiences import LiveFeed
@@ -341,6 +349,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     if tracing:
         start_tracing()
     graphql = GraphQLApp(settings, tracing=tracing)
+    OPERATION_NAMES.listed = settings.metrics_operations
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

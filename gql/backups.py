@@ -210,7 +210,8 @@ async def _promoted(url: str, pgdata: Path) -> None:
                         return
                 finally:
                     await conn.close()
-            except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            except (OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                    asyncpg.InterfaceError) as exc:
                 # A recovery that cannot reach its target ends the server (its log says why;
                 # restore_to reads it); while it runs, a failed look is only tried again.
                 if not (pgdata / "postmaster.pid").exists():

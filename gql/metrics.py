@@ -16,7 +16,6 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from prometheus_client import (
@@ -31,7 +30,7 @@ from prometheus_client import (
     multiprocess,
     values,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,6 +68,7 @@ AUDIENCES = Gauge("gql_subscription_audiences", "Distinct answers the live feed 
 POOL_SIZE = Gauge("gql_db_pool_size", "Connections in the pools.", multiprocess_mode="livesum")
 POOL_IDLE = Gauge("gql_db_pool_idle", "Idle connections in the pools.", multiprocess_mode="livesum")
 POOL_MAX = Gauge("gql_db_pool_max", "Most connections the pools may open.", multiprocess_mode="livesum")
+PROCESSES = Gauge("gql_worker_processes", "Worker processes serving.", multiprocess_mode="livesum")
 CHANGE_LOG_POSITION = Gauge("gql_change_log_position", "Last change-log position a process has read.",
                             multiprocess_mode="livemax")
 LIVE_MESSAGES = Counter("gql_live_messages", "Messages the live feed has written to sockets.")
@@ -85,15 +85,18 @@ def multiprocess_mode() -> bool:
 
 
 class OperationNames:
-    """Operation names as label values, at most MAX_OPERATION_LABELS of them per process."""
+    """Operation names as label values: those the operator listed (GQL_METRICS_OPERATIONS),
+    and the first MAX_OPERATION_LABELS others a process meets. Clients choose names, so in
+    the open (apq) mode a client can use up the second kind; the listed ones always count."""
 
     def __init__(self) -> None:
+        self.listed: frozenset[str] = frozenset()
         self._seen: set[str] = set()
 
     def label(self, name: str | None) -> str:
         if not name:
             return "(anonymous)"
-        if name in self._seen:
+        if name in self.listed or name in self._seen:
             return name
         if len(self._seen) >= MAX_OPERATION_LABELS or len(name) > 100:
             return "(other)"
@@ -155,6 +158,7 @@ class ProcessSampler:
             POOL_SIZE.set(pool.get_size())
             POOL_IDLE.set(pool.get_idle_size())
             POOL_MAX.set(pool.get_max_size())
+        PROCESSES.set(1)
         SUBSCRIPTIONS.set(graphql.subscription_count)
         AUDIENCES.set(live.audience_count if live else 0)
         CHANGE_LOG_POSITION.set(hub.position if hub else 0)
@@ -188,17 +192,18 @@ class ScrapeFigures(Collector):
         self.replica = replica
 
     def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily("gql_database_up", "1 when the database answered this scrape.")
-        up.add_metric([], 1 if self.database else 0)
-        yield up
+        if self.database is not BUSY:
+            yield GaugeMetricFamily("gql_database_up", "1 when the database answered this scrape "
+                                    "(absent when every pool connection was busy).",
+                                    value=1 if self.database else 0)
         if self.database:
             yield GaugeMetricFamily("gql_database_size_bytes", "Size of the database on disk.",
                                     value=self.database["size_bytes"])
-            yield GaugeMetricFamily(
-                "gql_database_cache_hit_ratio",
-                "Share of block reads served from PostgreSQL's buffer cache since statistics were reset.",
-                value=self.database["cache_hit_ratio"] if self.database["cache_hit_ratio"] is not None
-                else float("nan"))
+            yield CounterMetricFamily("gql_database_blocks_hit", "Block reads PostgreSQL's buffer cache "
+                                      "served (the cache hit ratio: its rate over that of all block reads).",
+                                      value=self.database["blocks_hit"])
+            yield CounterMetricFamily("gql_database_blocks_read", "Block reads that went to the operating "
+                                      "system (its cache or the disk).", value=self.database["blocks_read"])
             connections = GaugeMetricFamily("gql_database_connections",
                                             "Connections to the database, by state.", labels=["state"])
             for state, count in sorted(self.database["connections"].items()):
@@ -213,15 +218,29 @@ class ScrapeFigures(Collector):
                                     value=1 if self.replica.usable else 0)
 
 
+BUSY: dict[str, Any] = {}
+"""No pool connection came within SCRAPE_QUERY_SECONDS: the database may be fine (a saturated
+pool has its own alert), so nothing is said of it."""
+
+
 async def database_figures(pool: Any) -> dict[str, Any] | None:
     if pool is None:
         return None
     try:
-        async with asyncio.timeout(SCRAPE_QUERY_SECONDS), pool.acquire() as conn:
-            figures: Any = await conn.fetchval("select api_private.database_figures()")
-    except Exception as exc:  # a scrape tells the database is away (gql_database_up 0)
+        conn = await pool.acquire(timeout=SCRAPE_QUERY_SECONDS)
+    except TimeoutError:
+        return BUSY
+    except Exception as exc:  # the database is away (gql_database_up 0)
         log.info("reading database figures for /metrics failed: %r", exc)
         return None
+    try:
+        async with asyncio.timeout(SCRAPE_QUERY_SECONDS):
+            figures: Any = await conn.fetchval("select api_private.database_figures()")
+    except Exception as exc:
+        log.info("reading database figures for /metrics failed: %r", exc)
+        return None
+    finally:
+        await pool.release(conn)
     return dict(figures) if isinstance(figures, dict) else None
 
 
@@ -231,12 +250,17 @@ _PID_FILE = re.compile(r"_(\d+)\.db$")
 def forget_dead_processes(directory: str) -> None:
     """Live gauges of a worker that died without its shutdown (killed, crashed) would count
     for ever: forget every process that is gone."""
-    pids = {int(m[1]) for f in os.listdir(directory) if (m := _PID_FILE.search(f))}
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:  # (the server is stopping)
+        return
+    pids = {int(m[1]) for f in names if (m := _PID_FILE.search(f))}
     for pid in pids:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+            with contextlib.suppress(FileNotFoundError):  # (another scrape got there first)
+                multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
         except PermissionError:
             pass
 
@@ -269,10 +293,3 @@ def leave(directory: str | None = None) -> None:
     if directory and multiprocess_mode():
         with contextlib.suppress(OSError):
             multiprocess.mark_process_dead(os.getpid(), directory)  # type: ignore[no-untyped-call]
-
-
-def prepare_directory(directory: Path) -> None:
-    """An empty directory for this server's workers (files of an earlier run would be summed in)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.db"):
-        stale.unlink()

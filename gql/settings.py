@@ -56,6 +56,8 @@ class Settings:
     """True when JWT_SECRET is unset and the data directory's own secret is used."""
     data_key_generated: bool = False
     """True when GQL_DATA_KEY is unset and the data directory's own key is used."""
+    metrics_operations: frozenset[str] = frozenset()
+    """Operation names always labelled in the metrics (GQL_METRICS_OPERATIONS, comma-separated)."""
     log_format: str = "text"
     """text, or json: one JSON object a line (GQL_LOG_FORMAT; gql/logs.py)."""
     pool_min_size: int = 2
@@ -93,6 +95,8 @@ class Settings:
             broadcast_url=env.get("BROADCAST_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             log_format=log_format(env.get("GQL_LOG_FORMAT")),
+            metrics_operations=frozenset(
+                n.strip() for n in (env.get("GQL_METRICS_OPERATIONS") or "").split(",") if n.strip()),
             debug_sql=(env.get("GQL_DEBUG_SQL") or "") not in {"", "0", "false", "no"},
             pool_min_size=int(env.get("GQL_POOL_MIN") or 2),
             pool_max_size=int(env.get("GQL_POOL_MAX") or 10),

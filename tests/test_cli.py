@@ -82,9 +82,12 @@ async def test_serve_runs_the_embedded_database_with_demo_data_and_reuses_it(tmp
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             body = (await http.post("/graphql", json={
-                "query": "{ businesses(first: 1) { totalCount } categories { slug } }"})).json()
+                "query": "query Demo { businesses(first: 1) { totalCount } categories { slug } }"})).json()
+            metrics = (await http.get("/metrics")).text  # (one worker: the serving process's own)
         assert body["data"]["businesses"]["totalCount"] > 800  # of the 1,000 demo businesses
         assert len(body["data"]["categories"]) == 5
+        assert 'gql_request_duration_seconds_count{operation="Demo",type="query"} 1.0' in metrics
+        assert "gql_db_pool_size " in metrics and "gql_worker_processes 1.0" in metrics
         # Leave a mark through the database itself, to see it again after a restart.
         conn = await asyncpg.connect(f"postgresql://postgres@/directory?host={data_dir / 'pg'}")
         await conn.execute("insert into categories (slug, name) values ('marker', 'Marker')")

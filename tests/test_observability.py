@@ -36,6 +36,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.spans: list[tuple[str, str, str]] = []  # (trace id, span name, service name)
+        self.values: list[str] = []  # every attribute value of every span
         self.lock = threading.Lock()
         collector = self
 
@@ -50,6 +51,8 @@ class Collector:
                         for scope_spans in resource_spans.scope_spans:
                             collector.spans += [(span.trace_id.hex(), span.name, service)
                                                 for span in scope_spans.spans]
+                            collector.values += [str(a.value.string_value or a.value) for span in scope_spans.spans
+                                                 for a in span.attributes]
                 answer = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")
@@ -195,3 +198,25 @@ async def test_traces_reach_the_collector_and_log_lines_carry_them(served: Serve
     assert any(line.get("trace_id") == TRACE_ID for line in access), access[-3:]
     assert not [line for line in served.log.read_text().splitlines() if line.strip() and not line.startswith("{")
                 and not line.startswith("GraphiQL:")], "a log line that is not JSON"
+
+
+async def test_traces_hold_nothing_a_client_sent(served: Served, collector: Collector) -> None:
+    secret_trace, get_trace = "5bf92f3577b34da6a3ce929d0e0e4736", "6bf92f3577b34da6a3ce929d0e0e4736"
+    async with httpx.AsyncClient(base_url=served.url) as http:
+        await http.post("/graphql", headers={"traceparent": f"00-{secret_trace}-00f067aa0ba902b7-01"}, json={
+            "query": 'mutation Leak { logIn(email: "leak@example.com", password: "hunter2-secret") { token } }'})
+        await http.get("/graphql", headers={"traceparent": f"00-{get_trace}-00f067aa0ba902b7-01"}, params={
+            "query": "query Q($e: String) { categories { slug } }", "variables": '{"e": "leak2@example.com"}'})
+        for _ in range(3):
+            assert (await http.get("/health")).status_code == 200
+
+    async def exported() -> bool:
+        return any("Leak" in name for name in collector.names_in(secret_trace)) \
+            and any(name.startswith("GET") for name in collector.names_in(get_trace))
+
+    await wait_for(exported, timeout=30)
+    with collector.lock:
+        values = list(collector.values)
+    for sent in ("hunter2-secret", "leak@example.com", "leak2@example.com"):
+        assert not [v for v in values if sent in v], f"{sent} is in a span"
+    assert "select 1" not in values, "a health check's statement was traced on its own"

@@ -49,15 +49,18 @@ end
 $$;
 
 -- What /metrics reads at each scrape (gql/metrics.py), for the server's own role only: the
--- database's size, the share of block reads its buffer cache served, connections by state.
+-- database's size, its block reads served by the buffer cache and not, connections by state
+-- (another role's sessions show no state to this one: 'other role').
 create function api_private.database_figures() returns jsonb
 language sql stable set search_path = public, pg_temp as $$
     select jsonb_build_object(
         'size_bytes', pg_database_size(current_database()),
-        'cache_hit_ratio', (select d.blks_hit::float8 / nullif(d.blks_hit + d.blks_read, 0)
-                              from pg_stat_database d where d.datname = current_database()),
+        'blocks_hit', (select d.blks_hit from pg_stat_database d where d.datname = current_database()),
+        'blocks_read', (select d.blks_read from pg_stat_database d where d.datname = current_database()),
         'connections', (select coalesce(jsonb_object_agg(c.state, c.n), '{}')
-                          from (select coalesce(a.state, 'background') as state, count(*) as n
+                          from (select case when a.backend_type <> 'client backend' then 'background'
+                                            else coalesce(a.state, 'other role') end as state,
+                                       count(*) as n
                                   from pg_stat_activity a where a.datname = current_database()
                                  group by 1) c))
 $$;
