@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import asyncpg
 from graphql import GraphQLError
+
+from gql.user_errors import from_postgres
 
 
 class BadArgument(GraphQLError):
@@ -24,3 +30,17 @@ def is_for_client(error: GraphQLError) -> bool:
     """
     original = error.original_error
     return original is None or isinstance(original, GraphQLError)
+
+
+@contextlib.contextmanager
+def refusals_as_errors() -> Iterator[None]:
+    """In a query, a refusal raised by SQL (not signed in, forbidden, a bad argument) becomes
+    a GraphQL error with its code; any other database error stays unexpected."""
+    try:
+        yield
+    except asyncpg.PostgresError as exc:
+        error = from_postgres(exc)
+        if error is None:
+            raise
+        raise GraphQLError(error.message,
+                           extensions={"code": error.code.value, "argument": error.field}) from None

@@ -40,6 +40,7 @@ class World:
     other: Person
     reviewer: Person
     admin: Person
+    moderator: Person
     category_id: str
     subcategory_id: str
     listed_id: str
@@ -71,23 +72,24 @@ async def log_in(anonymous: GraphQLClient, email: str) -> Person:
 
 async def build_world(url: str, anonymous: GraphQLClient) -> World:
     people = {role: await sign_up(anonymous, f"{role}@example.com", role.title())
-              for role in ("owner", "manager", "other", "reviewer", "admin")}
+              for role in ("owner", "manager", "other", "reviewer", "admin", "moderator")}
     conn = await connect(url)
     try:
-        await conn.execute("insert into user_roles (user_id, role) values ($1, 'admin')",
-                           people["admin"].id)
+        await conn.execute("insert into user_roles (user_id, role) values ($1, 'admin'), ($2, 'moderator')",
+                           people["admin"].id, people["moderator"].id)
         # Established accounts: flags of accounts younger than a week weigh nothing.
         await conn.execute("update users set created_at = now() - interval '30 days' where id = any($1::uuid[])",
                            [p.id for p in people.values()])
     finally:
         await conn.close()
     admin = await log_in(anonymous, "admin@example.com")
+    moderator = await log_in(anonymous, "moderator@example.com")  # (a token with the role)
     assert "admin" in (await admin.client.data("{ me { roles } }"))["me"]["roles"]
     food = await admin.client.mutate(CREATE_CATEGORY, {"input": {"name": "Food", "slug": "food"}})
     pizza = await admin.client.mutate(CREATE_CATEGORY, {"input": {
         "name": "Pizza", "slug": "pizza", "parentId": food["category"]["id"]}})
     world = World(url=url, anonymous=anonymous, owner=people["owner"], manager=people["manager"],
-                  other=people["other"], reviewer=people["reviewer"], admin=admin,
+                  other=people["other"], reviewer=people["reviewer"], admin=admin, moderator=moderator,
                   category_id=food["category"]["id"], subcategory_id=pizza["category"]["id"],
                   listed_id="", draft_id="")
     listed = await world.owner.client.mutate(CREATE_BUSINESS, {

@@ -50,6 +50,19 @@ begin
 end
 $$;
 
+-- Moderators decide on reviews and see the queue; administrators may do all of it too.
+create function api.require_moderator() returns uuid
+language plpgsql stable as $$
+declare
+    me uuid := api.require_user();
+begin
+    if not (api.has_role('moderator') or api.has_role('admin')) then
+        perform api.raise_user_error('GQ403', null, 'only moderators may do this');
+    end if;
+    return me;
+end
+$$;
+
 -- Ownership checks read past RLS (security definer), so policies can use them without
 -- recursing into the policies of the tables they read.
 create function api.owns_business(business_id uuid) returns boolean

@@ -211,17 +211,24 @@ begin
 end
 $$;
 
--- decision: 'published' or 'rejected'.
+-- A moderator's (or administrator's) decision ('published' or 'rejected'), recorded with who made it and why (a note is
+-- required to reject). Security definer: moderators run as gql_user, whose guard keeps review
+-- statuses for moderators, and a pending review of someone else is not theirs to see; the
+-- role check is made here.
 create function api.moderate_review(review_id uuid, decision text, note text)
 returns business_reviews
-language plpgsql volatile as $$
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     result business_reviews;
+    why text := nullif(btrim(note), '');
 begin
-    perform api.require_admin();
+    perform api.require_moderator();
+    if decision = 'rejected' and why is null then
+        perform api.raise_user_error('GQ400', 'note', 'say why the review is rejected');
+    end if;
     update business_reviews r
        set status = decision,
-           moderation_notes = note,
+           moderation_notes = why,
            published_at = case when decision = 'published' then coalesce(r.published_at, now())
                                else r.published_at end,
            flag_count = case when decision = 'published' then 0 else r.flag_count end
@@ -230,6 +237,8 @@ begin
     if not found then
         perform api.raise_user_error('GQ404', 'id', 'no such review');
     end if;
+    insert into moderation_decisions (review_id, moderator_id, decision, note)
+    values (review_id, api.current_user_id(), decision, why);
     return result;
 end
 $$;

@@ -6,14 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-from graphql import GraphQLError
-
 from gql.context import Context
 from gql.database import RequestDatabase
-from gql.errors import BadArgument
+from gql.errors import BadArgument, refusals_as_errors
 from gql.resolvers.writes import call
-from gql.user_errors import from_postgres
 
 DEFAULT_WINDOW_DAYS = 30
 TICK_SECONDS = 1.0  # live analytics: at most one event a second per subscription
@@ -58,14 +54,8 @@ def window(start: date | None, end: date | None) -> tuple[date, date]:
 
 async def read_report(db: RequestDatabase, query: str, *args: Any) -> dict[str, Any]:
     """One report function; its UserErrors become GraphQL errors (this is a query)."""
-    try:
+    with refusals_as_errors():
         result: dict[str, Any] = await db.fetchval(query, *args)
-    except asyncpg.PostgresError as exc:
-        error = from_postgres(exc)
-        if error is None:
-            raise
-        raise GraphQLError(error.message,
-                           extensions={"code": error.code.value, "argument": error.field}) from None
     return result
 
 

@@ -11,7 +11,7 @@ from gql.context import Context
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
-from gql.schema import accounts, analytics, operations, search
+from gql.schema import accounts, analytics, moderation, operations, search
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
 from gql.schema.changes import ChangePage, change_page
@@ -124,6 +124,12 @@ class Query:
         to: date | None = None,
     ) -> analytics.PlatformStats:
         return await analytics.platform_stats(info, from_, to)
+
+    @strawberry.field(description="Moderators and administrators: reviews waiting for a decision "
+                                  "(pending, or published with new flags), the longest waiting first.")
+    async def moderation_queue(self, info: Info, first: int = 20,
+                               after: str | None = None) -> moderation.ModerationQueue:
+        return await moderation.moderation_queue(info, first, after)
 
     @strawberry.field(description="Administrators: the slowest statements, index use, table sizes and "
                                   "dead rows, connections by application and state.")

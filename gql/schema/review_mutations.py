@@ -121,7 +121,9 @@ class ReviewMutations:
             info.context, client_id,
             lambda: writes.flag(info.context, input_id(review_id, "reviewId"), reason)))
 
-    @strawberry.mutation(description="Administrators: publish or reject a review.")
+    @strawberry.mutation(description="Moderators and administrators: publish or reject a review, "
+                                     "saying why (a note is required to reject). The decision is "
+                                     "kept with who made it (moderationQueue's history).")
     async def moderate_review(
         self, info: Info, id: strawberry.ID, decision: ModerationDecision, note: str | None = None,
         client_id: str | None = None,

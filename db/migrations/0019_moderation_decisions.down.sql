@@ -1,0 +1,2 @@
+drop index business_reviews_waiting_idx;
+drop table moderation_decisions;
