@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("--keep", type=int, default=7, help="prune: base backups to keep")
     backup.add_argument("--time", help="restore-to: the moment, ISO 8601 with its offset")
     backup.add_argument("--into", type=Path, help="restore-to: a new data directory")
+    outbox = commands.add_parser("outbox", help="print the messages waiting to be sent (password "
+                                                "reset and email verification codes)")
+    outbox.add_argument("--mark-sent", action="store_true", help="mark the printed messages sent")
+    outbox.add_argument("--limit", type=int, default=100)
     restore = commands.add_parser("restore", help="restore FILE made by backup into the (empty) "
                                                   "database in use")
     restore.add_argument("file")
@@ -297,6 +301,22 @@ def documents(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from gql import outbox as messages
+
+    async def run(conn: asyncpg.Connection) -> None:
+        waiting = await messages.pending(conn, settings.data_key, args.limit)
+        for m in waiting:
+            print(f"--- message {m.id} ({m.kind})\nTo: {m.recipient}\nSubject: {m.subject}\n\n{m.body}\n")
+        if args.mark_sent and waiting:
+            print(f"marked {await messages.mark_sent(conn, [m.id for m in waiting])} message(s) sent")
+        elif not waiting:
+            print("no messages waiting")
+
+    _run_on_database(settings, run)
+    return 0
+
+
 def db(settings: Settings, args: argparse.Namespace) -> int:
     from gql.instance import database_in_use
 
@@ -449,7 +469,7 @@ def rotate_data_key(settings: Settings, _args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "serve": serve, "migrate": migrate, "seed": seed, "export-schema": export_schema,
-    "db": db, "documents": documents, "backup": backup, "restore": restore,
+    "db": db, "documents": documents, "backup": backup, "restore": restore, "outbox": outbox,
     "rotate-data-key": rotate_data_key,
 }
 

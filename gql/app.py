@@ -261,11 +261,11 @@ class GraphQLApp(GraphQL[Context, None]):
             return Context(request=request, pool=self.pool, settings=self.settings,
                            identity=request.state.identity, hub=self.hub, views=self.views,
                            persisted=self.persisted, client_id=request.headers.get("x-client-id"),
-                           replica=self.replica, read_after=request.state.read_after)
+                           replica=self.replica, read_after=request.state.read_after, holders=self.holders)
         # Once per socket: every operation and subscription event on it shares the slots.
         return Context(request=request, pool=self.pool, settings=self.settings, identity=ANONYMOUS,
                        hub=self.hub, views=self.views, live=self.live, persisted=self.persisted,
-                       connection_slots=asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET))
+                       connection_slots=asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET), holders=self.holders)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token comes in the connection_init payload, as {"Authorization": "Bearer ..."}

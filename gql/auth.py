@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import jwt
 from argon2 import PasswordHasher
@@ -32,6 +32,8 @@ class Identity:
     user_id: UUID | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     expires_at: datetime | None = None
+    session_id: UUID | None = None
+    """The signed-in device's session (gql/resolvers/sessions.py); tokens made by tools have none."""
 
     @property
     def is_anonymous(self) -> bool:
@@ -65,13 +67,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_token(user_id: UUID, roles: list[str], secret: str, ttl_seconds: int) -> tuple[str, datetime]:
+def issue_token(user_id: UUID, roles: list[str], secret: str, ttl_seconds: int,
+                session_id: UUID | None = None) -> tuple[str, datetime]:
     now = datetime.now(UTC)
     expires = now + timedelta(seconds=ttl_seconds)
-    token = jwt.encode(
-        {"sub": str(user_id), "roles": sorted(roles), "iat": now, "exp": expires},
-        secret, algorithm="HS256")
-    return token, expires
+    claims: dict[str, Any] = {"sub": str(user_id), "roles": sorted(roles), "iat": now, "exp": expires,
+                              "jti": uuid4().hex}  # (two tokens of one second differ)
+    if session_id is not None:
+        claims["sid"] = str(session_id)
+    return jwt.encode(claims, secret, algorithm="HS256"), expires
 
 
 def identity_from_token(token: str, secret: str) -> Identity:
@@ -87,9 +91,10 @@ def identity_from_token(token: str, secret: str) -> Identity:
     try:
         user_id = UUID(str(claims["sub"]))
         roles = frozenset(str(r) for r in claims.get("roles") or [])
+        session_id = UUID(str(claims["sid"])) if claims.get("sid") is not None else None
     except (ValueError, TypeError):
         raise InvalidToken("the token is malformed") from None
-    return Identity(user_id=user_id, roles=roles,
+    return Identity(user_id=user_id, roles=roles, session_id=session_id,
                     expires_at=datetime.fromtimestamp(claims["exp"], UTC))
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gql.realtime.feed import SharedViews
     from gql.realtime.hub import ChangeHub
     from gql.replica import ReplicaRouter
+    from gql.token_holders import TokenHolders
 
 
 class Operation:
@@ -77,6 +78,8 @@ class Context:
     met_code_layer_change: bool = False
     """An operation of this request failed as the SQL code layer was being replaced (set by
     gql/schema.OperationTransaction; the HTTP app then runs the request once more)."""
+    holders: TokenHolders | None = None
+    """What this process knows of accounts and sessions (told at once when a session ends here)."""
     socket_writer: SocketWriter | None = None
     """For a WebSocket: what the live feed writes its events through (made when first needed)."""
 

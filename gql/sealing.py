@@ -15,6 +15,7 @@ EMAIL = "users.email"
 EMAIL_LOOKUP = "email"
 ADDRESS = "security_events.client_address"
 ADDRESS_LOOKUP = "client address"
+OUTBOX_BODY = "outbox_messages.body"
 
 
 async def check_data_key(conn: asyncpg.Connection | PoolConnectionProxy, key: DataKey) -> None:
@@ -60,7 +61,7 @@ async def rotate_data_key(conn: asyncpg.Connection, old: DataKey, new: DataKey) 
         await check_data_key(conn, old)
         # No sign-up or sign-in record may be sealed under the old key meanwhile. (Servers
         # still holding the old key must be stopped first: they would go on sealing with it.)
-        await conn.execute("lock table users, security_events in exclusive mode")
+        await conn.execute("lock table users, security_events, outbox_messages in exclusive mode")
         users = await conn.fetch("select id, email_sealed from users where email_sealed is not null")
         await conn.executemany(
             "update users set email_lookup = $2, email_sealed = $3 where id = $1",
@@ -71,8 +72,13 @@ async def rotate_data_key(conn: asyncpg.Connection, old: DataKey, new: DataKey) 
             "update security_events set client_address_lookup = $2, client_address_sealed = $3 where id = $1",
             [(e["id"], *_address(new, old.open(e["client_address_sealed"], ADDRESS))) for e in events])
         await conn.execute("update security_events set email_lookup = null where email_lookup is not null")
+        messages = await conn.fetch("select id, recipient_sealed, body_sealed from outbox_messages")
+        await conn.executemany(
+            "update outbox_messages set recipient_sealed = $2, body_sealed = $3 where id = $1",
+            [(m["id"], new.seal(old.open(m["recipient_sealed"], EMAIL), EMAIL),
+              new.seal(old.open(m["body_sealed"], OUTBOX_BODY), OUTBOX_BODY)) for m in messages])
         await conn.execute("update data_key_check set fingerprint = $1, set_at = now()", new.fingerprint)
-        return len(users) + len(events)
+        return len(users) + len(events) + len(messages)
 
 
 def email_lookup(key: DataKey, email: str) -> bytes:

@@ -91,7 +91,7 @@ class Settings:
             data_key=DataKey.parse(env.get("GQL_DATA_KEY") or data_key_of(data_dir)),
             data_key_generated=not env.get("GQL_DATA_KEY"),
             jwt_secret_generated=not env.get("JWT_SECRET"),
-            jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 3600),
+            jwt_ttl_seconds=int(env.get("JWT_TTL_SECONDS") or 900),
             broadcast_url=env.get("BROADCAST_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             log_format=log_format(env.get("GQL_LOG_FORMAT")),

@@ -5,20 +5,24 @@
 -- An account as its owner sees it. The email address is sealed (gql/data_key.py): the server
 -- opens it; the database cannot.
 create type api.account as (
-    id uuid, email_sealed bytea, display_name text, avatar_url text, created_at timestamptz, roles text[]
+    id uuid, email_sealed bytea, display_name text, avatar_url text, created_at timestamptz, roles text[],
+    email_verified_at timestamptz
 );
 
 create function api_private.account_of(user_id uuid) returns api.account
 language sql stable security definer set search_path = public, pg_temp as $$
     select u.id, u.email_sealed, u.display_name, u.avatar_url, u.created_at,
-           coalesce(array(select r.role from user_roles r where r.user_id = u.id order by r.role), '{}')
+           coalesce(array(select r.role from user_roles r where r.user_id = u.id order by r.role), '{}'),
+           u.email_verified_at
       from users u
      where u.id = account_of.user_id and u.deleted_at is null
 $$;
 
--- email_lookup and email_sealed: the keyed hash and the ciphertext of the address.
-create function api.sign_up(email_lookup bytea, email_sealed bytea, password_hash text, display_name text)
-returns api.account
+-- email_lookup and email_sealed: the keyed hash and the ciphertext of the address. The new
+-- account is signed in at once: its first session opens in the same transaction.
+create function api.sign_up(email_lookup bytea, email_sealed bytea, password_hash text, display_name text,
+                            refresh_hash bytea, device text)
+returns table (account api.account, session sessions)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     new_id uuid;
@@ -26,8 +30,14 @@ begin
     insert into users (email_lookup, email_sealed, password_hash, display_name)
     values (email_lookup, email_sealed, password_hash, btrim(display_name))
     returning id into new_id;  -- a taken email fails on users_email_key
-    return api_private.account_of(new_id);
+    return query select api_private.account_of(new_id), api_private.open_session(new_id, refresh_hash, device);
 end
+$$;
+
+-- The account an email address belongs to (for a password reset), by its keyed hash.
+create function api_private.user_by_email(lookup bytea) returns uuid
+language sql stable security definer set search_path = public, pg_temp as $$
+    select u.id from users u where u.email_lookup = lookup and u.deleted_at is null
 $$;
 
 -- Failed sign-ins tolerated per email and per client address in the throttle window.
@@ -97,12 +107,16 @@ language sql stable security definer set search_path = public, pg_temp as $$
     select * from api_private.account_of(api.current_user_id()) a where a.id is not null
 $$;
 
--- What a token stands for now: whether its account still exists, and its roles. Read by the
--- server for every request (briefly cached) and every open socket, so that a deleted account
--- or a revoked role stops counting at once. Not for request roles.
-create function api_private.account_state(account uuid, out active boolean, out roles text[])
+-- What a token stands for now: whether its account still exists and its session (when the
+-- token names one) is neither revoked nor expired, and the account's roles. Read by the
+-- server for every request (briefly cached) and every open socket, so that a deleted account,
+-- a signed-out session or a revoked role stops counting at once. Not for request roles.
+create function api_private.account_state(account uuid, session_id uuid, out active boolean, out roles text[])
 language sql stable security definer set search_path = public, pg_temp as $$
-    select coalesce((select u.deleted_at is null from users u where u.id = account), false),
+    select coalesce((select u.deleted_at is null from users u where u.id = account), false)
+           and (session_id is null
+                or exists (select 1 from sessions s where s.id = session_id and s.user_id = account
+                                                      and s.revoked_at is null and s.expires_at > now())),
            array(select r.role from user_roles r where r.user_id = account order by r.role)
 $$;
-revoke execute on function api_private.account_state(uuid) from public;
+revoke execute on function api_private.account_state(uuid, uuid) from public;

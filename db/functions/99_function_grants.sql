@@ -18,7 +18,7 @@ declare
         'categories_by_id', 'categories_by_slug', 'category_children', 'category_roots',
         'create_business', 'create_category', 'create_review', 'delete_business', 'delete_review',
         'flag_review', 'is_open_now', 'me', 'moderate_review', 'nearby_businesses', 'nearby_count',
-        'moderation_queue', 'operations_report', 'platform_stats', 'record_business_click', 'record_business_view', 'respond_to_review',
+        'moderation_queue', 'my_sessions', 'operations_report', 'platform_stats', 'record_business_click', 'record_business_view', 'respond_to_review',
         'responses_by_id', 'responses_by_review', 'review_pages', 'reviews_by_id',
         'search_businesses', 'search_count', 'service_areas_of', 'set_business_status',
         'set_service_areas', 'sign_up', 'spelling_suggestion', 'update_business', 'update_category',

@@ -1,9 +1,12 @@
-"""Accounts: sign up, sign in (throttled), and who am I."""
+"""Accounts: sign up, sign in (throttled), and who am I. A sign-in opens a session for the
+device (gql/resolvers/sessions.py): a short-lived access token and a refresh token."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +37,8 @@ class SignedIn:
     token: str
     expires_at: datetime
     account: Account
+    refresh_token: str
+    refresh_expires_at: datetime
 
 
 def _check_credentials(email: str, password: str) -> None:
@@ -49,32 +54,37 @@ Account = dict[str, Any]
 
 
 def _opened(ctx: Context, row: asyncpg.Record) -> Account:
-    account = {name: row[name] for name in ("id", "display_name", "avatar_url", "created_at", "roles")}
+    account = {name: row[name] for name in ("id", "display_name", "avatar_url", "created_at", "roles",
+                                            "email_verified_at")}
     sealed = row["email_sealed"]  # none for demo people, who cannot sign in
     account["email"] = None if sealed is None else ctx.settings.data_key.open(sealed, sealing.EMAIL)
     return account
 
 
-def _signed_in(ctx: Context, row: asyncpg.Record) -> SignedIn:
+def signed_in(ctx: Context, row: asyncpg.Record, session: asyncpg.Record, refresh_token: str) -> SignedIn:
+    """The access token of `session` (its id in the token), with the refresh token that renews it."""
     account = _opened(ctx, row)
-    token, expires = issue_token(account["id"], list(account["roles"]),
-                                 ctx.settings.jwt_secret, ctx.settings.jwt_ttl_seconds)
-    return SignedIn(token=token, expires_at=expires, account=account)
+    token, expires = issue_token(account["id"], list(account["roles"]), ctx.settings.jwt_secret,
+                                 ctx.settings.jwt_ttl_seconds, session_id=session["id"])
+    return SignedIn(token=token, expires_at=expires, account=account, refresh_token=refresh_token,
+                    refresh_expires_at=session["expires_at"])
 
 
 async def sign_up(ctx: Context, email: str, password: str, display_name: str) -> SignedIn:
     _check_credentials(email, password)
     password_hash = await asyncio.to_thread(hash_password, password)
     key = ctx.settings.data_key
-    account = await call(ctx, "select * from api.sign_up($1, $2, $3, $4)",
-                         email_lookup(key, email), sealed_email(key, email), password_hash, display_name)
-    assert account is not None
-    return _signed_in(ctx, account)
+    refresh = new_secret()
+    row = await call(ctx, "select * from api.sign_up($1, $2, $3, $4, $5, $6)",
+                     email_lookup(key, email), sealed_email(key, email), password_hash, display_name,
+                     secret_hash(refresh), device_of(ctx))
+    assert row is not None
+    return signed_in(ctx, row["account"], row["session"], refresh)
 
 
 async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     key = ctx.settings.data_key
-    found = await _as_server(
+    found = await as_server(
         ctx, "select (c.account).*, c.password_hash, c.throttled, c.attempt"
              " from api_private.login_candidate($1, $2, $3) c",
         email_lookup(key, email), address_lookup(key, ctx.client_address),
@@ -89,11 +99,31 @@ async def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     if not ok or found["id"] is None:
         SIGN_IN_FAILURES.labels("wrong_credentials").inc()
         raise MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, "the email or password is wrong"))
-    await _as_server(ctx, "select api_private.record_login($1, $2)", found["attempt"], found["id"])
-    return _signed_in(ctx, found)
+    await as_server(ctx, "select api_private.record_login($1, $2)", found["attempt"], found["id"])
+    refresh = new_secret()
+    session = await as_server(ctx, "select * from api_private.open_session($1, $2, $3)",
+                              found["id"], secret_hash(refresh), device_of(ctx))
+    assert session is not None
+    return signed_in(ctx, found, session, refresh)
 
 
-async def _as_server(ctx: Context, query: str, *args: Any) -> asyncpg.Record | None:
+def new_secret() -> str:
+    """A refresh or one-time token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def secret_hash(token: str) -> bytes:
+    """What the database keeps of a token (a random one: a plain hash is enough)."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def device_of(ctx: Context) -> str | None:
+    """The signed-in device as its user would recognise it in their list of sessions."""
+    agent = ctx.request.headers.get("user-agent")
+    return agent[:200] if agent else None
+
+
+async def as_server(ctx: Context, query: str, *args: Any) -> asyncpg.Record | None:
     """Login internals (password hashes, the attempt log) run as the server's own role, on a
     connection of their own: request roles may not execute them (99_function_grants.sql)."""
     try:
