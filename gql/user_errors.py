@@ -41,6 +41,7 @@ _OUR_CODES = {
     "GQ403": ErrorCode.FORBIDDEN,
     "GQ404": ErrorCode.NOT_FOUND,
     "GQ409": ErrorCode.VERSION_CONFLICT,
+    "GQ419": ErrorCode.CONFLICT,
     "GQ429": ErrorCode.RATE_LIMITED,
 }
 
@@ -48,7 +49,7 @@ _OUR_CODES = {
 _BAD_VALUE_STATES = {"22P02", "22007", "22008", "22003", "22021", "22P05", "22001", "22023", "2201B"}
 
 # Table name prefixes of constraint names, longest first.
-_TABLES = ("business_view_events", "business_click_events",
+_TABLES = ("business_view_events", "business_click_events", "business_claims", "manager_invitations",
            "business_reviews", "review_responses", "business_managers", "review_votes",
            "review_flags", "idempotency_keys", "businesses", "categories", "users")
 _RULE_SUFFIXES = {
@@ -66,6 +67,8 @@ _RULE_SUFFIXES = {
 # Constraints whose field or message the naming rule cannot tell.
 _CONSTRAINTS = {
     "business_reviews_one_per_author": ("businessId", "you have already reviewed this business"),
+    "business_claims_one_pending_key": ("businessId", "you have claimed this business already; an "
+                                                      "administrator will decide"),
     "businesses_location_pair": ("latitude", "latitude and longitude must be given together"),
     "businesses_timezone_fkey": ("timezone", "is not a time zone this server knows"),
     "businesses_zip_code_length": ("zip", "has an invalid length"),

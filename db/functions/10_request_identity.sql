@@ -18,7 +18,7 @@ $$;
 
 -- Raise an error the API shows to the client as a UserError. The SQLSTATE carries the
 -- code (GQ400 VALIDATION, GQ401 UNAUTHENTICATED, GQ403 FORBIDDEN, GQ404 NOT_FOUND,
--- GQ409 VERSION_CONFLICT, GQ429 RATE_LIMITED), COLUMN the input field, MESSAGE the text.
+-- GQ409 VERSION_CONFLICT, GQ419 CONFLICT, GQ429 RATE_LIMITED), COLUMN the input field, MESSAGE the text.
 create function api.raise_user_error(sqlstate text, field text, message text) returns void
 language plpgsql volatile as $$
 begin

@@ -7,9 +7,11 @@ from strawberry.tools import merge_types
 from gql.schema.accounts import AccountMutations
 from gql.schema.analytics import AnalyticsMutations
 from gql.schema.business_mutations import BusinessMutations
+from gql.schema.business_people import BusinessPeopleMutations
 from gql.schema.category_mutations import CategoryMutations
 from gql.schema.review_mutations import ReviewMutations
 
 Mutation = merge_types(
     "Mutation",
-    (AccountMutations, AnalyticsMutations, BusinessMutations, CategoryMutations, ReviewMutations))
+    (AccountMutations, AnalyticsMutations, BusinessMutations, BusinessPeopleMutations, CategoryMutations,
+     ReviewMutations))

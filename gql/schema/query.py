@@ -11,7 +11,7 @@ from gql.context import Context
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
-from gql.schema import accounts, analytics, moderation, operations, search
+from gql.schema import accounts, analytics, business_people, moderation, operations, search
 from gql.schema.business import Business, maybe_business
 from gql.schema.category import Category, maybe_category
 from gql.schema.changes import ChangePage, change_page
@@ -130,6 +130,20 @@ class Query:
     async def moderation_queue(self, info: Info, first: int = 20,
                                after: str | None = None) -> moderation.ModerationQueue:
         return await moderation.moderation_queue(info, first, after)
+
+    @strawberry.field(description="What you own or manage, in every status (drafts included), newest "
+                                  "first; empty when signed out.")
+    async def my_businesses(self, info: Info, first: int = 20,
+                            after: str | None = None) -> business_people.MyBusinesses:
+        return await business_people.my_businesses(info, first, after)
+
+    @strawberry.field(description="Claims of listings without an owner, oldest first: all of them for "
+                                  "administrators, your own for anyone else.")
+    async def business_claims(
+        self, info: Info, status: business_people.ClaimStatus = business_people.ClaimStatus.PENDING,
+        first: int = 20,
+    ) -> list[business_people.BusinessClaim]:
+        return await business_people.business_claims(info, status, first)
 
     @strawberry.field(description="Administrators: the slowest statements, index use, table sizes and "
                                   "dead rows, connections by application and state.")

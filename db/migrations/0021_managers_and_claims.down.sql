@@ -1,0 +1,2 @@
+drop table business_claims;
+drop table manager_invitations;
