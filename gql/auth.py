@@ -50,7 +50,10 @@ class Identity:
         """What SQL sees through current_setting('request.jwt.claims')."""
         if self.user_id is None:
             return {}
-        return {"sub": str(self.user_id), "roles": sorted(self.roles)}
+        claims: dict[str, Any] = {"sub": str(self.user_id), "roles": sorted(self.roles)}
+        if self.session_id is not None:
+            claims["sid"] = str(self.session_id)
+        return claims
 
 
 ANONYMOUS = Identity()

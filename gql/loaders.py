@@ -29,7 +29,8 @@ BUSINESS_COLUMNS = (
     " b.country, b.latitude, b.longitude, b.service_radius_meters, b.timezone, b.hours,"
     " b.special_hours, b.rating_counts, b.review_count, b.rating_avg, b.verification_status,"
     " b.version, b.created_at, b.updated_at, b.primary_category_id, b.secondary_category_ids,"
-    " b.owner_id, api.is_open_now(b) as is_open_now")
+    " b.owner_id, b.photos, b.logo_url, b.cover_url, b.price_level, b.attributes, b.social_links,"
+    " api.is_open_now(b) as is_open_now")
 BUSINESS_SELECT = "select " + BUSINESS_COLUMNS + " from {fn} b"
 
 

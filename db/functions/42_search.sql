@@ -106,10 +106,10 @@ language sql immutable parallel safe as $$ select 200 $$;
 -- Does a listed business pass the search's text query and filters (null ones do not filter)?
 create function api_private.search_matches(
     b businesses, p_tsq tsquery, p_category_ids uuid[], p_open_now boolean, p_open_at timestamptz,
-    p_min_rating numeric, p_serves_lat double precision, p_serves_lon double precision
+    p_min_rating numeric, p_price_levels smallint[], p_attributes text[], p_serves_lat double precision, p_serves_lon double precision
 ) returns boolean
 language sql stable as $$
-    select api_private.business_listed_and_matches(b, p_category_ids, null, null, p_min_rating)
+    select api_private.business_listed_and_matches(b, p_category_ids, null, null, p_min_rating, p_price_levels, p_attributes)
        and (p_tsq is null or b.search_vector @@ p_tsq)
        and (p_open_now is not true or api.is_open_now(b))
        and (p_open_at is null or api.is_open_at(b.hours, b.special_hours, b.timezone, p_open_at))
@@ -124,7 +124,7 @@ $$;
 -- PostgreSQL 18's validation of this function).
 create function api_private.search_candidates(
     p_tsq tsquery, p_normalized text, p_center public.earth, p_radius double precision,
-    p_category_ids uuid[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
+    p_category_ids uuid[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric, p_price_levels smallint[], p_attributes text[],
     p_serves_lat double precision, p_serves_lon double precision
 ) returns table (business businesses, rank double precision, distance double precision)
 language sql stable as $$
@@ -136,12 +136,12 @@ language sql stable as $$
            case when p_center is not null then public.earth_distance((f.b).geo, p_center) end
       from (select b from businesses b
              where p_center is null
-               and api_private.search_matches(b, p_tsq, p_category_ids, p_open_now, p_open_at, p_min_rating,
+               and api_private.search_matches(b, p_tsq, p_category_ids, p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes,
                                               p_serves_lat, p_serves_lon)
             union all
             (select b from businesses b
               where p_center is not null
-                and api_private.search_matches(b, p_tsq, p_category_ids, p_open_now, p_open_at, p_min_rating,
+                and api_private.search_matches(b, p_tsq, p_category_ids, p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes,
                                                p_serves_lat, p_serves_lon)
                 and public.earth_box(p_center, p_radius) @> b.geo
                 and public.earth_distance(b.geo, p_center) <= p_radius
@@ -158,7 +158,7 @@ $$;
 -- api_private.walk_nearest_first).
 create function api_private.prepare_search(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric, p_price_levels smallint[], p_attributes text[],
     p_serves_lat double precision, p_serves_lon double precision,
     out tsq tsquery, out normalized text, out center public.earth, out category_ids uuid[]
 )
@@ -173,7 +173,7 @@ begin
     perform api_private.walk_nearest_first(center);
     if numnode(tsq) > 1 and not exists (
             select from api_private.search_candidates(tsq, normalized, center, p_radius, category_ids, p_open_now,
-                                                      p_open_at, p_min_rating, p_serves_lat, p_serves_lon)) then
+                                                      p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon)) then
         tsq := coalesce(api_private.search_tsquery(p_query, false), tsq);
     end if;
 end
@@ -197,7 +197,7 @@ $$;
 -- of milliseconds.
 create function api.search_businesses(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric, p_price_levels smallint[], p_attributes text[],
     p_serves_lat double precision, p_serves_lon double precision,
     p_sort text, p_after jsonb, p_page_size integer
 ) returns table (business businesses, rank double precision, distance double precision)
@@ -212,12 +212,12 @@ set enable_bitmapscan = on  -- (restored on exit: see api_private.walk_nearest_f
 as $$
 declare
     i record := api_private.prepare_search(p_query, p_lat, p_lon, p_radius, p_category_slugs, p_open_now,
-                                           p_open_at, p_min_rating, p_serves_lat, p_serves_lon);
+                                           p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon);
 begin
     if p_sort = 'BEST_MATCH' then
         return query
             select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
-                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
+                                                p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.rank, (c.business).id)
                    < ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
              order by c.rank desc, (c.business).id desc
@@ -225,7 +225,7 @@ begin
     elsif p_sort = 'DISTANCE' then
         return query
             select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
-                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
+                                                p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon) c
              where p_after is null or (c.distance, (c.business).id)
                    > ((p_after ->> 0)::double precision, (p_after ->> 1)::uuid)
              order by c.distance, (c.business).id
@@ -233,7 +233,7 @@ begin
     elsif p_sort = 'RATING' then
         return query
             select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
-                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
+                                                p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).rating_avg, (c.business).review_count, (c.business).id)
                    < ((p_after ->> 0)::numeric, (p_after ->> 1)::integer, (p_after ->> 2)::uuid)
              order by (c.business).rating_avg desc, (c.business).review_count desc, (c.business).id desc
@@ -241,7 +241,7 @@ begin
     elsif p_sort = 'REVIEW_COUNT' then
         return query
             select * from api_private.search_candidates(i.tsq, i.normalized, i.center, p_radius, i.category_ids,
-                                                p_open_now, p_open_at, p_min_rating, p_serves_lat, p_serves_lon) c
+                                                p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon) c
              where p_after is null or ((c.business).review_count, (c.business).rating_avg, (c.business).id)
                    < ((p_after ->> 0)::integer, (p_after ->> 1)::numeric, (p_after ->> 2)::uuid)
              order by (c.business).review_count desc, (c.business).rating_avg desc, (c.business).id desc
@@ -257,7 +257,7 @@ $$;
 -- cache), while PL/pgSQL's statements get a plan for the values (force_custom_plan) on both.
 create function api.search_count(
     p_query text, p_lat double precision, p_lon double precision, p_radius double precision,
-    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric,
+    p_category_slugs text[], p_open_now boolean, p_open_at timestamptz, p_min_rating numeric, p_price_levels smallint[], p_attributes text[],
     p_serves_lat double precision, p_serves_lon double precision
 ) returns bigint
 language plpgsql stable security definer
@@ -268,10 +268,10 @@ set enable_bitmapscan = on  -- as in api.search_businesses
 as $$
 declare
     i record := api_private.prepare_search(p_query, p_lat, p_lon, p_radius, p_category_slugs, p_open_now,
-                                           p_open_at, p_min_rating, p_serves_lat, p_serves_lon);
+                                           p_open_at, p_min_rating, p_price_levels, p_attributes, p_serves_lat, p_serves_lon);
 begin
     return (select count(*) from api_private.search_candidates(
-                i.tsq, i.normalized, i.center, p_radius, i.category_ids, p_open_now, p_open_at, p_min_rating,
+                i.tsq, i.normalized, i.center, p_radius, i.category_ids, p_open_now, p_open_at, p_min_rating, p_price_levels, p_attributes,
                 p_serves_lat, p_serves_lon));
 end
 $$;

@@ -147,14 +147,17 @@ begin
         slug, name, legal_name, description, short_description, primary_category_id,
         secondary_category_ids, tags, phone, email, website, address_line1, address_line2, city,
         state, zip_code, country, latitude, longitude, service_radius_meters, timezone, hours,
-        special_hours, owner_id, status)
+        special_hours, logo_url, cover_url, price_level, attributes, social_links, photos, owner_id,
+        status)
     select coalesce(nullif(btrim(r.slug), ''), api.new_business_slug(r.name, r.city)),
            btrim(r.name), r.legal_name, r.description, r.short_description, r.primary_category_id,
            coalesce(r.secondary_category_ids, '{}'), coalesce(r.tags, '{}'), r.phone, r.email,
            r.website, r.address_line1, r.address_line2, btrim(r.city), btrim(r.state), r.zip_code,
            coalesce(r.country, 'US'), r.latitude, r.longitude, r.service_radius_meters,
            coalesce(r.timezone, 'America/New_York'), coalesce(r.hours, '{}'),
-           coalesce(r.special_hours, '{}'), me, case when publish then 'active' else 'draft' end
+           coalesce(r.special_hours, '{}'), r.logo_url, r.cover_url, r.price_level,
+           coalesce(r.attributes, '{}'), coalesce(r.social_links, '{}'), coalesce(r.photos, '[]'), me,
+           case when publish then 'active' else 'draft' end
       from jsonb_populate_record(null::businesses, input) r
     returning * into result;
     perform api.settle_idempotency_key(idempotency_key, result.id);
@@ -175,13 +178,15 @@ begin
        set (slug, name, legal_name, description, short_description, primary_category_id,
             secondary_category_ids, tags, phone, email, website, address_line1, address_line2,
             city, state, zip_code, country, latitude, longitude, service_radius_meters, timezone,
-            hours, special_hours) =
+            hours, special_hours, logo_url, cover_url, price_level, attributes, social_links, photos) =
            (select btrim(r.slug), btrim(r.name), r.legal_name, r.description, r.short_description,
                    r.primary_category_id, coalesce(r.secondary_category_ids, '{}'),
                    coalesce(r.tags, '{}'), r.phone, r.email, r.website, r.address_line1,
                    r.address_line2, btrim(r.city), btrim(r.state), r.zip_code, r.country,
                    r.latitude, r.longitude, r.service_radius_meters, r.timezone,
-                   coalesce(r.hours, '{}'), coalesce(r.special_hours, '{}')
+                   coalesce(r.hours, '{}'), coalesce(r.special_hours, '{}'), r.logo_url, r.cover_url,
+                   r.price_level, coalesce(r.attributes, '{}'), coalesce(r.social_links, '{}'),
+                   coalesce(r.photos, '[]')
               from jsonb_populate_record(b, patch) r)
      where b.id = business_id and b.deleted_at is null
     returning b.* into result;

@@ -156,11 +156,13 @@ class _Compiler:
         return values
 
     def param(self, value: Any, sql_type: str) -> str:
-        if sql_type == "text[]":  # a JSON array of strings, unpacked (a text[] literal would need quoting)
+        if sql_type in ("text[]", "int2[]"):  # a JSON array, unpacked (an array literal would need quoting)
             index = len(self.params) + 1
             self.params.append(None if value is None else json.dumps(value))
             given = f"($1[{index}])::jsonb"
-            return f"case when {given} is not null then array(select jsonb_array_elements_text({given})) end"
+            element = sql_type.removesuffix("[]")
+            return (f"case when {given} is not null then"
+                    f" array(select e::{element} from jsonb_array_elements_text({given}) e) end")
         if value is None:
             text = None
         elif isinstance(value, str):
@@ -414,20 +416,22 @@ def _business(c: _Compiler, f: Field) -> str:
 def _businesses(c: _Compiler, f: Field) -> str:
     given = f.args["filter"] or {}
     flt = BusinessFilter(category_slug=given.get("categorySlug"), city=given.get("city"),
-                         state=given.get("state"), min_rating=given.get("minRating"))
+                         state=given.get("state"), min_rating=given.get("minRating"),
+                         price_levels=given.get("priceLevels"), attributes=given.get("attributes"))
     flt.check()
-    category, city, state, rating = flt.sql_args()
+    category, city, state, rating, levels, attributes = flt.sql_args()
     return _business_connection(c, f, f"{c.param(category, 'text')}, {c.param(city, 'text')},"
-                                      f" {c.param(state, 'text')}, {c.param(rating, 'numeric')}")
+                                      f" {c.param(state, 'text')}, {c.param(rating, 'numeric')},"
+                                      f" {c.param(levels, 'int2[]')}, {c.param(attributes, 'text[]')}")
 
 
 def _category_businesses(c: _Compiler, f: Field) -> str:
-    return _business_connection(c, f, f"{f.source}.slug, null, null, null")
+    return _business_connection(c, f, f"{f.source}.slug, null, null, null, null, null")
 
 
 def _business_connection(c: _Compiler, f: Field, filters: str) -> str:
-    """api.business_page and api.business_count under `filters`, the SQL of their four
-    filter arguments (category slug, city, state, minimum rating)."""
+    """api.business_page and api.business_count under `filters`, the SQL of their six
+    filter arguments (category slug, city, state, minimum rating, price levels, attributes)."""
     order, first, after = f.args["orderBy"], check_first(f.args["first"]), f.args["after"]
     key = BUSINESSES.after(after, order)
     rows = (f"api.business_page({filters}, {c.param(order, 'text')}, {c.param(key, 'jsonb')}, "
@@ -464,11 +468,11 @@ def _search_businesses(c: _Compiler, f: Field) -> str:
         query=a["query"], near=_point(a["near"]), radius_meters=a["radiusMeters"],
         category_slug=a["categorySlug"], open_now=a["openNow"], min_rating=a["minRating"],
         serves=_point(a["servesLocation"]), sort=a["sort"], category_slugs=a["categorySlugs"],
-        open_at=a["openAt"]).checked()
+        open_at=a["openAt"], price_levels=a["priceLevels"], attributes=a["attributes"]).checked()
     first, after = check_first(a["first"]), a["after"]
     key = SEARCH_RESULTS.after(after, request.sort)
     types = ("text", "float8", "float8", "float8", "text[]", "boolean", "timestamptz", "numeric",
-             "float8", "float8")
+             "int2[]", "text[]", "float8", "float8")
     params = [c.param(value, kind) for value, kind in zip(request.filter_args(), types, strict=True)]
     filters, (query, lat, lon) = ", ".join(params), params[:3]
     found = (f"api.search_businesses({filters}, {c.param(request.sort, 'text')}, {c.param(key, 'jsonb')},"
@@ -570,14 +574,31 @@ def _input_id(value: Any) -> UUID:
         raise NotCompiled("an argument is not a valid ID") from None
 
 
-def _json_list(type_name: str, key: str) -> Callable[[_Compiler, Field], str]:
-    """A list field made of the objects of a JSON array in the parent's JSON value."""
+def _json_list(type_name: str, key: str, *, column: bool = False) -> Callable[[_Compiler, Field], str]:
+    """A list field made of the objects of a JSON array in the parent's JSON value (or, with
+    `column`, in the parent row's jsonb column `key`)."""
     def build(c: _Compiler, f: Field) -> str:
         e = c.alias()
         item = c.object_json(type_name, f.selections, f"{e}.v")
+        array = f"{f.source}.{key}" if column else f"{f.source} -> '{key}'"
         return (f"(select coalesce(json_agg({item} order by {e}.n), '[]'::json)"
-                f" from jsonb_array_elements({f.source} -> '{key}') with ordinality {e}(v, n))")
+                f" from jsonb_array_elements({array}) with ordinality {e}(v, n))")
     return build
+
+
+def _my_sessions(c: _Compiler, f: Field) -> str:
+    e = c.alias()
+    item = c.object_json("Session", f.selections, e)
+    return (f"(select coalesce(json_agg({item} order by {e}.created_at desc), '[]'::json)"
+            f" from api.my_sessions() {e})")
+
+
+def _social_links(c: _Compiler, f: Field) -> str:
+    """The social_links object as a list of (platform, url), by platform."""
+    e = c.alias()
+    item = c.object_json("SocialLink", f.selections, e)
+    return (f"(select coalesce(json_agg({item} order by {e}.platform), '[]'::json)"
+            f" from jsonb_each_text({f.source}.social_links) {e}(platform, url))")
 
 
 def _json_keys(**keys: str) -> dict[str, Callable[[_Compiler, Field], str]]:
@@ -771,6 +792,16 @@ _FIELDS["Business"] = {
     "hours": _hours,
     "specialHours": _special_hours,
     "ratingDistribution": _rating_distribution,
+    **_columns(logoUrl="logo_url", coverUrl="cover_url", priceLevel="price_level"),
+    "photos": _json_list("Photo", "photos", column=True),
+    # Enum names are the stored values in capitals (gql/schema/listing.py).
+    "attributes": lambda _c, f: (f"array(select upper(a) from unnest({f.source}.attributes)"
+                                 f" with ordinality u(a, n) order by n)"),
+    "socialLinks": _social_links,
+    "badges": lambda _c, f: (f"array_remove(array[case when {f.source}.owner_id is not null"
+                             f" then 'CLAIMED' end,"
+                             f" case when {f.source}.verification_status = 'verified' then 'VERIFIED' end],"
+                             f" null)"),
     "primaryCategory": lambda c, f: c.one(
         "Category", f, f"api.categories_by_id(array[{f.source}.primary_category_id]) {{a}}"),
     "categories": _categories_of,
@@ -780,6 +811,11 @@ _FIELDS["Business"] = {
     "serviceAreas": _service_areas,
 }
 _FIELDS["GeoPoint"] = _columns(latitude="latitude", longitude="longitude")
+_FIELDS["Photo"] = {"url": lambda _c, f: f"{f.source} ->> 'url'",
+                    "caption": lambda _c, f: f"{f.source} ->> 'caption'",
+                    "primary": lambda _c, f: f"coalesce(({f.source} ->> 'primary')::boolean, false)"}
+_FIELDS["SocialLink"] = {"platform": lambda _c, f: f"upper({f.source}.platform)",
+                         "url": lambda _c, f: f"{f.source}.url"}
 _FIELDS["OpeningInterval"] = {
     "day": lambda _c, f: f"{_split(f.source, 0)}.day",
     "opens": lambda _c, f: f"{_split(f.source, 1)}.v ->> 0",
@@ -823,6 +859,14 @@ _FIELDS["ReviewResponse"] = {
 _FIELDS["Me"] = {
     **_columns(id="id", displayName="display_name", avatarUrl="avatar_url", roles="roles"),
     "createdAt": _timestamp("created_at"),
+    "emailVerified": lambda _c, f: f"{f.source}.email_verified_at is not null",
+    "sessions": lambda c, f: _my_sessions(c, f),
+}
+_FIELDS["Session"] = {
+    **_columns(id="id", device="device"),
+    "createdAt": _timestamp("created_at"), "lastUsedAt": _timestamp("last_used_at"),
+    "expiresAt": _timestamp("expires_at"),
+    "current": lambda _c, f: f"{f.source}.id::text is not distinct from api.claims() ->> 'sid'",
 }
 
 _FIELDS["User"] = {

@@ -13,6 +13,7 @@ from gql.context import Context
 from gql.errors import BadArgument
 from gql.loaders import BUSINESS_COLUMNS
 from gql.orderings import SEARCH_RESULTS
+from gql.resolvers.businesses import check_facets
 from gql.resolvers.paging import Page, check_first
 
 Record = asyncpg.Record
@@ -75,6 +76,8 @@ class SearchRequest:
     category_slugs: list[str] | None = None
     """Any of these categories (with their sub-categories); checked() folds categorySlug in."""
     open_at: datetime | None = None
+    price_levels: list[int] | None = None
+    attributes: list[str] | None = None
 
     def checked(self) -> SearchRequest:
         query = self.query.strip() if self.query is not None else None
@@ -108,10 +111,12 @@ class SearchRequest:
             raise BadArgument("sort", "DISTANCE needs `near`")
         if self.min_rating is not None and not 1 <= self.min_rating <= 5:
             raise BadArgument("minRating", f"must be between 1 and 5, got {self.min_rating}")
+        check_facets(self.price_levels, self.attributes)
         return SearchRequest(query or None, near,
                              radius if radius is not None else (DEFAULT_RADIUS_METERS if near else None),
                              None, self.open_now, self.min_rating, serves, self.sort,
-                             None if slugs is None else list(dict.fromkeys(slugs)), self.open_at)
+                             None if slugs is None else list(dict.fromkeys(slugs)), self.open_at,
+                             self.price_levels, self.attributes)
 
     def filter_args(self) -> tuple[Any, ...]:
         """The filter arguments of api.search_businesses and api.search_count, in order."""
@@ -119,6 +124,7 @@ class SearchRequest:
                 self.near.longitude if self.near else None, self.radius_meters, self.category_slugs,
                 self.open_now, self.open_at,
                 None if self.min_rating is None else Decimal(str(self.min_rating)),
+                self.price_levels, self.attributes,
                 self.serves.latitude if self.serves else None,
                 self.serves.longitude if self.serves else None)
 
@@ -128,7 +134,7 @@ async def search(ctx: Context, request: SearchRequest, first: int, after: str | 
     key = SEARCH_RESULTS.after(after, request.sort)
     rows = await ctx.db.fetch(
         RESULT_SELECT.format(fn="api.search_businesses("
-                                + ", ".join(f"${n}" for n in range(1, 14)) + ")"),
+                                + ", ".join(f"${n}" for n in range(1, 16)) + ")"),
         *request.filter_args(), request.sort, key,
         first + 1)
     return SEARCH_RESULTS.page(rows, first, request.sort, after is not None)
@@ -136,7 +142,7 @@ async def search(ctx: Context, request: SearchRequest, first: int, after: str | 
 
 async def count(ctx: Context, request: SearchRequest) -> int:
     total: int = await ctx.db.fetchval(
-        "select api.search_count($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", *request.filter_args())
+        "select api.search_count($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", *request.filter_args())
     return total
 
 

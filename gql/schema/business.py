@@ -19,6 +19,7 @@ from gql.resolvers import users as user_resolvers
 from gql.schema.category import Category, maybe_category
 from gql.schema.connection import Connection
 from gql.schema.enums import BusinessStatus, ReviewOrder, Weekday
+from gql.schema.listing import BusinessAttribute, BusinessBadge, Photo, SocialLink, listing_fields
 from gql.schema.user import User, maybe_user
 
 if TYPE_CHECKING:
@@ -124,6 +125,14 @@ class Business:
         description="Initial compass bearing from that location, 0-360 (0 = north).")
     service_radius_meters: int | None = strawberry.field(
         description="The business also serves everything this close to it.")
+    photos: list[Photo] = strawberry.field(description="In the owner's order; the primary one marked.")
+    logo_url: str | None
+    cover_url: str | None
+    price_level: int | None = strawberry.field(description="1 (inexpensive) to 4 (very expensive).")
+    attributes: list[BusinessAttribute]
+    social_links: list[SocialLink]
+    badges: list[BusinessBadge] = strawberry.field(description="CLAIMED when someone runs the listing, "
+                                                               "VERIFIED when the directory checked it.")
     _id: strawberry.Private[UUID]
     _primary_category_id: strawberry.Private[UUID]
     _secondary_category_ids: strawberry.Private[list[UUID]]
@@ -153,7 +162,7 @@ class Business:
             created_at=row["created_at"], updated_at=row["updated_at"],
             distance_meters=row.get("distance_meters"),
             bearing_degrees=float(row["bearing_degrees"]) if row.get("bearing_degrees") is not None else None,
-            service_radius_meters=row["service_radius_meters"], _id=row["id"],
+            service_radius_meters=row["service_radius_meters"], **listing_fields(row), _id=row["id"],
             _primary_category_id=row["primary_category_id"],
             _secondary_category_ids=list(row["secondary_category_ids"]), _owner_id=row["owner_id"],
         )

@@ -13,10 +13,20 @@ from strawberry.scalars import JSON
 from gql.context import Context
 from gql.resolvers import business_writes as writes
 from gql.resolvers import service_areas
-from gql.resolvers.inputs import column_patch, input_id
+from gql.resolvers.inputs import column_patch, input_id, invalid
 from gql.resolvers.writes import perform, reload
 from gql.schema.business import Business, maybe_business
 from gql.schema.enums import BusinessStatus, Weekday
+from gql.schema.listing import (
+    MAX_PHOTOS,
+    BusinessAttribute,
+    PhotoInput,
+    SocialLinkInput,
+    attributes_column,
+    checked_url,
+    photos_column,
+    social_links_column,
+)
 from gql.schema.user_error import UserError, payload
 
 Info = strawberry.Info[Context, None]
@@ -67,6 +77,15 @@ class BusinessInput:
     timezone: str | None = strawberry.field(default=UNSET, description="IANA zone, e.g. America/Denver.")
     hours: list[OpeningIntervalInput] | None = UNSET
     special_hours: list[SpecialHoursInput] | None = UNSET
+    photos: list[PhotoInput] | None = strawberry.field(
+        default=UNSET, description=f"At most {MAX_PHOTOS}, in order; replaces the list.")
+    logo_url: str | None = UNSET
+    cover_url: str | None = UNSET
+    price_level: int | None = strawberry.field(default=UNSET, description="1 to 4.")
+    attributes: list[BusinessAttribute] | None = strawberry.field(
+        default=UNSET, description="Replaces the set.")
+    social_links: list[SocialLinkInput] | None = strawberry.field(
+        default=UNSET, description="One per platform; replaces them.")
 
     def to_columns(self) -> dict[str, Any]:
         def ids(value: Any, field: str) -> Any:
@@ -85,6 +104,8 @@ class BusinessInput:
         special: Any = self.special_hours
         if isinstance(special, list):
             special = {d.date.isoformat(): [[i.opens, i.closes] for i in d.intervals] for d in special}
+        if isinstance(self.price_level, int) and not 1 <= self.price_level <= 4:
+            raise invalid("priceLevel", "priceLevel must be 1 to 4")
         return column_patch({
             "name": ("name", self.name), "slug": ("slug", self.slug),
             "legalName": ("legal_name", self.legal_name),
@@ -104,6 +125,12 @@ class BusinessInput:
             "serviceRadiusMeters": ("service_radius_meters", self.service_radius_meters),
             "timezone": ("timezone", self.timezone), "hours": ("hours", hours),
             "specialHours": ("special_hours", special),
+            "photos": ("photos", photos_column(self.photos)),
+            "logoUrl": ("logo_url", checked_url(self.logo_url, "logoUrl")),
+            "coverUrl": ("cover_url", checked_url(self.cover_url, "coverUrl")),
+            "priceLevel": ("price_level", self.price_level),
+            "attributes": ("attributes", attributes_column(self.attributes)),
+            "socialLinks": ("social_links", social_links_column(self.social_links)),
         })
 
 

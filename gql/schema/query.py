@@ -17,6 +17,7 @@ from gql.schema.category import Category, maybe_category
 from gql.schema.changes import ChangePage, change_page
 from gql.schema.connection import Connection
 from gql.schema.enums import BusinessOrder
+from gql.schema.listing import BusinessAttribute
 from gql.schema.review import Review
 
 Info = strawberry.Info[Context, None]
@@ -30,11 +31,14 @@ class BusinessFilter:
     state: str | None = strawberry.field(default=None, description="Two-letter code, e.g. TX.")
     min_rating: float | None = strawberry.field(
         default=None, description="Only businesses with reviews averaging at least this (1-5).")
+    price_levels: list[int] | None = strawberry.field(default=None, description="Any of these (1-4).")
+    attributes: list[BusinessAttribute] | None = strawberry.field(default=None, description="All of these.")
 
     def to_resolver(self) -> business_resolvers.BusinessFilter:
         return business_resolvers.BusinessFilter(
             category_slug=self.category_slug, city=self.city, state=self.state,
-            min_rating=self.min_rating)
+            min_rating=self.min_rating, price_levels=self.price_levels,
+            attributes=None if self.attributes is None else [a.value for a in self.attributes])
 
 
 @strawberry.type
@@ -74,10 +78,15 @@ class Query:
         open_at: Annotated[datetime | None, strawberry.argument(
             description="Open at this moment (with its UTC offset), each business by its own "
                         "time zone, hours and special days; instead of openNow.")] = None,
+        price_levels: Annotated[list[int] | None, strawberry.argument(
+            description="Any of these price levels (1-4).")] = None,
+        attributes: Annotated[list[BusinessAttribute] | None, strawberry.argument(
+            description="All of these attributes.")] = None,
     ) -> search.BusinessSearchConnection:
         return await search.search_businesses(info, search.SearchArguments(
             query, near, radius_meters, category_slug, open_now, min_rating, serves_location, sort,
-            category_slugs, open_at), first, after)
+            category_slugs, open_at, price_levels,
+            None if attributes is None else [a.value for a in attributes]), first, after)
 
     @strawberry.field(description="Listed businesses within radiusMeters (at most 100 km), "
                                   "nearest first, with distance and bearing.")

@@ -77,6 +77,8 @@ class SearchArguments:
     sort: SearchSort
     category_slugs: list[str] | None
     open_at: datetime | None
+    price_levels: list[int] | None
+    attributes: list[str] | None
 
 
 async def search_businesses(info: Info, a: SearchArguments, first: int,
@@ -86,7 +88,8 @@ async def search_businesses(info: Info, a: SearchArguments, first: int,
         query=a.query, near=a.near.to_point() if a.near else None, radius_meters=a.radius_meters,
         category_slug=a.category_slug, open_now=a.open_now, min_rating=a.min_rating,
         serves=a.serves_location.to_point() if a.serves_location else None, sort=a.sort.value,
-        category_slugs=a.category_slugs, open_at=a.open_at).checked()
+        category_slugs=a.category_slugs, open_at=a.open_at, price_levels=a.price_levels,
+        attributes=a.attributes).checked()
     page = await resolvers.search(ctx, request, first, after)
     plain = Connection.from_page(page, Business.from_row, lambda: resolvers.count(ctx, request))
     suggested = await resolvers.suggestion(ctx, request.query) if not page.rows and after is None else None
