@@ -21,12 +21,14 @@ from typing import Any
 import asyncpg
 from faker import Faker
 
+from gql.schema.listing import BusinessAttribute, SocialPlatform
 from gql.seed_data import (
     ADJECTIVES,
     CATEGORIES,
     CITIES,
     HOURS_PROFILES,
     OWNER_REPLIES,
+    PHOTO_CAPTIONS,
     REVIEW_DETAILS,
     REVIEW_OPENERS,
     REVIEW_TITLES,
@@ -159,6 +161,20 @@ class _Generator:
         return {f"{year}-12-25": [], f"{year}-12-24": [["09:00", "14:00"]],
                 f"{year + 1}-01-01": []}
 
+    def listing(self, business_id: uuid.UUID, slug: str) -> tuple[Any, ...]:
+        """Logo, cover, price level, attributes, social links and photos: from a generator of
+        the business's own, so that they leave the rest of the data set as it was."""
+        rng = random.Random(f"{self.options.seed}-listing-{business_id}")
+        site = f"https://images.example.com/{slug}"
+        photos = [{"url": f"{site}/photo-{n}.jpg", "caption": rng.choice(PHOTO_CAPTIONS) if rng.random() < 0.7
+                   else None, "primary": n == 1} for n in range(1, rng.randint(0, 6) + 1)]
+        social = {platform.value: f"https://{platform.value}.example.com/{slug}"
+                  for platform in SocialPlatform if rng.random() < 0.3}
+        return (f"{site}/logo.png" if rng.random() < 0.7 else None,
+                f"{site}/cover.jpg" if rng.random() < 0.5 else None,
+                rng.choices((1, 2, 3, 4), (30, 40, 20, 10))[0] if rng.random() < 0.9 else None,
+                sorted(a.value for a in BusinessAttribute if rng.random() < 0.35), social, photos)
+
     def businesses(
         self, leaves: Sequence[tuple[uuid.UUID, uuid.UUID, SubCategory]], user_ids: list[uuid.UUID]
     ) -> tuple[Table, dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, float]]:
@@ -169,6 +185,7 @@ class _Generator:
             "special_hours", "status", "published_at", "suspended_at", "suspension_reason",
             "deleted_at", "subscription_tier", "verification_status", "verified_at",
             "quality_score", "owner_id", "created_at", "updated_at",
+            "logo_url", "cover_url", "price_level", "attributes", "social_links", "photos",
         ))
         owners: dict[uuid.UUID, uuid.UUID] = {}
         quality: dict[uuid.UUID, float] = {}
@@ -223,6 +240,7 @@ class _Generator:
                 deleted, self.rng.choices(("free", "premium", "elite"), (80, 15, 5))[0],
                 "verified" if verified else "pending", self.past(created) if verified else None,
                 round(self.rng.uniform(2.5, 5.0), 2), owner, created, created,
+                *self.listing(business_id, slug),
             ))
         return table, owners, quality
 
@@ -235,7 +253,8 @@ class _Generator:
             if owner is not None and self.rng.random() < 0.1:
                 manager = self.rng.choice(user_ids)
                 if manager != owner:
-                    table.rows.append((row[0], manager, "manager", row[-1]))
+                    since = row[businesses.columns.index("updated_at")]
+                    table.rows.append((row[0], manager, "manager", since))
         return table
 
     def reviews(

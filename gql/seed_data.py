@@ -190,6 +190,8 @@ HOURS_PROFILES: dict[str, tuple[dict[str, list[Interval]], ...]] = {
     ),
 }
 
+PHOTO_CAPTIONS = ("Our storefront", "Inside", "The team", "A favourite", "On a busy day", "Seasonal special")
+
 ADJECTIVES = (
     "Golden", "Main Street", "Corner", "Family", "Sunrise", "Evergreen", "Liberty", "Union",
     "Riverside", "Hometown", "Blue Door", "Oak Street", "Lakeside", "Summit", "Harbor",
