@@ -148,7 +148,8 @@ insert into businesses (id, slug, name, description, short_description, primary_
                         special_hours, status, published_at, suspended_at, suspension_reason,
                         deleted_at, subscription_tier, verification_status, verified_at,
                         quality_score, owner_id, rating_counts, review_count, rating_avg,
-                        search_vector, search_text, name_normalized, geo, created_at, updated_at)
+                        search_vector, search_text, name_normalized, geo, created_at, updated_at,
+                        logo_url, cover_url, price_level, attributes, social_links, photos)
 select x.id, x.slug, x.name, x.description,
        x.leaf_name || ' in ' || x.city_name || ': ' || x.keywords_shuffled[1] || ', ' || x.keywords_shuffled[2],
        x.leaf_id, x.secondary, x.keywords_shuffled[1:3],
@@ -174,7 +175,20 @@ select x.id, x.slug, x.name, x.description,
        api.business_search_vector(x.name, x.names, x.keywords_shuffled[1:3], x.description, x.city_name),
        api.normalized(concat_ws(' ', x.name, x.names, array_to_string(x.keywords_shuffled[1:3], ' '),
                                 x.city_name)),
-       api.normalized(x.name), public.ll_to_earth(x.lat, x.lon), x.created_at, x.created_at
+       api.normalized(x.name), public.ll_to_earth(x.lat, x.lon), x.created_at, x.created_at,
+       -- the rich listing (the demo data set's shares, gql/seed.py)
+       case when random() < 0.7 then 'https://images.example.com/' || x.slug || '/logo.png' end,
+       case when random() < 0.5 then 'https://images.example.com/' || x.slug || '/cover.jpg' end,
+       case when random() < 0.9 then 1 + floor(random() * 4)::smallint end,
+       array(select a from unnest(array['accepts_cards', 'delivery', 'outdoor_seating', 'parking',
+                                        'takeout', 'wheelchair_accessible', 'wifi']) with ordinality u(a, i)
+              where (x.attribute_bits >> (i::int - 1)) & 1 = 1 order by a),
+       case when random() < 0.3 then jsonb_build_object('instagram', 'https://instagram.example.com/' || x.slug)
+            else '{}' end,
+       (select coalesce(jsonb_agg(jsonb_build_object(
+                   'url', 'https://images.example.com/' || x.slug || '/photo-' || n || '.jpg',
+                   'caption', null, 'primary', n = 1) order by n), '[]')
+          from generate_series(1, x.photo_count) n)
   from (select y.*, st.word as street,
                trim(both '-' from regexp_replace(api.normalized(y.name || ' ' || y.city_name), '[^a-z0-9]+', '-', 'g'))
                    || '-' || y.n as slug,
@@ -184,7 +198,8 @@ select x.id, x.slug, x.name, x.description,
                case when cardinality(y.secondary) = 0 then y.category_names
                     else api.business_category_names(y.leaf_id, y.secondary) end as names
           from (select p.*, random() < 0.4 as verified, floor(random() * s.words)::int as street_i,
-                       floor(random() * s.words)::int as phrase_i, floor(random() * 3)::int as hours_pick
+                       floor(random() * s.words)::int as phrase_i, floor(random() * 3)::int as hours_pick,
+                       floor(random() * 128)::int as attribute_bits, floor(random() * 4)::int as photo_count
                   from bench_plan p cross join bench_size s offset 0) y
           join bench_word st on st.list = 'streets' and st.i = y.street_i
           join bench_word cp on cp.list = 'catch_phrases' and cp.i = y.phrase_i
