@@ -50,7 +50,7 @@ async def timed(samples: int, call: Callable[[random.Random], Awaitable[Any]]) -
 
 
 SEARCH_SQL = ("select (s.business).id from api.search_businesses($1, $2, $3, $4, null, false, null, null, null,"
-              " null, 'BEST_MATCH', null, 21) s")
+              " null, null, null, 'BEST_MATCH', null, 21) s")
 SQL = {
     "search_near": SEARCH_SQL,
     "search_anywhere": SEARCH_SQL,

@@ -157,7 +157,7 @@ async def test_backup_then_restore_into_an_empty_database(server_url: str, tmp_p
             counts.append(await conn.fetchrow(
                 "select (select count(*) from businesses) b, (select count(*) from business_reviews) r,"
                 " (select count(*) from api.search_businesses('pizza', null, null, null, null, false, null,"
-                " null, null, null, 'BEST_MATCH', null, 100)) s"))
+                " null, null, null, null, null, 'BEST_MATCH', null, 100)) s"))
             await conn.close()
         assert tuple(counts[0]) == tuple(counts[1]) and counts[0]["b"] == 30
     finally:
