@@ -313,21 +313,24 @@ def _bounded_messages(receive: Receive, send: Send, limit: int) -> Receive:
 
 def _watch_token(websocket: WebSocket, context: Context, holders: TokenHolders) -> None:
     """While the socket is open, its token keeps standing for the account as it is now: it is
-    closed (4403) when the token expires or the account is deleted, and its identity follows
-    the account's roles (checked every `holders.recheck_seconds`)."""
-    expires_at = context.identity.expires_at
-
+    closed (4403) when the account is deleted, or its session ends (signed out, expired), or -
+    for a token without a session - when the token expires; and its identity follows the
+    account's roles (checked every `holders.recheck_seconds`). A signed-in device's socket
+    outlives its 15-minute access token: it would otherwise drop and reconnect each time."""
     async def watch() -> None:
         while WebSocketState.DISCONNECTED not in (websocket.client_state, websocket.application_state):
-            left = (expires_at - datetime.now(UTC)).total_seconds() if expires_at else float("inf")
-            if left <= 0:
+            identity, now = context.identity, datetime.now(UTC)
+            if identity.lapsed(now):
                 reason = "token expired"
                 break
+            left = float("inf")
+            if identity.session_id is None and identity.expires_at is not None:
+                left = (identity.expires_at - now).total_seconds()
             await asyncio.sleep(min(left, max(holders.recheck_seconds, MIN_SOCKET_RECHECK_SECONDS)))
             try:
                 context.identity = await holders.current(context.identity)
-            except InvalidToken:
-                reason = "the account no longer exists"
+            except InvalidToken as refused:
+                reason = str(refused)[:120]  # (a close reason is at most 123 bytes)
                 break
             except Exception as exc:  # the database is away: keep what we know, ask again later
                 log.info("re-checking a socket's account failed: %r", exc)

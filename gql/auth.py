@@ -35,6 +35,12 @@ class Identity:
     session_id: UUID | None = None
     """The signed-in device's session (gql/resolvers/sessions.py); tokens made by tools have none."""
 
+    def lapsed(self, now: datetime) -> bool:
+        """May an open socket no longer be served as this identity? When its token has expired;
+        but a signed-in device's socket follows its session instead (TokenHolders checks it),
+        so that it does not drop with every 15-minute access token."""
+        return self.session_id is None and self.expires_at is not None and self.expires_at <= now
+
     @property
     def is_anonymous(self) -> bool:
         return self.user_id is None

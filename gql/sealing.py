@@ -72,6 +72,10 @@ async def rotate_data_key(conn: asyncpg.Connection, old: DataKey, new: DataKey) 
             "update security_events set client_address_lookup = $2, client_address_sealed = $3 where id = $1",
             [(e["id"], *_address(new, old.open(e["client_address_sealed"], ADDRESS))) for e in events])
         await conn.execute("update security_events set email_lookup = null where email_lookup is not null")
+        # Invitations find their invitee by a hash of the old key: pending ones are withdrawn
+        # (the owner invites again).
+        await conn.execute("update manager_invitations set revoked_at = now()"
+                           " where accepted_at is null and revoked_at is null")
         messages = await conn.fetch("select id, recipient_sealed, body_sealed from outbox_messages")
         await conn.executemany(
             "update outbox_messages set recipient_sealed = $2, body_sealed = $3 where id = $1",

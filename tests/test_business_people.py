@@ -4,6 +4,7 @@ of listings that have no owner, decided by administrators."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -22,7 +23,8 @@ CLAIM = """mutation($b: ID!, $m: String!) { claimBusiness(businessId: $b, messag
   claim { id status business { id } claimant { displayName } } errors { field code message } } }"""
 DECIDE = """mutation($id: ID!, $approve: Boolean!, $note: String) { decideBusinessClaim(id: $id, approve: $approve, note: $note) {
   claim { id status decisionNote } errors { field code } } }"""
-CLAIMS = """query($status: ClaimStatus!) { businessClaims(status: $status) { id status business { id } } }"""
+CLAIMS = """query($status: ClaimStatus!) { businessClaims(status: $status, first: 100) {
+  items { id status business { id } } hasNextPage } }"""
 
 
 def errors(result: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -132,9 +134,9 @@ async def test_a_listing_without_an_owner_is_claimed_and_an_administrator_decide
     assert errors(await world.other.client.mutate(CLAIM, {"b": business_id, "m": ""})) == [("message", "VALIDATION")]
     rival = await world.other.client.mutate(CLAIM, {"b": business_id, "m": "It is my family's"})
     assert rival["errors"] == []
-    assert {c["id"] for c in (await world.other.client.data(CLAIMS, {"status": "PENDING"}))["businessClaims"]} == \
+    assert {c["id"] for c in (await world.other.client.data(CLAIMS, {"status": "PENDING"}))["businessClaims"]["items"]} == \
         {rival["claim"]["id"]}, "a claimant sees their own claims only"
-    pending_ids = {c["id"] for c in (await world.admin.client.data(CLAIMS, {"status": "PENDING"}))["businessClaims"]}
+    pending_ids = {c["id"] for c in (await world.admin.client.data(CLAIMS, {"status": "PENDING"}))["businessClaims"]["items"]}
     assert {first["claim"]["id"], rival["claim"]["id"]} <= pending_ids
 
     for who in (world.moderator, world.owner, world.reviewer):
@@ -145,9 +147,50 @@ async def test_a_listing_without_an_owner_is_claimed_and_an_administrator_decide
     approved = await world.admin.client.mutate(DECIDE, {"id": first["claim"]["id"], "approve": True})
     assert approved["claim"]["status"] == "APPROVED"
     assert (await mine(world.reviewer.client))[business_id] == "OWNER"
-    rejected = {c["id"] for c in (await world.admin.client.data(CLAIMS, {"status": "REJECTED"}))["businessClaims"]}
+    rejected = {c["id"] for c in (await world.admin.client.data(CLAIMS, {"status": "REJECTED"}))["businessClaims"]["items"]}
     assert rival["claim"]["id"] in rejected, "the other pending claim was rejected"
     owned = await world.other.client.mutate(CLAIM, {"b": business_id, "m": "once more"})
     assert errors(owned) == [("businessId", "CONFLICT")]
     twice = await world.admin.client.mutate(DECIDE, {"id": first["claim"]["id"], "approve": True})
     assert errors(twice) == [("id", "CONFLICT")]
+
+
+async def test_a_removed_manager_cannot_come_back_with_an_older_invitation(world: World) -> None:
+    business_id = await new_business(world)
+    invitee = await sign_up(world.anonymous, f"twice-{uuid.uuid4().hex[:8]}@example.com", "Twice")
+    conn = await connect(world.url)
+    try:
+        key = world.server.server.config.app.state.graphql.settings.data_key  # type: ignore[union-attr]
+        codes = []
+        for _ in range(2):
+            assert (await world.owner.client.mutate(INVITE, {"b": business_id, "email": invitee.email}))["errors"] == []
+            codes.append([m for m in await pending(conn, key, 1000) if m.recipient == invitee.email][-1]
+                         .body.rsplit(": ", 1)[1].strip())
+    finally:
+        await conn.close()
+    first, second = codes
+    assert errors(await invitee.client.mutate(ACCEPT, {"t": first})) == [("token", "VALIDATION")], \
+        "a newer invitation replaced it"
+    assert (await invitee.client.mutate(ACCEPT, {"t": second}))["errors"] == []
+    assert (await world.owner.client.mutate(REMOVE, {"b": business_id, "u": invitee.id}))["removed"] is True
+    assert errors(await invitee.client.mutate(ACCEPT, {"t": second})) == [("token", "VALIDATION")]
+    assert business_id not in await mine(invitee.client)
+
+    withdrawn = await world.owner.client.mutate(INVITE, {"b": business_id, "email": invitee.email})
+    revoke = """mutation($id: ID!) { revokeManagerInvitation(id: $id) { removed errors { field code } } }"""
+    assert errors(await world.other.client.mutate(revoke, {"id": withdrawn["invitation"]["id"]})) == [("id", "NOT_FOUND")]
+    assert (await world.owner.client.mutate(revoke, {"id": withdrawn["invitation"]["id"]}))["removed"] is True
+
+
+async def test_two_administrators_approving_claims_of_one_listing_at_once_one_wins(world: World) -> None:
+    business_id = await new_business(world)
+    conn = await connect(world.url)
+    try:
+        await conn.execute("update businesses set owner_id = null where id = $1", business_id)
+    finally:
+        await conn.close()
+    claims = [await who.client.mutate(CLAIM, {"b": business_id, "m": "mine"}) for who in (world.reviewer, world.other)]
+    decided = await asyncio.gather(*(world.admin.client.mutate(DECIDE, {"id": c["claim"]["id"], "approve": True})
+                                     for c in claims))
+    outcomes = sorted((d["claim"]["status"] if d["claim"] else d["errors"][0]["code"]) for d in decided)
+    assert outcomes == ["APPROVED", "CONFLICT"], decided

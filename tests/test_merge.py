@@ -107,3 +107,20 @@ async def test_review_edits_of_different_fields_merge(world: World) -> None:
     again = await client.mutate(UPDATE_REVIEW, {"id": review_id, "input": {"rating": 2}, "v": 1})
     assert fields_in_conflict(again) == [("VERSION_CONFLICT", "rating")]
     assert again["review"]["content"] == "Fine pizza, quick service." and again["review"]["version"] == 3
+
+
+async def test_coupled_fields_conflict_with_each_other(world: World) -> None:
+    """Coordinates (and an address) make one place: moving it from two devices at once is a
+    conflict, not a place neither meant."""
+    business_id = await new_business(world)
+    a, b = await asyncio.gather(edit(world, "owner", business_id, 1, latitude=40.7, longitude=-73.9),
+                                edit(world, "manager", business_id, 1, latitude=30.2, longitude=-97.7))
+    assert sorted(bool(p["errors"]) for p in (a, b)) == [False, True]
+    first = await edit(world, "owner", business_id, 2, city="Brooklyn")
+    assert first["errors"] == []
+    moved = await edit(world, "manager", business_id, 2, latitude=41.0, longitude=-74.0)
+    assert fields_in_conflict(moved) == [("VERSION_CONFLICT", "latitude"), ("VERSION_CONFLICT", "longitude")]
+    hours = await edit(world, "owner", business_id, 3, timezone="America/New_York")
+    assert hours["errors"] == []
+    clash = await edit(world, "manager", business_id, 3, hours=[{"day": "MONDAY", "opens": "10:00", "closes": "18:00"}])
+    assert fields_in_conflict(clash) == [("VERSION_CONFLICT", "hours")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gql.database import connect
 from tests.support import GraphQLClient
 from tests.test_policies import CREATE_REVIEW, new_business
 from tests.world import World
@@ -105,3 +106,21 @@ async def test_a_moderator_may_do_nothing_more(world: World) -> None:
     draft = await moderator.data(f'{{ business(id: "{world.draft_id}") {{ id }} }}')
     assert draft["business"] is None, "a moderator sees no one's drafts"
 
+
+async def test_no_one_decides_on_their_own_review_or_one_of_a_business_they_run(world: World) -> None:
+    own = await review(world, world.moderator.client, "My own words at my-own-site.com")
+    refused = await world.moderator.client.mutate(MODERATE, {"id": own, "decision": "PUBLISH", "note": "fine"})
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("id", "FORBIDDEN")]
+    conn = await connect(world.url)
+    try:  # the moderator also manages a business; a review of it waits for someone else
+        business_id = await new_business(world)
+        await conn.execute("insert into business_managers (business_id, user_id) values ($1, $2)",
+                           business_id, world.moderator.id)
+    finally:
+        await conn.close()
+    created = await world.reviewer.client.mutate(CREATE_REVIEW, {"input": {
+        "businessId": business_id, "rating": 1, "content": "Awful, see bad-reviews.com"}})
+    theirs = await world.moderator.client.mutate(MODERATE, {"id": created["review"]["id"], "decision": "REJECT",
+                                                            "note": "I do not like it"})
+    assert [(e["field"], e["code"]) for e in theirs["errors"]] == [("id", "FORBIDDEN")]
+    assert (await world.admin.client.mutate(MODERATE, {"id": own, "decision": "PUBLISH", "note": "ok"}))["errors"] == []

@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -60,9 +61,15 @@ class Api:
 
 
 @pytest.fixture
-async def api(fresh_database: str) -> AsyncIterator[Api]:
+def access_ttl() -> str:
+    return "900"
+
+
+@pytest.fixture
+async def api(fresh_database: str, access_ttl: str) -> AsyncIterator[Api]:
     key = DataKey.new_text()
-    settings = Settings.from_env({"JWT_SECRET": "s" * 40, "GQL_DATA_KEY": key, "GQL_ACCOUNT_RECHECK_SECONDS": "0.2"})
+    settings = Settings.from_env({"JWT_SECRET": "s" * 40, "GQL_DATA_KEY": key, "GQL_ACCOUNT_RECHECK_SECONDS": "0.2",
+                                  "JWT_TTL_SECONDS": access_ttl})
     with ServerThread(create_app(settings, fresh_database)) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             yield Api(http, server.url, fresh_database, settings, server.port, key)
@@ -213,3 +220,25 @@ async def test_the_outbox_command_prints_pending_messages_and_marks_them_sent(ap
     again = subprocess.run([sys.executable, "-m", "gql", "outbox"], cwd=REPOSITORY, env=env,
                            capture_output=True, text=True, timeout=120)
     assert "no messages waiting" in again.stdout
+
+
+@pytest.mark.parametrize("access_ttl", ["1"])
+async def test_a_signed_in_devices_socket_outlives_its_access_token(api: Api) -> None:
+    """The socket is tied to the session, not to the 15-minute token: no drop and reconnect
+    every time the token expires."""
+    _, signed = await api.sign_up()
+    async with FeedClient(api.port, signed["token"]) as feed:
+        await feed.subscribe("subscription { changes(topics: [CATEGORY]) { op } }")
+        expired = datetime.fromisoformat(signed["expiresAt"].replace("Z", "+00:00"))
+
+        async def token_expired() -> bool:
+            return datetime.now(UTC) > expired + timedelta(seconds=1)
+
+        await wait_for(token_expired, timeout=10)
+        assert (await api.call(ME, token=signed["token"])).status_code == 401, "the token itself has expired"
+        conn = await asyncpg.connect(api.database_url)
+        try:
+            await conn.execute("insert into categories (slug, name) values ($1, 'After expiry')", uuid.uuid4().hex[:12])
+        finally:
+            await conn.close()
+        assert (await feed.events(1))[0]["op"] == "INSERT"

@@ -87,7 +87,8 @@ language sql stable as $$
 $$;
 
 -- Edits made from one version merge: an update from `expected_version` is refused (GQ409,
--- naming the columns) only when a column it sets was changed after that version, by anyone
+-- naming the columns) only when a column it sets (or one coupled with it) was changed after
+-- that version, by anyone
 -- (api_private.touch_versioned keeps field_versions). Locks the row, so that two edits of one
 -- row are checked one after the other. A row the caller may not change is left for the
 -- update to explain.
@@ -109,10 +110,18 @@ begin
                                      format('there is no version %s; the current one is %s', expected_version,
                                             current_version));
     end if;
-    clashing := array(select c from jsonb_object_keys(patch) c
-                       where coalesce((changed ->> c)::integer, (changed ->> '*')::integer, current_version)
-                             > expected_version
-                       order by c);
+    -- Columns that only make sense together (a place: its coordinates and address; opening
+    -- hours: their time zone) merge as one: an edit of one conflicts with a change of another.
+    clashing := array(
+        with coupled(members) as (values
+            (array['latitude', 'longitude', 'address_line1', 'address_line2', 'city', 'state', 'zip_code',
+                   'country']),
+            (array['timezone', 'hours', 'special_hours']))
+        select c from jsonb_object_keys(patch) c
+         where (select max(coalesce((changed ->> g)::integer, (changed ->> '*')::integer, current_version))
+                  from unnest(coalesce((select k.members from coupled k where c = any(k.members)), array[c])) g)
+               > expected_version
+         order by c);
     if cardinality(clashing) > 0 then
         perform api.raise_user_error('GQ409', array_to_string(clashing, ','),
                                      format('changed by someone else since version %s; here is the current one',

@@ -2,17 +2,24 @@
 -- removed, and claims of listings nobody owns. Security definer where a check is made here
 -- (invitations and claims are not readable by request roles at all).
 
--- What the signed-in user owns or manages, in every status (drafts included), newest first.
+-- What the signed-in user owns or manages, in every status (drafts included), newest first:
+-- read through the owner index and the user's manager rows, never by scanning the table.
 create function api.my_businesses(p_first integer, p_after_at timestamptz, p_after_id uuid)
 returns setof businesses
-language sql stable as $$
-    select b.* from businesses b
+language plpgsql stable as $$
+declare
+    me uuid := api.current_user_id();
+begin
+    return query
+    select b.* from (select o.id from businesses o where o.owner_id = me
+                     union
+                     select m.business_id from business_managers m where m.user_id = me) mine
+      join businesses b on b.id = mine.id
      where b.deleted_at is null
-       and (b.owner_id = api.current_user_id()
-            or b.id in (select m.business_id from business_managers m where m.user_id = api.current_user_id()))
        and (p_after_at is null or (b.created_at, b.id) < (p_after_at, p_after_id))
      order by b.created_at desc, b.id desc
-     limit p_first
+     limit p_first;
+end
 $$;
 
 -- The managers of a business, for its owner, its managers and administrators (else none).
@@ -47,10 +54,17 @@ begin
                                                    and m.user_id = invitee) then
         perform api.raise_user_error('GQ400', 'email', 'this person already manages the business');
     end if;
-    if (select count(*) from manager_invitations i where i.business_id = invite_manager.business_id
-                                                     and i.created_at > now() - interval '1 day') >= 20 then
-        perform api.raise_user_error('GQ429', 'email', 'at most 20 invitations a day per business');
+    -- Invitations send mail to any address: at most 10 a day from one person, 3 to one address.
+    if (select count(*) from manager_invitations i where i.invited_by = me
+                                                     and i.created_at > now() - interval '1 day') >= 10
+       or (select count(*) from manager_invitations i where i.email_lookup = invite_manager.email_lookup
+                                                        and i.created_at > now() - interval '1 day') >= 3 then
+        perform api.raise_user_error('GQ429', 'email', 'too many invitations today; try again tomorrow');
     end if;
+    -- One live invitation per business and address: a new one replaces the earlier.
+    update manager_invitations i set revoked_at = now()
+     where i.business_id = invite_manager.business_id and i.email_lookup = invite_manager.email_lookup
+       and i.accepted_at is null and i.revoked_at is null;
     insert into manager_invitations (business_id, email_lookup, invited_by, token_hash, expires_at)
     values (invite_manager.business_id, invite_manager.email_lookup, me, token_hash, now() + interval '7 days')
     returning id, manager_invitations.expires_at into invitation_id, expires_at;
@@ -72,6 +86,8 @@ begin
         perform api.raise_user_error('GQ400', 'token', 'the invitation code is not valid');
     elsif invitation.accepted_at is not null then
         perform api.raise_user_error('GQ400', 'token', 'the invitation has been accepted already');
+    elsif invitation.revoked_at is not null then
+        perform api.raise_user_error('GQ400', 'token', 'the invitation was withdrawn');
     elsif invitation.expires_at <= now() then
         perform api.raise_user_error('GQ400', 'token', 'the invitation has expired; ask for a new one');
     elsif not exists (select 1 from users u where u.id = me and u.email_lookup = invitation.email_lookup) then
@@ -100,6 +116,29 @@ begin
     if not found then
         perform api.raise_user_error('GQ404', 'userId', 'this person does not manage the business');
     end if;
+    -- Nor may an older invitation bring them back.
+    update manager_invitations i set revoked_at = now()
+      from users u
+     where u.id = remove_manager.user_id and i.email_lookup = u.email_lookup
+       and i.business_id = remove_manager.business_id and i.accepted_at is null and i.revoked_at is null;
+    return true;
+end
+$$;
+
+-- The owner (or an administrator) withdraws an invitation not yet accepted.
+create function api.revoke_manager_invitation(invitation_id uuid) returns boolean
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    invitation manager_invitations;
+begin
+    perform api.require_user();
+    select * into invitation from manager_invitations i where i.id = invitation_id for update;
+    if not found or not (api.owns_business(invitation.business_id) or api.has_role('admin')) then
+        perform api.raise_user_error('GQ404', 'id', 'no such invitation');
+    elsif invitation.accepted_at is not null then
+        perform api.raise_user_error('GQ419', 'id', 'the invitation has been accepted already');
+    end if;
+    update manager_invitations i set revoked_at = coalesce(i.revoked_at, now()) where i.id = invitation_id;
     return true;
 end
 $$;
@@ -134,6 +173,9 @@ declare
     claim business_claims;
     why text := nullif(btrim(note), '');
 begin
+    -- The business first, then the claim: approvals of one business's claims queue on it.
+    perform 1 from businesses b where b.id = (select c.business_id from business_claims c where c.id = claim_id)
+       for update;
     select * into claim from business_claims c where c.id = claim_id for update;
     if not found then
         perform api.raise_user_error('GQ404', 'id', 'no such claim');
@@ -159,15 +201,27 @@ begin
 end
 $$;
 
--- Administrators: claims by status, oldest first. A claimant sees their own claims too.
-create function api.business_claims(p_status text, p_first integer) returns setof business_claims
+-- Administrators: claims by status, in keyset pages: pending ones oldest first (the queue),
+-- decided ones newest first. A claimant sees their own claims too.
+create function api.business_claims(p_status text, p_first integer, p_after_at timestamptz, p_after_id uuid)
+returns setof business_claims
 language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare
+    everyone boolean := api.has_role('admin');
+    me uuid := api.require_user();
 begin
-    perform api.require_user();
-    return query
-    select * from business_claims c
-     where c.status = p_status and (api.has_role('admin') or c.claimant_id = api.current_user_id())
-     order by c.created_at, c.id
-     limit p_first;
+    if p_status = 'pending' then
+        return query
+        select * from business_claims c
+         where c.status = p_status and (everyone or c.claimant_id = me)
+           and (p_after_at is null or (c.created_at, c.id) > (p_after_at, p_after_id))
+         order by c.created_at, c.id limit p_first;
+    else
+        return query
+        select * from business_claims c
+         where c.status = p_status and (everyone or c.claimant_id = me)
+           and (p_after_at is null or (c.created_at, c.id) < (p_after_at, p_after_id))
+         order by c.created_at desc, c.id desc limit p_first;
+    end if;
 end
 $$;

@@ -226,6 +226,11 @@ begin
     if decision = 'rejected' and why is null then
         perform api.raise_user_error('GQ400', 'note', 'say why the review is rejected');
     end if;
+    -- No one decides on their own review, nor on reviews of a business they run.
+    if exists (select 1 from business_reviews r where r.id = review_id
+                  and (r.author_id = api.current_user_id() or api.manages_business(r.business_id))) then
+        perform api.raise_user_error('GQ403', 'id', 'another moderator must decide on this review');
+    end if;
     update business_reviews r
        set status = decision,
            moderation_notes = why,

@@ -52,7 +52,8 @@ begin
     else
         update refresh_tokens t set rotated_at = now() where t.token_hash = presented.token_hash;
         insert into refresh_tokens (token_hash, session_id) values (next_hash, session.id);
-        update sessions s set last_used_at = now(), expires_at = now() + api_private.session_lifetime()
+        update sessions s set last_used_at = now(),
+                              expires_at = least(now() + api_private.session_lifetime(), s.created_at + interval '90 days')
          where s.id = session.id returning * into session;
         outcome := 'ok';
     end if;
@@ -113,12 +114,37 @@ begin
 end
 $$;
 
--- A reset password: the new hash, and every session ends (a stolen one included).
-create function api_private.set_password(account uuid, password_hash text) returns void
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+-- Is this one-time code good (unknown, used, expired: the same error as using it)? Checked
+-- before the server spends time hashing a new password for it.
+create function api_private.check_account_token(token_hash bytea, purpose text) returns void
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare
+    found_token account_tokens;
 begin
-    update users u set password_hash = set_password.password_hash where u.id = account;
+    select * into found_token from account_tokens t
+     where t.token_hash = check_account_token.token_hash and t.purpose = check_account_token.purpose;
+    if not found then
+        perform api.raise_user_error('GQ400', 'token', 'the token is not valid');
+    elsif found_token.used_at is not null then
+        perform api.raise_user_error('GQ400', 'token', 'the token has been used already');
+    elsif found_token.expires_at <= now() then
+        perform api.raise_user_error('GQ400', 'token', 'the token has expired; ask for a new one');
+    end if;
+end
+$$;
+
+-- A password reset, all of it or nothing: the code is spent, the new hash set, the account's
+-- other reset codes voided, and every session ends (a stolen one included).
+create function api_private.reset_password(token_hash bytea, password_hash text) returns uuid
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    account uuid := api_private.use_account_token(token_hash, 'password_reset');
+begin
+    update users u set password_hash = reset_password.password_hash where u.id = account;
+    update account_tokens t set used_at = now()
+     where t.user_id = account and t.purpose = 'password_reset' and t.used_at is null;
     perform api_private.revoke_sessions(account, null, 'the password was reset');
+    return account;
 end
 $$;
 
@@ -147,4 +173,5 @@ language sql stable security definer set search_path = public, pg_temp as $$
     select s.id, s.created_at, s.last_used_at, s.expires_at, s.device from sessions s
      where s.user_id = api.current_user_id() and s.revoked_at is null and s.expires_at > now()
      order by s.created_at desc
+     limit 100
 $$;

@@ -57,6 +57,20 @@ begin
     removed := removed || jsonb_build_object('security_events', n);
     delete from idempotency_keys where created_at < now() - make_interval(days => idempotency_key_days);
     get diagnostics n = row_count;
-    return removed || jsonb_build_object('idempotency_keys', n);
+    removed := removed || jsonb_build_object('idempotency_keys', n);
+    -- Account records past any use, after a week's grace (their tokens are refused anyway):
+    -- ended sessions (their refresh tokens go with them), spent refresh tokens, one-time codes,
+    -- invitations, and messages sent.
+    delete from sessions where coalesce(revoked_at, expires_at) < now() - interval '7 days';
+    get diagnostics n = row_count;
+    removed := removed || jsonb_build_object('sessions', n);
+    delete from refresh_tokens where rotated_at < now() - interval '7 days';
+    get diagnostics n = row_count;
+    removed := removed || jsonb_build_object('refresh_tokens', n);
+    delete from account_tokens where coalesce(used_at, expires_at) < now() - interval '7 days';
+    delete from manager_invitations
+     where coalesce(accepted_at, revoked_at, expires_at) < now() - interval '7 days';
+    delete from outbox_messages where sent_at < now() - interval '7 days';
+    return removed;
 end
 $$;

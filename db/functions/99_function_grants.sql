@@ -20,7 +20,7 @@ declare
         'flag_review', 'is_open_now', 'me', 'moderate_review', 'nearby_businesses', 'nearby_count',
         'moderation_queue', 'my_sessions', 'my_businesses', 'managers_of', 'invite_manager',
         'accept_manager_invitation', 'remove_manager', 'claim_business', 'decide_business_claim',
-        'business_claims', 'operations_report', 'platform_stats', 'record_business_click', 'record_business_view', 'respond_to_review',
+        'business_claims', 'revoke_manager_invitation', 'operations_report', 'platform_stats', 'record_business_click', 'record_business_view', 'respond_to_review',
         'responses_by_id', 'responses_by_review', 'review_pages', 'reviews_by_id',
         'search_businesses', 'search_count', 'service_areas_of', 'set_business_status',
         'set_service_areas', 'sign_up', 'spelling_suggestion', 'update_business', 'update_category',

@@ -10,7 +10,8 @@ create table manager_invitations (
     created_at timestamptz not null default now(),
     expires_at timestamptz not null,
     accepted_at timestamptz,
-    accepted_by uuid references users (id) on delete set null
+    accepted_by uuid references users (id) on delete set null,
+    revoked_at timestamptz
 );
 create index manager_invitations_business_idx on manager_invitations (business_id, created_at);
 

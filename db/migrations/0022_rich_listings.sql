@@ -1,7 +1,7 @@
 -- Rich listings: photos (in order, one of them primary), logo and cover, a price level, a
 -- typed set of attributes, social links. Badges need no column: claimed is an owner,
--- verified the verification status. The server checks inputs first (naming the field); these
--- constraints hold whatever writes.
+-- verified the verification status. The server checks inputs first (naming the field), the
+-- shape of each photo and link included; these constraints hold the rest whatever writes.
 alter table businesses
     add column logo_url text,
     add column cover_url text,

@@ -238,7 +238,7 @@ class LiveFeed:
                 if member.delivered_through >= change.seq:
                     continue
                 identity = member.context.identity
-                if identity.expires_at is not None and identity.expires_at <= now:
+                if identity.lapsed(now):
                     member.end(token_expired())
                     continue
                 if identity is not member.identity:  # the account's roles were re-read

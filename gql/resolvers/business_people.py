@@ -19,8 +19,9 @@ from gql.resolvers.paging import decode_cursor, encode_cursor
 from gql.resolvers.writes import call
 
 MINE_ORDER = "mine"
-INVITATION = ("You are invited to manage {name} in the directory. Sign in (or sign up) with this "
-              "address and accept with this code within 7 days: {token}")
+INVITATION = ("You are invited to manage a business listed in the directory. Sign in (or sign up) "
+              "with this address to see which, and accept with this code within 7 days: {token}")
+"""(Nothing the inviter wrote goes into the message: it goes to any address.)"""
 
 
 async def my_businesses(ctx: Context, first: int, after: str | None) -> tuple[list[asyncpg.Record], bool]:
@@ -44,10 +45,9 @@ async def managers_of(ctx: Context, business_id: UUID) -> list[UUID]:
 async def invite(ctx: Context, business_id: UUID, email: str) -> asyncpg.Record | None:
     if not EMAIL.match(email.strip()) or len(email) > 254:
         raise invalid("email", "email is not a valid address")
-    business = await ctx.loaders.business_by_id.load(business_id)
     token = new_secret()
     key = ctx.settings.data_key
-    body = INVITATION.format(name=business["name"] if business else "a business", token=token)
+    body = INVITATION.format(token=token)
     return await call(ctx, "select * from api.invite_manager($1, $2, $3, $4, $5)", business_id,
                       sealing.email_lookup(key, email), sealing.sealed_email(key, email), secret_hash(token),
                       key.seal(body, sealing.OUTBOX_BODY))
@@ -71,6 +71,21 @@ async def decide(ctx: Context, claim_id: UUID, approve: bool, note: str | None) 
     return await call(ctx, "select * from api.decide_business_claim($1, $2, $3)", claim_id, approve, note)
 
 
-async def claims(ctx: Context, status: str, first: int) -> list[Any]:
+CLAIMS_ORDER = "claims"
+
+
+async def claims(ctx: Context, status: str, first: int, after: str | None) -> tuple[list[Any], bool]:
+    key = decode_cursor(after, CLAIMS_ORDER, [datetime.fromisoformat, UUID])
+    since, last_id = (datetime.fromisoformat(key[0]), UUID(key[1])) if key else (None, None)
     with refusals_as_errors():
-        return list(await ctx.db.fetch("select * from api.business_claims($1, $2)", status, first))
+        rows = await ctx.db.fetch("select * from api.business_claims($1, $2, $3, $4)",
+                                  status, first + 1, since, last_id)
+    return list(rows[:first]), len(rows) > first
+
+
+def claims_cursor(row: Any) -> str:
+    return encode_cursor(CLAIMS_ORDER, [row["created_at"], row["id"]])
+
+
+async def revoke_invitation(ctx: Context, invitation_id: UUID) -> bool:
+    return bool(await call(ctx, "select api.revoke_manager_invitation($1) as revoked", invitation_id))

@@ -89,22 +89,24 @@ async def request_token(ctx: Context, purpose: str, user_id: Any) -> None:
 
 async def request_password_reset(ctx: Context, email: str) -> None:
     """A code goes to the address if an account has it; the answer is the same either way, so
-    that it does not tell which addresses have accounts."""
+    that it does not tell which addresses have accounts (the time it takes may: an account's
+    code is written to the outbox)."""
     row = await as_server(ctx, "select api_private.user_by_email($1) as id",
                           sealing.email_lookup(ctx.settings.data_key, email))
     await request_token(ctx, "password_reset", row["id"] if row else None)
 
 
 async def reset_password(ctx: Context, token: str, new_password: str) -> None:
+    """The code is checked before the new password is hashed (no hashing for a bad code), then
+    spent, with the password set and every session ended, in one statement."""
     if not MIN_PASSWORD_LENGTH <= len(new_password) <= MAX_PASSWORD_LENGTH:
         raise invalid("newPassword", f"newPassword must be {MIN_PASSWORD_LENGTH} to "
                                      f"{MAX_PASSWORD_LENGTH} characters long")
+    await as_server(ctx, "select api_private.check_account_token($1, 'password_reset')", secret_hash(token))
     password_hash = await asyncio.to_thread(hash_password, new_password)
-    row = await as_server(ctx, "select api_private.use_account_token($1, 'password_reset') as id",
-                          secret_hash(token))
-    assert row is not None
-    await as_server(ctx, "select api_private.set_password($1, $2)", row["id"], password_hash)
-    if ctx.holders is not None:
+    row = await as_server(ctx, "select api_private.reset_password($1, $2) as id",
+                          secret_hash(token), password_hash)
+    if ctx.holders is not None and row is not None:
         ctx.holders.forget(row["id"])
 
 

@@ -121,10 +121,19 @@ class ClaimPayload:
     errors: list[UserError]
 
 
-async def business_claims(info: Info, status: ClaimStatus, first: int) -> list[BusinessClaim]:
+@strawberry.type
+class BusinessClaims:
+    items: list[BusinessClaim]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+async def business_claims(info: Info, status: ClaimStatus, first: int, after: str | None) -> BusinessClaims:
     if not 1 <= first <= MAX_PAGE:
         raise BadArgument("first", f"must be between 1 and {MAX_PAGE}")
-    return [BusinessClaim.from_row(r) for r in await resolvers.claims(info.context, status.value, first)]
+    rows, more = await resolvers.claims(info.context, status.value, first, after)
+    return BusinessClaims(items=[BusinessClaim.from_row(r) for r in rows],
+                          end_cursor=resolvers.claims_cursor(rows[-1]) if rows else after, has_next_page=more)
 
 
 def _invitation(row: Any) -> ManagerInvitation:
@@ -148,7 +157,14 @@ class BusinessPeopleMutations:
         return payload(BusinessPayload, maybe_business, await perform(
             info.context, client_id, lambda: resolvers.accept(info.context, token)))
 
-    @strawberry.mutation(description="Owners: remove a manager. A manager may remove themselves.")
+    @strawberry.mutation(description="Owners: withdraw an invitation not yet accepted.")
+    async def revoke_manager_invitation(self, info: Info, id: strawberry.ID,
+                                        client_id: str | None = None) -> RemovedPayload:
+        return payload(RemovedPayload, bool, await perform(
+            info.context, client_id, lambda: resolvers.revoke_invitation(info.context, input_id(id, "id"))))
+
+    @strawberry.mutation(description="Owners: remove a manager (and withdraw their invitations). A "
+                                     "manager may remove themselves.")
     async def remove_manager(self, info: Info, business_id: strawberry.ID, user_id: strawberry.ID,
                              client_id: str | None = None) -> RemovedPayload:
         return payload(RemovedPayload, bool, await perform(

@@ -131,8 +131,7 @@ async def _stream(info: Info, accepts: feed.ChangeFilter,
         raise GraphQLError("subscriptions are not available")
 
     def identity_now() -> Identity:
-        expires = ctx.identity.expires_at
-        if expires is not None and expires <= datetime.now(UTC):
+        if ctx.identity.lapsed(datetime.now(UTC)):
             raise feed.token_expired()
         return ctx.identity
 

@@ -146,13 +146,14 @@ class Query:
                             after: str | None = None) -> business_people.MyBusinesses:
         return await business_people.my_businesses(info, first, after)
 
-    @strawberry.field(description="Claims of listings without an owner, oldest first: all of them for "
-                                  "administrators, your own for anyone else.")
+    @strawberry.field(description="Claims of listings without an owner: all of them for administrators, "
+                                  "your own for anyone else; pending ones oldest first, decided ones newest "
+                                  "first.")
     async def business_claims(
         self, info: Info, status: business_people.ClaimStatus = business_people.ClaimStatus.PENDING,
-        first: int = 20,
-    ) -> list[business_people.BusinessClaim]:
-        return await business_people.business_claims(info, status, first)
+        first: int = 20, after: str | None = None,
+    ) -> business_people.BusinessClaims:
+        return await business_people.business_claims(info, status, first, after)
 
     @strawberry.field(description="Administrators: the slowest statements, index use, table sizes and "
                                   "dead rows, connections by application and state.")
