@@ -94,26 +94,6 @@ begin
 end
 $$;
 
--- Spend a one-time token: its account, or an error naming the token (unknown, used, expired).
-create function api_private.use_account_token(token_hash bytea, purpose text) returns uuid
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
-declare
-    found_token account_tokens;
-begin
-    select * into found_token from account_tokens t
-     where t.token_hash = use_account_token.token_hash and t.purpose = use_account_token.purpose for update;
-    if not found then
-        perform api.raise_user_error('GQ400', 'token', 'the token is not valid');
-    elsif found_token.used_at is not null then
-        perform api.raise_user_error('GQ400', 'token', 'the token has been used already');
-    elsif found_token.expires_at <= now() then
-        perform api.raise_user_error('GQ400', 'token', 'the token has expired; ask for a new one');
-    end if;
-    update account_tokens t set used_at = now() where t.token_hash = found_token.token_hash;
-    return found_token.user_id;
-end
-$$;
-
 -- Is this one-time code good (unknown, used, expired: the same error as using it)? Checked
 -- before the server spends time hashing a new password for it.
 create function api_private.check_account_token(token_hash bytea, purpose text) returns void
@@ -130,6 +110,20 @@ begin
     elsif found_token.expires_at <= now() then
         perform api.raise_user_error('GQ400', 'token', 'the token has expired; ask for a new one');
     end if;
+end
+$$;
+
+-- Spend a one-time token: its account, or the error check_account_token gives.
+create function api_private.use_account_token(token_hash bytea, purpose text) returns uuid
+language plpgsql volatile security definer set search_path = public, pg_temp as $$
+declare
+    account uuid;
+begin
+    perform 1 from account_tokens t where t.token_hash = use_account_token.token_hash for update;
+    perform api_private.check_account_token(token_hash, purpose);
+    update account_tokens t set used_at = now() where t.token_hash = use_account_token.token_hash
+    returning t.user_id into account;
+    return account;
 end
 $$;
 
