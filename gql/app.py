@@ -62,7 +62,7 @@ from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
 from gql.sealing import check_data_key
 from gql.settings import Settings
-from gql.token_holders import TokenHolders
+from gql.token_holders import KeyRateLimited, TokenHolders
 from gql.tracing import start_tracing, stop_tracing, traced, tracing_configured
 from gql.websocket_protocol import TransportWSHandler
 
@@ -144,6 +144,11 @@ class GraphQLApp(GraphQL[Context, None]):
         except InvalidToken as exc:
             await error_response(401, f"Invalid token: {exc}", code="UNAUTHENTICATED", accept=accept,
                                  headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})(
+                scope, receive, send)
+            return
+        except KeyRateLimited:
+            await error_response(429, "Too many requests with this API key; retry shortly.",
+                                 code="RATE_LIMITED", accept=accept, headers={"Retry-After": "1"})(
                 scope, receive, send)
             return
         client_id = request.headers.get("x-client-id")
@@ -283,6 +288,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 identity_from_authorization(header, self.settings.jwt_secret))
         except InvalidToken as exc:
             raise ConnectionRejectionError({"message": f"Invalid token: {exc}"}) from exc
+        except KeyRateLimited as exc:
+            raise ConnectionRejectionError({"message": "Too many requests with this API key"}) from exc
         client_id = params.get("clientId")
         problem = None if client_id is None else client_id_problem(client_id)
         if problem is not None:
@@ -363,7 +370,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             await check_data_key(conn, settings.data_key)
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
         graphql.holders = TokenHolders(graphql.pool, settings.account_recheck_seconds,
-                                       settings.limits.pool_acquire_timeout_seconds)
+                                       settings.limits.pool_acquire_timeout_seconds,
+                                       settings.api_key_requests_per_minute)
         graphql.persisted = PersistedDocuments(graphql.pool, settings.persisted_documents)
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))

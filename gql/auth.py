@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +35,13 @@ class Identity:
     expires_at: datetime | None = None
     session_id: UUID | None = None
     """The signed-in device's session (gql/resolvers/sessions.py); tokens made by tools have none."""
+    api_key_id: UUID | None = None
+    scopes: frozenset[str] | None = None
+    """An API key's scopes (None: a user's own token, which may do all its user may)."""
+    business_ids: tuple[UUID, ...] | None = None
+    """The businesses an API key acts for (None: all of its user's)."""
+    key_hash: bytes | None = field(default=None, repr=False)
+    """An API key not yet looked up (TokenHolders.current resolves it)."""
 
     def lapsed(self, now: datetime) -> bool:
         """May an open socket no longer be served as this identity? When its token has expired;
@@ -48,6 +56,8 @@ class Identity:
     @property
     def database_role(self) -> str:
         """The PostgreSQL role the request runs as; RLS policies are written for these."""
+        if self.key_hash is not None and self.user_id is None:
+            raise RuntimeError("an API key must be looked up (TokenHolders.current) before it is used")
         if self.user_id is None:
             return ANONYMOUS_ROLE
         return ADMIN_ROLE if "admin" in self.roles else USER_ROLE
@@ -59,6 +69,11 @@ class Identity:
         claims: dict[str, Any] = {"sub": str(self.user_id), "roles": sorted(self.roles)}
         if self.session_id is not None:
             claims["sid"] = str(self.session_id)
+        if self.api_key_id is not None:  # the database enforces these (api.require_writer)
+            claims["key"] = str(self.api_key_id)
+            claims["scopes"] = sorted(self.scopes or ())
+            if self.business_ids is not None:
+                claims["businesses"] = [str(b) for b in self.business_ids]
         return claims
 
 
@@ -87,7 +102,19 @@ def issue_token(user_id: UUID, roles: list[str], secret: str, ttl_seconds: int,
     return jwt.encode(claims, secret, algorithm="HS256"), expires
 
 
+API_KEY_PREFIX = "gk_"
+"""API keys begin so (gql/resolvers/api_keys.py); JWTs cannot."""
+
+
+def api_key_hash(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
 def identity_from_token(token: str, secret: str) -> Identity:
+    if token.startswith(API_KEY_PREFIX):
+        if len(token) > 200:
+            raise InvalidToken("the API key is not valid")
+        return Identity(key_hash=api_key_hash(token))
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"],
                             options={"require": ["sub", "exp"]})

@@ -70,6 +70,8 @@ class Settings:
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
     trusted_proxies: tuple[Network, ...] = ()
     """Peers whose X-Forwarded-For is believed (GQL_TRUSTED_PROXIES)."""
+    api_key_requests_per_minute: int = 600
+    """Per API key and API process (GQL_API_KEY_REQUESTS_PER_MINUTE); beyond it, HTTP 429."""
     account_recheck_seconds: float = 5.0
     """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
@@ -107,6 +109,7 @@ class Settings:
             compiled_reads=(env.get("GQL_COMPILED_READS") or "1") not in {"0", "false", "no"},
             trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),
             account_recheck_seconds=float(env.get("GQL_ACCOUNT_RECHECK_SECONDS") or 5),
+            api_key_requests_per_minute=int(env.get("GQL_API_KEY_REQUESTS_PER_MINUTE") or 600),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
                 statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from uuid import UUID
 
 import asyncpg
@@ -25,16 +25,28 @@ class AccountState:
     roles: frozenset[str]
 
 
+class KeyRateLimited(Exception):
+    """An API key sent more requests than its rate allows (HTTP 429)."""
+
+
 class TokenHolders:
-    def __init__(self, pool: asyncpg.Pool, recheck_seconds: float, acquire_timeout: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, recheck_seconds: float, acquire_timeout: float,
+                 key_requests_per_minute: int = 600) -> None:
         self._pool = pool
         self.recheck_seconds = recheck_seconds
         self._acquire_timeout = acquire_timeout
         self._known: OrderedDict[tuple[UUID, UUID | None], tuple[float, AccountState]] = OrderedDict()
+        self._keys: OrderedDict[bytes, tuple[float, Identity | str]] = OrderedDict()
+        self._uses: Counter[bytes] = Counter()
+        self._buckets: dict[bytes, tuple[float, float]] = {}
+        self.key_rate = key_requests_per_minute / 60.0
 
     async def current(self, identity: Identity) -> Identity:
         """`identity` with the account's current roles; raises InvalidToken when the account
-        is gone or the token's session signed out."""
+        is gone or the token's session signed out. An API key is looked up here: the user it
+        acts as, within its scopes (KeyRateLimited beyond its rate)."""
+        if identity.key_hash is not None:
+            return await self._key(identity.key_hash, count=identity.user_id is None)
         if identity.user_id is None:
             return identity
         state = await self._state(identity.user_id, identity.session_id)
@@ -44,9 +56,50 @@ class TokenHolders:
         return dataclasses.replace(identity, roles=state.roles)
 
     def forget(self, user_id: UUID) -> None:
-        """This process ended sessions of the account: check them again at once."""
+        """This process ended sessions or keys of the account: check them again at once."""
         for key in [k for k in self._known if k[0] == user_id]:
             del self._known[key]
+        for secret in [s for s, (_, found) in self._keys.items()
+                       if isinstance(found, Identity) and found.user_id == user_id]:
+            del self._keys[secret]
+
+    async def _key(self, key_hash: bytes, *, count: bool) -> Identity:
+        """A request made with this key (`count`: a new request, not a socket's recheck)."""
+        now = time.monotonic()
+        known = self._keys.get(key_hash)
+        if known is None or now - known[0] >= self.recheck_seconds:
+            uses = self._uses.pop(key_hash, 0)
+            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+                row = await conn.fetchrow("select * from api_private.key_identity($1, $2)", key_hash, uses)
+            assert row is not None
+            found: Identity | str = row["refused"] or Identity(
+                user_id=row["user_id"], roles=frozenset(row["roles"]), api_key_id=row["key_id"],
+                scopes=frozenset(row["scopes"]), key_hash=key_hash,
+                business_ids=tuple(row["business_ids"]) if row["business_ids"] is not None else None)
+            known = (now, found)
+            self._keys[key_hash] = known
+            self._keys.move_to_end(key_hash)
+            while len(self._keys) > MAX_CACHED:
+                self._keys.popitem(last=False)
+        if isinstance(known[1], str):
+            raise InvalidToken(known[1])
+        if count:  # (only keys that exist get a bucket and a count: made-up ones cannot grow them)
+            self._take(key_hash, now)
+            self._uses[key_hash] += 1
+        return known[1]
+
+    def _take(self, key_hash: bytes, now: float) -> None:
+        """A token bucket per key in this process: the rate a minute, a minute's worth at once."""
+        capacity = self.key_rate * 60
+        tokens, since = self._buckets.get(key_hash, (capacity, now))
+        tokens = min(capacity, tokens + (now - since) * self.key_rate)
+        self._buckets.pop(key_hash, None)  # (re-inserted last: the oldest go first)
+        while len(self._buckets) >= MAX_CACHED:
+            del self._buckets[next(iter(self._buckets))]
+        if tokens < 1:
+            self._buckets[key_hash] = (tokens, now)
+            raise KeyRateLimited()
+        self._buckets[key_hash] = (tokens - 1, now)
 
     async def _state(self, user_id: UUID, session_id: UUID | None) -> AccountState:
         now = time.monotonic()

@@ -50,6 +50,22 @@ begin
 end
 $$;
 
+-- A signed-in user about to write. A request made with an API key (its claims carry the
+-- key's scopes) writes only within them: 'write:business' (businesses, their people and
+-- areas, categories) or 'write:review' (reviews, responses, votes, flags, moderation). Which
+-- businesses a key may touch, api.manages_business says.
+create function api.require_writer(scope text) returns uuid
+language plpgsql stable as $$
+declare
+    me uuid := api.require_user();
+begin
+    if api.claims() ? 'scopes' and not (api.claims() -> 'scopes') ? scope then
+        perform api.raise_user_error('GQ403', null, format('this API key lacks the %s scope', scope));
+    end if;
+    return me;
+end
+$$;
+
 -- Moderators decide on reviews and see the queue; administrators may do all of it too.
 create function api.require_moderator() returns uuid
 language plpgsql stable as $$
@@ -63,20 +79,28 @@ begin
 end
 $$;
 
+-- An API key that names businesses acts for those only (a user's own token: for all of theirs).
+create function api.key_reaches(business_id uuid) returns boolean
+language sql stable as $$
+    select not (api.claims() ? 'businesses') or (api.claims() -> 'businesses') ? business_id::text
+$$;
+
 -- Ownership checks read past RLS (security definer), so policies can use them without
 -- recursing into the policies of the tables they read.
 create function api.owns_business(business_id uuid) returns boolean
 language sql stable security definer set search_path = public, pg_temp as $$
     select exists (select 1 from businesses b
                     where b.id = business_id and b.owner_id = api.current_user_id())
+       and api.key_reaches(business_id)
 $$;
 
 create function api.manages_business(business_id uuid) returns boolean
 language sql stable security definer set search_path = public, pg_temp as $$
     select api.owns_business(business_id)
-        or exists (select 1 from business_managers m
-                    where m.business_id = manages_business.business_id
-                      and m.user_id = api.current_user_id())
+        or (exists (select 1 from business_managers m
+                     where m.business_id = manages_business.business_id
+                       and m.user_id = api.current_user_id())
+            and api.key_reaches(business_id))
 $$;
 
 -- Is this an API request (the server switched to a request role for the transaction)?

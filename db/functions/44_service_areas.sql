@@ -13,7 +13,7 @@ $$;
 create function api.set_service_areas(business_id uuid, areas jsonb) returns void
 language plpgsql volatile as $$
 begin
-    perform api.require_user();
+    perform api.require_writer('write:business');
     perform api.check_business_editable(business_id);
     delete from business_service_areas a where a.business_id = set_service_areas.business_id;
     insert into business_service_areas (business_id, exterior, holes, bbox, geojson)

@@ -135,13 +135,16 @@ create function api.create_business(input jsonb, publish boolean, idempotency_ke
 returns businesses
 language plpgsql volatile as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:business');
     earlier uuid := api.claim_idempotency_key(idempotency_key, 'createBusiness');
     result businesses;
 begin
     if earlier is not null then
         select * into result from businesses where id = earlier;
         return result;
+    end if;
+    if api.claims() ? 'businesses' then  -- (a key for some businesses acts for those only)
+        perform api.raise_user_error('GQ403', null, 'this API key acts for some businesses only');
     end if;
     insert into businesses (
         slug, name, legal_name, description, short_description, primary_category_id,
@@ -172,7 +175,7 @@ language plpgsql volatile as $$
 declare
     result businesses;
 begin
-    perform api.require_user();
+    perform api.require_writer('write:business');
     perform api.check_mergeable('businesses', business_id, expected_version, patch);
     update businesses b
        set (slug, name, legal_name, description, short_description, primary_category_id,
@@ -204,7 +207,7 @@ language plpgsql volatile as $$
 declare
     result businesses;
 begin
-    perform api.require_user();
+    perform api.require_writer('write:business');
     perform api.check_business_editable(business_id);
     update businesses b
        set status = new_status,
@@ -222,7 +225,7 @@ $$;
 create function api.delete_business(business_id uuid) returns uuid
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 begin
-    perform api.require_user();
+    perform api.require_writer('write:business');
     if not exists (select 1 from businesses b where b.id = business_id and b.deleted_at is null
                      and (b.status = 'active' or api.manages_business(b.id) or api.has_role('admin'))) then
         perform api.raise_user_error('GQ404', 'id', 'no such business');

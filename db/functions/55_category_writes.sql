@@ -8,6 +8,7 @@ declare
     result categories;
 begin
     perform api.require_admin();
+    perform api.require_writer('write:business');
     earlier := api.claim_idempotency_key(idempotency_key, 'createCategory');
     if earlier is not null then
         select * into result from categories where id = earlier;
@@ -29,6 +30,7 @@ declare
     result categories;
 begin
     perform api.require_admin();
+    perform api.require_writer('write:business');
     update categories c
        set (slug, name, parent_id, description, icon, sort_order, active) =
            (select btrim(r.slug), btrim(r.name), r.parent_id, r.description, r.icon, r.sort_order, r.active

@@ -37,7 +37,7 @@ create function api.invite_manager(business_id uuid, email_lookup bytea, email_s
                                    body_sealed bytea, out invitation_id uuid, out expires_at timestamptz)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:business');
     invitee uuid;
 begin
     if not exists (select 1 from businesses b where b.id = invite_manager.business_id and b.deleted_at is null) then
@@ -77,7 +77,7 @@ $$;
 create function api.accept_manager_invitation(token_hash bytea) returns uuid
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:business');
     invitation manager_invitations;
 begin
     select * into invitation from manager_invitations i where i.token_hash = accept_manager_invitation.token_hash
@@ -106,7 +106,7 @@ $$;
 create function api.remove_manager(business_id uuid, user_id uuid) returns boolean
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:business');
 begin
     if not (api.owns_business(remove_manager.business_id) or api.has_role('admin') or me = remove_manager.user_id) then
         perform api.raise_user_error('GQ403', 'businessId', 'only the owner may remove a manager');
@@ -131,7 +131,7 @@ language plpgsql volatile security definer set search_path = public, pg_temp as 
 declare
     invitation manager_invitations;
 begin
-    perform api.require_user();
+    perform api.require_writer('write:business');
     select * into invitation from manager_invitations i where i.id = invitation_id for update;
     if not found or not (api.owns_business(invitation.business_id) or api.has_role('admin')) then
         perform api.raise_user_error('GQ404', 'id', 'no such invitation');
@@ -147,7 +147,7 @@ $$;
 create function api.claim_business(business_id uuid, message text) returns business_claims
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:business');
     claim business_claims;
 begin
     if not exists (select 1 from businesses b where b.id = claim_business.business_id and b.deleted_at is null
@@ -170,6 +170,7 @@ create function api.decide_business_claim(claim_id uuid, approve boolean, note t
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     me uuid := api.require_admin();
+    writer uuid := api.require_writer('write:business');
     claim business_claims;
     why text := nullif(btrim(note), '');
 begin

@@ -32,7 +32,7 @@ create function api.create_review(
 ) returns business_reviews
 language plpgsql volatile as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:review');
     earlier uuid := api.claim_idempotency_key(idempotency_key, 'createReview');
     result business_reviews;
 begin
@@ -88,7 +88,7 @@ language plpgsql volatile as $$
 declare
     result business_reviews;
 begin
-    perform api.require_user();
+    perform api.require_writer('write:review');
     perform api.check_mergeable('business_reviews', review_id, expected_version, patch);
     update business_reviews r
        set (rating, title, content, visit_date) =
@@ -111,7 +111,7 @@ language plpgsql volatile security definer set search_path = public, pg_temp as 
 declare
     author uuid;
 begin
-    perform api.require_user();
+    perform api.require_writer('write:review');
     select r.author_id into author from business_reviews r
      where r.id = review_id and r.deleted_at is null
        and (r.status = 'published' or r.author_id = api.current_user_id() or api.has_role('admin'));
@@ -146,7 +146,7 @@ returns review_responses
 language plpgsql volatile as $$
 #variable_conflict use_column
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:review');
     review business_reviews := api.visible_review(review_id, 'reviewId');
     earlier uuid := api.claim_idempotency_key(idempotency_key, 'respondToReview');
     result review_responses;
@@ -173,7 +173,7 @@ create function api.vote_review(review_id uuid, helpful boolean) returns busines
 language plpgsql volatile as $$
 #variable_conflict use_column
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:review');
     review business_reviews := api.visible_review(review_id, 'reviewId');
 begin
     if review.author_id = me then
@@ -196,7 +196,7 @@ $$;
 create function api.flag_review(review_id uuid, reason text) returns business_reviews
 language plpgsql volatile as $$
 declare
-    me uuid := api.require_user();
+    me uuid := api.require_writer('write:review');
     review business_reviews := api.visible_review(review_id, 'reviewId');
 begin
     if review.author_id = me then
@@ -223,6 +223,7 @@ declare
     why text := nullif(btrim(note), '');
 begin
     perform api.require_moderator();
+    perform api.require_writer('write:review');
     if decision = 'rejected' and why is null then
         perform api.raise_user_error('GQ400', 'note', 'say why the review is rejected');
     end if;

@@ -19,7 +19,8 @@ create policy businesses_public_read on businesses for select
 drop policy if exists businesses_managed_read on businesses;
 create policy businesses_managed_read on businesses for select
     to gql_user
-    using (deleted_at is null and (owner_id = api.current_user_id() or api.manages_business(id)));
+    using (deleted_at is null and (owner_id = api.current_user_id() or api.manages_business(id))
+           and api.key_reaches(id));
 
 drop policy if exists businesses_owner_insert on businesses;
 create policy businesses_owner_insert on businesses for insert
@@ -28,8 +29,9 @@ create policy businesses_owner_insert on businesses for insert
 drop policy if exists businesses_managed_update on businesses;
 create policy businesses_managed_update on businesses for update
     to gql_user
-    using (deleted_at is null and (owner_id = api.current_user_id() or api.manages_business(id)))
-    with check (owner_id = api.current_user_id() or api.manages_business(id));
+    using (deleted_at is null and (owner_id = api.current_user_id() or api.manages_business(id))
+           and api.key_reaches(id))
+    with check ((owner_id = api.current_user_id() or api.manages_business(id)) and api.key_reaches(id));
 
 -- Reviews: the public reads published reviews of businesses it can see; authors read their
 -- own in any status and change them (the guard trigger keeps edits to 30 days).

@@ -12,6 +12,7 @@ import strawberry
 from gql.context import Context
 from gql.resolvers import accounts as resolvers
 from gql.resolvers import sessions
+from gql.schema.api_keys import ApiKey, my_api_keys
 from gql.schema.user_error import UserError, payload, user_errors
 from gql.user_errors import MutationFailed
 
@@ -46,6 +47,10 @@ class Me:
                    email_verified=row["email_verified_at"] is not None,
                    display_name=row["display_name"], avatar_url=row["avatar_url"],
                    roles=list(row["roles"]), created_at=row["created_at"])
+
+    @strawberry.field(description="Your API keys, newest first (their secrets are never shown again).")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        return await my_api_keys(info)
 
     @strawberry.field(description="Your signed-in devices, newest first.")
     async def sessions(self, info: Info) -> list[Session]:

@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from gql.schema.accounts import AccountMutations
 from gql.schema.analytics import AnalyticsMutations
+from gql.schema.api_keys import ApiKeyMutations
 from gql.schema.business_mutations import BusinessMutations
 from gql.schema.business_people import BusinessPeopleMutations
 from gql.schema.category_mutations import CategoryMutations
@@ -13,5 +14,5 @@ from gql.schema.review_mutations import ReviewMutations
 
 Mutation = merge_types(
     "Mutation",
-    (AccountMutations, AnalyticsMutations, BusinessMutations, BusinessPeopleMutations, CategoryMutations,
-     ReviewMutations))
+    (AccountMutations, AnalyticsMutations, ApiKeyMutations, BusinessMutations, BusinessPeopleMutations,
+     CategoryMutations, ReviewMutations))
