@@ -64,6 +64,7 @@ from gql.sealing import check_data_key
 from gql.settings import Settings
 from gql.token_holders import KeyRateLimited, TokenHolders
 from gql.tracing import start_tracing, stop_tracing, traced, tracing_configured
+from gql.webhooks import WebhookWorker
 from gql.websocket_protocol import TransportWSHandler
 
 log = logging.getLogger(__name__)
@@ -396,13 +397,16 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             run_periodically(graphql.pool, settings.stats_refresh_seconds, settings.retention))
         sampler.sample()  # counted from the moment it serves
         sampling = asyncio.create_task(sampler.run(), name="metrics-sampler")
+        webhooks = WebhookWorker(graphql.pool, database_url, settings.data_key, settings.webhooks)
+        delivering = asyncio.create_task(webhooks.run(), name="webhooks")
         try:
             yield
         finally:
-            for task in (upkeep, sampling):
+            for task in (upkeep, sampling, delivering):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await webhooks.close()
             leave()
             await graphql.live.stop()
             await graphql.hub.stop()

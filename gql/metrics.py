@@ -74,6 +74,9 @@ CHANGE_LOG_POSITION = Gauge("gql_change_log_position", "Last change-log position
 LIVE_MESSAGES = Counter("gql_live_messages", "Messages the live feed has written to sockets.")
 LISTENER_RECONNECTS = Counter("gql_change_listener_reconnects",
                               "Times the LISTEN connection was re-established.")
+WEBHOOK_DELIVERIES = Counter("gql_webhook_deliveries", "Webhook requests, by outcome (delivered: 2xx).",
+                             ["outcome"])
+WEBHOOK_EVENTS = Counter("gql_webhook_events", "Events delivered to webhooks (acknowledged by a 2xx).")
 REPLICA_READS = Counter("gql_replica_reads", "Compiled reads the replica answered.")
 REPLICA_FALLBACKS = Counter("gql_replica_fallbacks", "Reads the primary answered: replica down or behind.")
 

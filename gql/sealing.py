@@ -16,6 +16,7 @@ EMAIL_LOOKUP = "email"
 ADDRESS = "security_events.client_address"
 ADDRESS_LOOKUP = "client address"
 OUTBOX_BODY = "outbox_messages.body"
+WEBHOOK_SECRET = "webhook_subscriptions.secret"
 
 
 async def check_data_key(conn: asyncpg.Connection | PoolConnectionProxy, key: DataKey) -> None:
@@ -61,7 +62,8 @@ async def rotate_data_key(conn: asyncpg.Connection, old: DataKey, new: DataKey) 
         await check_data_key(conn, old)
         # No sign-up or sign-in record may be sealed under the old key meanwhile. (Servers
         # still holding the old key must be stopped first: they would go on sealing with it.)
-        await conn.execute("lock table users, security_events, outbox_messages in exclusive mode")
+        await conn.execute("lock table users, security_events, outbox_messages, webhook_subscriptions"
+                           " in exclusive mode")
         users = await conn.fetch("select id, email_sealed from users where email_sealed is not null")
         await conn.executemany(
             "update users set email_lookup = $2, email_sealed = $3 where id = $1",
@@ -76,13 +78,18 @@ async def rotate_data_key(conn: asyncpg.Connection, old: DataKey, new: DataKey) 
         # (the owner invites again).
         await conn.execute("update manager_invitations set revoked_at = now()"
                            " where accepted_at is null and revoked_at is null")
+        hooks = await conn.fetch("select id, secret_sealed from webhook_subscriptions")
+        await conn.executemany(
+            "update webhook_subscriptions set secret_sealed = $2 where id = $1",
+            [(h["id"], new.seal(old.open(h["secret_sealed"], WEBHOOK_SECRET), WEBHOOK_SECRET))
+             for h in hooks])
         messages = await conn.fetch("select id, recipient_sealed, body_sealed from outbox_messages")
         await conn.executemany(
             "update outbox_messages set recipient_sealed = $2, body_sealed = $3 where id = $1",
             [(m["id"], new.seal(old.open(m["recipient_sealed"], EMAIL), EMAIL),
               new.seal(old.open(m["body_sealed"], OUTBOX_BODY), OUTBOX_BODY)) for m in messages])
         await conn.execute("update data_key_check set fingerprint = $1, set_at = now()", new.fingerprint)
-        return len(users) + len(events) + len(messages)
+        return len(users) + len(events) + len(messages) + len(hooks)
 
 
 def email_lookup(key: DataKey, email: str) -> bytes:

@@ -35,6 +35,17 @@ class RequestLimits:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    allow_private: bool = False
+    """Endpoints on loopback, private and link-local addresses (GQL_WEBHOOK_ALLOW_PRIVATE=1)."""
+    timeout_seconds: float = 10.0
+    max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    batch: int = 50
+    poll_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None = field(repr=False)  # may hold a password
     """None means: run the embedded PostgreSQL under data_dir."""
@@ -70,6 +81,7 @@ class Settings:
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
     trusted_proxies: tuple[Network, ...] = ()
     """Peers whose X-Forwarded-For is believed (GQL_TRUSTED_PROXIES)."""
+    webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
     api_key_requests_per_minute: int = 600
     """Per API key and API process (GQL_API_KEY_REQUESTS_PER_MINUTE); beyond it, HTTP 429."""
     account_recheck_seconds: float = 5.0
@@ -110,6 +122,13 @@ class Settings:
             trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),
             account_recheck_seconds=float(env.get("GQL_ACCOUNT_RECHECK_SECONDS") or 5),
             api_key_requests_per_minute=int(env.get("GQL_API_KEY_REQUESTS_PER_MINUTE") or 600),
+            webhooks=WebhookSettings(
+                allow_private=(env.get("GQL_WEBHOOK_ALLOW_PRIVATE") or "") in {"1", "true", "yes"},
+                timeout_seconds=float(env.get("GQL_WEBHOOK_TIMEOUT_SECONDS") or 10),
+                max_attempts=int(env.get("GQL_WEBHOOK_MAX_ATTEMPTS") or 8),
+                retry_base_seconds=float(env.get("GQL_WEBHOOK_RETRY_BASE_SECONDS") or 2),
+                batch=int(env.get("GQL_WEBHOOK_BATCH") or 50),
+                poll_seconds=float(env.get("GQL_WEBHOOK_POLL_SECONDS") or 1)),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
                 statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),

@@ -48,6 +48,9 @@ begin
     if not found then
         perform api.raise_user_error('GQ404', 'id', 'no such key');
     end if;
+    -- Its webhooks stop with it.
+    update webhook_subscriptions w set status = 'paused', paused_reason = 'its API key was revoked'
+     where w.api_key_id = key_id and w.status = 'active';
     return revoked;
 end
 $$;

@@ -71,6 +71,7 @@ begin
     delete from manager_invitations
      where coalesce(accepted_at, revoked_at, expires_at) < now() - interval '7 days';
     delete from outbox_messages where sent_at < now() - interval '7 days';
+    delete from webhook_deliveries where at < now() - interval '14 days';
     return removed;
 end
 $$;

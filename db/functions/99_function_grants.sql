@@ -21,6 +21,7 @@ declare
         'moderation_queue', 'my_sessions', 'my_businesses', 'managers_of', 'invite_manager',
         'accept_manager_invitation', 'remove_manager', 'claim_business', 'decide_business_claim',
         'business_claims', 'revoke_manager_invitation', 'create_api_key', 'my_api_keys', 'revoke_api_key',
+        'create_webhook', 'my_webhooks', 'set_webhook_state', 'webhook_deliveries',
         'operations_report', 'platform_stats', 'record_business_click', 'record_business_view', 'respond_to_review',
         'responses_by_id', 'responses_by_review', 'review_pages', 'reviews_by_id',
         'search_businesses', 'search_count', 'service_areas_of', 'set_business_status',

@@ -14,6 +14,7 @@ from gql.resolvers import accounts as resolvers
 from gql.resolvers import sessions
 from gql.schema.api_keys import ApiKey, my_api_keys
 from gql.schema.user_error import UserError, payload, user_errors
+from gql.schema.webhooks import Webhook, my_webhooks
 from gql.user_errors import MutationFailed
 
 Info = strawberry.Info[Context, None]
@@ -51,6 +52,10 @@ class Me:
     @strawberry.field(description="Your API keys, newest first (their secrets are never shown again).")
     async def api_keys(self, info: Info) -> list[ApiKey]:
         return await my_api_keys(info)
+
+    @strawberry.field(description="Your webhooks.")
+    async def webhooks(self, info: Info) -> list[Webhook]:
+        return await my_webhooks(info)
 
     @strawberry.field(description="Your signed-in devices, newest first.")
     async def sessions(self, info: Info) -> list[Session]:

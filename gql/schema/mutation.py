@@ -11,8 +11,9 @@ from gql.schema.business_mutations import BusinessMutations
 from gql.schema.business_people import BusinessPeopleMutations
 from gql.schema.category_mutations import CategoryMutations
 from gql.schema.review_mutations import ReviewMutations
+from gql.schema.webhooks import WebhookMutations
 
 Mutation = merge_types(
     "Mutation",
     (AccountMutations, AnalyticsMutations, ApiKeyMutations, BusinessMutations, BusinessPeopleMutations,
-     CategoryMutations, ReviewMutations))
+     CategoryMutations, ReviewMutations, WebhookMutations))

@@ -1,0 +1,223 @@
+"""Webhooks: the change log delivered to a server's endpoint (db/functions/78_webhooks.sql).
+
+One worker per cluster at a time (an advisory lock; the other processes wait to take over)
+reads each due subscription's changes after its cursor, re-reads every object as the
+subscription's user may see it now (the WebSocket subscribers' rule: nothing they could not
+see, tombstones only for what they could), and POSTs them in order, up to `batch` a request:
+
+    POST <url>
+    Content-Type: application/json
+    X-Directory-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
+    Idempotency-Key: <subscription id>:<first seq>-<last seq>
+    {"subscription": id, "cursor": <resume after this>, "events": [{"id": "<subscription>:<seq>",
+     "cursor", "op", "entity", "entityId", "businessId", "at", "tombstone", "node": {...}}]}
+
+The cursor moves only on a 2xx; a failure is retried with exponential backoff and jitter, and
+after `max_attempts` in a row the subscription is paused with the reason. Every request has a
+timeout, and subscriptions are delivered side by side: a slow endpoint delays only its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import socket
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import asyncpg
+import httpx
+
+from gql import sealing
+from gql.auth import Identity
+from gql.data_key import DataKey
+from gql.database import RequestDatabase
+from gql.loaders import Loaders
+from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
+from gql.realtime.change import Change
+from gql.resolvers.changes import encode_change_cursor, visible_changes
+from gql.settings import WebhookSettings
+
+log = logging.getLogger(__name__)
+
+WORKER_LOCK = 7_300_417_219
+"""The advisory lock whose holder is the cluster's one delivery worker."""
+SIGNATURE_HEADER = "X-Directory-Signature"
+TOPICS = {"business": "business", "review": "review", "category": "category"}
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+async def url_problem(url: str, allow_private: bool) -> str | None:
+    """Why this endpoint may not be called, or None: http(s) only, and (unless allowed) no
+    address on loopback, private, link-local or reserved networks - the server must not be
+    turned against its own network. Checked at registration and before every delivery."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "url must be an http(s) address"
+    if allow_private:
+        return None
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443,
+                                                             type=socket.SOCK_STREAM)
+    except OSError:
+        return "url's host does not resolve"
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+                or ip.is_unspecified:
+            return "url points into a private network; such endpoints are refused"
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, UUID | Decimal):
+        return str(value) if isinstance(value, UUID) else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, asyncpg.Record):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class WebhookWorker:
+    def __init__(self, pool: asyncpg.Pool, database_url: str, key: DataKey,
+                 settings: WebhookSettings) -> None:
+        self.pool = pool
+        self.database_url = database_url
+        self.key = key
+        self.settings = settings
+        self._http = httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False)
+
+    async def run(self) -> None:
+        """Wait for the worker's lock (on a connection of its own), then deliver while holding it."""
+        from gql.database import connect
+
+        while True:
+            conn = None
+            try:
+                conn = await connect(self.database_url)
+                # (the lock is PostgreSQL's: nothing in this process can wake the wait)
+                while not await conn.fetchval("select pg_try_advisory_lock($1)", WORKER_LOCK):  # noqa: ASYNC110
+                    await asyncio.sleep(self.settings.poll_seconds * 5)
+                log.info("this process delivers webhooks")
+                while not conn.is_closed():
+                    if not await self.deliver_due():
+                        await asyncio.sleep(self.settings.poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # an outage: the lock went with the connection; try again
+                log.warning("the webhook worker stopped (%r); starting again", exc)
+                await asyncio.sleep(self.settings.poll_seconds)
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def deliver_due(self) -> bool:
+        """One round over the due subscriptions, side by side; whether any had work."""
+        async with self.pool.acquire() as conn:
+            due = await conn.fetch("select * from api_private.due_webhooks(20)")
+        results = await asyncio.gather(*(self.deliver(s) for s in due), return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.warning("a webhook delivery failed unexpectedly: %r", result)
+        return any(r is True for r in results)
+
+    async def deliver(self, sub: asyncpg.Record) -> bool:
+        """The next batch of one subscription; whether there was one."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch("select * from api_private.changes_after($1, $2, null)",
+                                    sub["cursor"], self.settings.batch * 4)
+        wanted = sub["business_id"]
+        changes = [c for c in map(Change.from_row, rows)
+                   if c.topic in sub["topics"] and (wanted is None or c.business_id == wanted)]
+        if not rows:
+            return False
+        through = rows[-1]["seq"]
+        if len(changes) > self.settings.batch:  # the rest next time
+            changes = changes[: self.settings.batch]
+            through = changes[-1].seq
+        events = await self._visible(sub, changes)
+        if not events:  # nothing this user may see in these: past them, with no request
+            await self._done(sub, through, rows[0]["seq"], 0, None, None)
+            return True
+        body = json.dumps({"subscription": str(sub["id"]), "cursor": encode_change_cursor(through),
+                           "events": events}, separators=(",", ":")).encode()
+        problem = await url_problem(sub["url"], self.settings.allow_private)
+        started = time.perf_counter()
+        status: int | None = None
+        error = problem
+        if problem is None:
+            secret = self.key.open(sub["secret_sealed"], sealing.WEBHOOK_SECRET)
+            headers = {"Content-Type": "application/json",
+                       SIGNATURE_HEADER: signature(secret, int(time.time()), body),
+                       "Idempotency-Key": f"{sub['id']}:{changes[0].seq}-{through}",
+                       "User-Agent": "directory-gql-webhooks"}
+            try:
+                answer = await self._http.post(sub["url"], content=body, headers=headers)
+                status = answer.status_code
+                error = None if 200 <= status < 300 else f"HTTP {status}: {answer.text[:200]}"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
+        latency = round((time.perf_counter() - started) * 1000)
+        if error is None:
+            WEBHOOK_DELIVERIES.labels("delivered").inc()
+            WEBHOOK_EVENTS.inc(len(events))
+            await self._done(sub, through, changes[0].seq, len(events), status, latency)
+        else:
+            WEBHOOK_DELIVERIES.labels("failed").inc()
+            backoff = min(self.settings.retry_base_seconds * 2 ** sub["failures"], 600)
+            retry = backoff * random.uniform(0.5, 1.5)  # (jitter: failed endpoints are not retried in step)
+            async with self.pool.acquire() as conn:
+                await conn.execute(
+                    "select api_private.webhook_failed($1, $2, $3, $4, $5, $6, $7,"
+                    " make_interval(secs => $8), $9)",
+                    sub["id"], changes[0].seq, through, len(events), status, error, latency, retry,
+                    self.settings.max_attempts)
+        return True
+
+    async def _done(self, sub: asyncpg.Record, through: int, first: int, events: int, status: int | None,
+                    latency: int | None) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute("select api_private.webhook_done($1, $2, $3, $4, $5, $6)",
+                               sub["id"], through, first, events, status, latency)
+
+    async def _visible(self, sub: asyncpg.Record, changes: list[Change]) -> list[dict[str, Any]]:
+        """The changes as the subscription's user may see them now, in one transaction of theirs."""
+        if not changes:
+            return []
+        async with self.pool.acquire() as conn:
+            state = await conn.fetchrow("select * from api_private.account_state($1, null)", sub["user_id"])
+        if state is None or not state["active"]:
+            return []
+        identity = Identity(user_id=sub["user_id"], roles=frozenset(state["roles"]))
+        db = RequestDatabase(self.pool, identity)
+        try:
+            seen = await visible_changes(Loaders(db), identity, changes)
+        finally:
+            await db.finish(commit=False)
+        return [{"id": f"{sub['id']}:{v.change.seq}", "cursor": encode_change_cursor(v.change.seq),
+                 "op": v.change.op, "entity": v.change.entity, "entityId": str(v.change.entity_id),
+                 "businessId": str(v.change.business_id) if v.change.business_id else None,
+                 "at": v.change.at.isoformat(), "tombstone": v.row is None,
+                 "node": None if v.row is None else _plain(v.row)} for v in seen]

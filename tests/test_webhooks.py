@@ -1,0 +1,238 @@
+"""Webhooks with a real HTTP receiver on 127.0.0.1: events in order with signatures that verify
+by the documented scheme, a receiver down then up gets everything after, 500s pause the
+subscription and a resume delivers again from a cursor, a draft never reaches someone who
+cannot see it, and endpoints and scopes are checked."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from gql.app import create_app
+from gql.settings import Settings
+from gql.webhooks import url_problem
+from tests.support import GraphQLClient, ServerThread, wait_for
+from tests.world import CREATE_BUSINESS, PASSWORD, SIGN_UP
+
+CREATE_KEY = """mutation($scopes: [ApiKeyScope!]!) { createApiKey(name: "partner", scopes: $scopes) {
+  created { secret } errors { code } } }"""
+CREATE_HOOK = """mutation($url: String!, $topics: [WebhookTopic!]!) { createWebhook(url: $url, topics: $topics) {
+  created { signingSecret webhook { id cursor status } } errors { field code message } } }"""
+HOOKS = "{ me { webhooks { id status pausedReason cursor failures lastStatus lastError deliveries { status events } } } }"
+UPDATE = """mutation($id: ID!, $input: BusinessInput!, $v: Int!) { updateBusiness(id: $id, input: $input, expectedVersion: $v) {
+  business { version } errors { code } } }"""
+
+
+@dataclass
+class Receiver:
+    """An endpoint that records what it is sent and answers `status` (after `delay` seconds)."""
+
+    status: int = 200
+    delay: float = 0.0
+    requests: list[tuple[dict[str, str], bytes, int]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def events(self) -> list[dict[str, Any]]:
+        """The events of the acknowledged requests, in arrival order."""
+        with self.lock:
+            return [e for _, body, status in self.requests if 200 <= status < 300
+                    for e in json.loads(body)["events"]]
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            time.sleep(state.delay)
+            status = state.status
+            with state.lock:
+                state.requests.append((dict(self.headers), body, status))
+            self.send_response(status)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    server.shutdown()
+
+
+@dataclass
+class Setup:
+    http: httpx.AsyncClient
+    url: str
+    owner: GraphQLClient
+    other: GraphQLClient
+    category_id: str
+
+
+@pytest.fixture
+async def setup(fresh_database: str) -> AsyncIterator[Setup]:
+    settings = Settings.from_env({
+        "JWT_SECRET": "w" * 40, "GQL_WEBHOOK_ALLOW_PRIVATE": "1", "GQL_WEBHOOK_RETRY_BASE_SECONDS": "0.05",
+        "GQL_WEBHOOK_MAX_ATTEMPTS": "3", "GQL_WEBHOOK_POLL_SECONDS": "0.05", "GQL_WEBHOOK_TIMEOUT_SECONDS": "0.5"})
+    conn = await asyncpg.connect(fresh_database)
+    try:
+        category_id = str(await conn.fetchval("insert into categories (slug, name) values ('food', 'Food') returning id"))
+    finally:
+        await conn.close()
+    with ServerThread(create_app(settings, fresh_database)) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            anonymous = GraphQLClient(http)
+            people = []
+            for name in ("owner", "other"):
+                signed = await anonymous.mutate(SIGN_UP, {"email": f"{name}-{uuid.uuid4().hex[:6]}@hooks.example",
+                                                          "password": PASSWORD, "name": name})
+                people.append(anonymous.as_user(signed["token"]))
+            yield Setup(http, fresh_database, people[0], people[1], category_id)
+
+
+async def business(s: Setup, who: GraphQLClient, name: str, publish: bool = True) -> str:
+    made = await who.mutate(CREATE_BUSINESS, {"input": {"name": name, "primaryCategoryId": s.category_id,
+                                                        "city": "Austin", "state": "TX"}, "publish": publish, "key": None})
+    assert made["errors"] == [], made
+    business_id: str = made["business"]["id"]
+    return business_id
+
+
+async def hook(s: Setup, who: GraphQLClient, url: str, topics: list[str] | None = None) -> dict[str, Any]:
+    key = (await who.mutate(CREATE_KEY, {"scopes": ["READ", "WEBHOOKS"]}))["created"]["secret"]
+    made = await who.as_user(key).mutate(CREATE_HOOK, {"url": url, "topics": topics or ["BUSINESS"]})
+    assert made["errors"] == [], made
+    created: dict[str, Any] = made["created"]
+    return created
+
+
+def verified(headers: dict[str, str], body: bytes, secret: str) -> bool:
+    """The README's check: HMAC-SHA256 of "<t>.<body>" with the signing secret."""
+    fields = dict(part.split("=", 1) for part in headers["X-Directory-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields["v1"]) and abs(time.time() - int(fields["t"])) < 300
+
+
+async def test_events_arrive_in_order_once_with_valid_signatures(setup: Setup, receiver: tuple[Receiver, str]) -> None:
+    state, url = receiver
+    created = await hook(setup, setup.owner, url)
+    business_id = await business(setup, setup.owner, "Hooked Tacos")
+    for version, phone in ((1, "+1 512 555 0101"), (2, "+1 512 555 0102"), (3, "+1 512 555 0103")):
+        assert (await setup.owner.mutate(UPDATE, {"id": business_id, "input": {"phone": phone}, "v": version}))["errors"] == []
+
+    async def all_four() -> bool:
+        return len(state.events()) >= 4
+
+    await wait_for(all_four, timeout=20)
+    events = state.events()
+    assert [e["op"] for e in events] == ["INSERT", "UPDATE", "UPDATE", "UPDATE"]
+    assert events[-1]["node"]["phone"] == "+1 512 555 0103", "a node is the object as it is when delivered"
+    cursors = [e["cursor"] for e in events]
+    assert len(set(cursors)) == 4
+    assert len({e["id"] for e in events}) == 4 and all(e["entityId"] == business_id for e in events)
+    for headers, body, _ in state.requests:
+        assert verified(headers, body, created["signingSecret"])
+        assert headers["Idempotency-Key"].startswith(created["webhook"]["id"])
+    assert not verified(state.requests[0][0], state.requests[0][1] + b" ", created["signingSecret"]), \
+        "a changed body fails the check"
+
+
+async def test_a_receiver_down_gets_everything_in_order_when_it_is_back(
+        setup: Setup, receiver: tuple[Receiver, str]) -> None:
+    state, url = receiver
+    await hook(setup, setup.owner, url)
+    state.status = 503
+    ids = [await business(setup, setup.owner, f"Down {n}") for n in range(3)]
+
+    async def refused() -> bool:
+        with state.lock:
+            return len(state.requests) >= 2
+
+    await wait_for(refused, timeout=20)
+    state.status = 200
+
+    async def delivered() -> bool:
+        return [e["entityId"] for e in state.events()] == ids
+
+    await wait_for(delivered, timeout=20)
+    (hooked,) = (await setup.owner.data(HOOKS))["me"]["webhooks"]
+    assert hooked["status"] == "ACTIVE" and hooked["failures"] == 0
+    assert {d["status"] for d in hooked["deliveries"]} >= {503, 200}
+
+
+async def test_failures_pause_the_webhook_and_a_resume_delivers_from_a_cursor(
+        setup: Setup, receiver: tuple[Receiver, str]) -> None:
+    state, url = receiver
+    created = await hook(setup, setup.owner, url)
+    start = created["webhook"]["cursor"]
+    state.status = 500
+    first = await business(setup, setup.owner, "Never acknowledged")
+
+    async def paused() -> bool:
+        hooks = (await setup.owner.data(HOOKS))["me"]["webhooks"]
+        return hooks[0]["status"] == "PAUSED"
+
+    await wait_for(paused, timeout=20)
+    (hooked,) = (await setup.owner.data(HOOKS))["me"]["webhooks"]
+    assert "HTTP 500" in hooked["pausedReason"] and hooked["lastStatus"] == 500 and hooked["cursor"] == start
+    state.status = 200
+    resumed = await setup.owner.mutate("""mutation($id: ID!, $c: String) { resumeWebhook(id: $id, fromCursor: $c) {
+      webhook { status } errors { code } } }""", {"id": hooked["id"], "c": start})
+    assert resumed == {"webhook": {"status": "ACTIVE"}, "errors": []}
+
+    async def delivered() -> bool:
+        return first in [e["entityId"] for e in state.events()]
+
+    await wait_for(delivered, timeout=20)
+    state.delay = 2.0  # an endpoint that does not answer in time is cut at the timeout (0.5 s)
+    await business(setup, setup.owner, "Slow")
+
+    async def timed_out() -> bool:
+        hooks = (await setup.owner.data(HOOKS))["me"]["webhooks"]
+        return "Timeout" in (hooks[0]["lastError"] or "")
+
+    await wait_for(timed_out, timeout=20)
+
+
+async def test_a_draft_never_reaches_someone_who_cannot_see_it(setup: Setup, receiver: tuple[Receiver, str]) -> None:
+    state, url = receiver
+    await hook(setup, setup.other, url)
+    draft = await business(setup, setup.owner, "Secret Draft", publish=False)
+    assert (await setup.owner.mutate(UPDATE, {"id": draft, "input": {"phone": "+1 512 555 0199"}, "v": 1}))["errors"] == []
+    public = await business(setup, setup.owner, "Public Place")
+
+    async def public_arrived() -> bool:
+        return public in [e["entityId"] for e in state.events()]
+
+    await wait_for(public_arrived, timeout=20)
+    with state.lock:
+        everything = b"".join(body for _, body, _ in state.requests)
+    assert draft.encode() not in everything and b"Secret Draft" not in everything
+
+
+async def test_endpoints_and_scopes_are_checked(setup: Setup) -> None:
+    reader = (await setup.owner.mutate(CREATE_KEY, {"scopes": ["READ"]}))["created"]["secret"]
+    refused = await setup.owner.as_user(reader).mutate(CREATE_HOOK, {"url": "https://example.com/h", "topics": ["BUSINESS"]})
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    bad = await setup.owner.mutate(CREATE_HOOK, {"url": "ftp://example.com/h", "topics": ["BUSINESS"]})
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [("url", "VALIDATION")]
+    for private in ("http://127.0.0.1:9/h", "http://10.1.2.3/h", "http://169.254.169.254/latest", "http://[::1]/h"):
+        assert await url_problem(private, allow_private=False) is not None, private
+    assert await url_problem("http://127.0.0.1:9/h", allow_private=True) is None
