@@ -30,6 +30,10 @@ def main() -> None:
     dataset.add_argument("--businesses", type=int, default=100_000)
     dataset.add_argument("--reviews", type=int, default=1_000_000)
     dataset.add_argument("--events", type=int, default=0, help="analytics view events over 90 days")
+    webhooks = commands.add_parser("webhooks", help="webhook events/s draining a backlog; lag at a steady rate")
+    webhooks.add_argument("--backlog", type=int, default=2000)
+    webhooks.add_argument("--rate", type=int, default=20)
+    webhooks.add_argument("--seconds", type=float, default=30)
     search = commands.add_parser("search", help="search, nearby, autocomplete: p50/p95 at SQL and GraphQL")
     search.add_argument("--samples", type=int, default=200)
     analytics = commands.add_parser("analytics", help="90-day report p95 at N events; recordBusinessView rate")
@@ -98,8 +102,20 @@ def main() -> None:
             rate = await analytics_bench.view_rate(server.url, ids, args.seconds, concurrency=20)
             print(json.dumps({"events": generated, "report_90_days": latency, "record_view": rate}, indent=1))
 
+    async def webhooks_run() -> None:
+        import dataclasses
+
+        from bench import webhooks as webhook_bench
+        from gql.settings import Settings
+
+        base = Settings.from_env()
+        settings = dataclasses.replace(base, webhooks=dataclasses.replace(base.webhooks, allow_private=True))
+        async with bench_server(SeedOptions(businesses=1000, reviews=5000), settings) as server:
+            result = await webhook_bench.run(server.url, server.database_url, args.backlog, args.rate, args.seconds)
+            print(json.dumps(result, indent=1), flush=True)
+
     runs = {"realtime": realtime_run, "sockets": sockets_run, "dataset": dataset_run, "search": search_run,
-            "analytics": analytics_run}
+            "analytics": analytics_run, "webhooks": webhooks_run}
     asyncio.run(runs[args.command]())
 
 

@@ -207,6 +207,13 @@ class ScrapeFigures(Collector):
                                       value=self.database["blocks_hit"])
             yield CounterMetricFamily("gql_database_blocks_read", "Block reads that went to the operating "
                                       "system (its cache or the disk).", value=self.database["blocks_read"])
+            hooks = self.database.get("webhooks") or {}
+            yield GaugeMetricFamily("gql_webhook_lag_events", "Changes the furthest-behind active webhook "
+                                    "has yet to acknowledge.", value=hooks.get("lag_events", 0))
+            yield GaugeMetricFamily("gql_webhook_lag_seconds", "Age of the oldest change an active webhook "
+                                    "has yet to acknowledge.", value=hooks.get("lag_seconds", 0))
+            yield GaugeMetricFamily("gql_webhooks_paused", "Webhooks paused (by failures or their owners).",
+                                    value=hooks.get("paused", 0))
             connections = GaugeMetricFamily("gql_database_connections",
                                             "Connections to the database, by state.", labels=["state"])
             for state, count in sorted(self.database["connections"].items()):

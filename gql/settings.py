@@ -42,7 +42,7 @@ class WebhookSettings:
     max_attempts: int = 8
     retry_base_seconds: float = 2.0
     batch: int = 50
-    poll_seconds: float = 1.0
+    poll_seconds: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class Settings:
                 max_attempts=int(env.get("GQL_WEBHOOK_MAX_ATTEMPTS") or 8),
                 retry_base_seconds=float(env.get("GQL_WEBHOOK_RETRY_BASE_SECONDS") or 2),
                 batch=int(env.get("GQL_WEBHOOK_BATCH") or 50),
-                poll_seconds=float(env.get("GQL_WEBHOOK_POLL_SECONDS") or 1)),
+                poll_seconds=float(env.get("GQL_WEBHOOK_POLL_SECONDS") or 0.25)),
             limits=RequestLimits(
                 max_body_bytes=int(env.get("GQL_MAX_BODY_BYTES") or 1024 * 1024),
                 statement_timeout_ms=int(env.get("GQL_STATEMENT_TIMEOUT_MS") or 10_000),

@@ -192,6 +192,7 @@ async def test_failures_pause_the_webhook_and_a_resume_delivers_from_a_cursor(
     await wait_for(paused, timeout=20)
     (hooked,) = (await setup.owner.data(HOOKS))["me"]["webhooks"]
     assert "HTTP 500" in hooked["pausedReason"] and hooked["lastStatus"] == 500 and hooked["cursor"] == start
+    assert "gql_webhooks_paused 1.0" in (await setup.http.get("/metrics")).text
     state.status = 200
     resumed = await setup.owner.mutate("""mutation($id: ID!, $c: String) { resumeWebhook(id: $id, fromCursor: $c) {
       webhook { status } errors { code } } }""", {"id": hooked["id"], "c": start})

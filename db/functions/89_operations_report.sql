@@ -57,6 +57,14 @@ language sql stable set search_path = public, pg_temp as $$
         'size_bytes', pg_database_size(current_database()),
         'blocks_hit', (select d.blks_hit from pg_stat_database d where d.datname = current_database()),
         'blocks_read', (select d.blks_read from pg_stat_database d where d.datname = current_database()),
+        'webhooks', (select jsonb_build_object(
+                         'paused', count(*) filter (where w.status = 'paused'),
+                         'lag_events', coalesce(max(api_private.change_log_position() - w.cursor)
+                                                filter (where w.status = 'active'), 0),
+                         'lag_seconds', coalesce(extract(epoch from max(now() - (
+                             select e.at from change_log e where e.seq = w.cursor + 1))
+                             filter (where w.status = 'active')), 0))
+                       from webhook_subscriptions w),
         'connections', (select coalesce(jsonb_object_agg(c.state, c.n), '{}')
                           from (select case when a.backend_type <> 'client backend' then 'background'
                                             else coalesce(a.state, 'other role') end as state,
