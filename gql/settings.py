@@ -39,7 +39,7 @@ class WebhookSettings:
     allow_private: bool = False
     """Endpoints on loopback, private and link-local addresses (GQL_WEBHOOK_ALLOW_PRIVATE=1)."""
     timeout_seconds: float = 10.0
-    max_attempts: int = 8
+    max_attempts: int = 12
     retry_base_seconds: float = 2.0
     batch: int = 50
     poll_seconds: float = 0.25
@@ -125,7 +125,7 @@ class Settings:
             webhooks=WebhookSettings(
                 allow_private=(env.get("GQL_WEBHOOK_ALLOW_PRIVATE") or "") in {"1", "true", "yes"},
                 timeout_seconds=float(env.get("GQL_WEBHOOK_TIMEOUT_SECONDS") or 10),
-                max_attempts=int(env.get("GQL_WEBHOOK_MAX_ATTEMPTS") or 8),
+                max_attempts=int(env.get("GQL_WEBHOOK_MAX_ATTEMPTS") or 12),
                 retry_base_seconds=float(env.get("GQL_WEBHOOK_RETRY_BASE_SECONDS") or 2),
                 batch=int(env.get("GQL_WEBHOOK_BATCH") or 50),
                 poll_seconds=float(env.get("GQL_WEBHOOK_POLL_SECONDS") or 0.25)),

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 WORKER_LOCK = 7_300_417_219
 """The advisory lock whose holder is the cluster's one delivery worker."""
 SIGNATURE_HEADER = "X-Directory-Signature"
-TOPICS = {"business": "business", "review": "review", "category": "category"}
+MAX_IN_FLIGHT = 32
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -104,6 +104,9 @@ class WebhookWorker:
         self.key = key
         self.settings = settings
         self._http = httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False)
+        self._inflight: dict[UUID, asyncio.Task[bool]] = {}
+        """A delivery per subscription at a time, each on its own: a slow endpoint holds up only
+        its own subscription."""
 
     async def run(self) -> None:
         """Wait for the worker's lock (on a connection of its own), then deliver while holding it."""
@@ -131,17 +134,41 @@ class WebhookWorker:
                         await conn.close()
 
     async def close(self) -> None:
+        for task in self._inflight.values():
+            task.cancel()
+        await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         await self._http.aclose()
 
     async def deliver_due(self) -> bool:
-        """One round over the due subscriptions, side by side; whether any had work."""
+        """Start a delivery for each due subscription not already being delivered; whether
+        any delivery finished with work done since the last round (then look again at once)."""
+        worked = False
+        for sub_id, task in list(self._inflight.items()):
+            if task.done():
+                del self._inflight[sub_id]
+                if task.cancelled():
+                    continue
+                if (problem := task.exception()) is not None:
+                    log.warning("a webhook delivery failed unexpectedly: %r", problem)
+                else:
+                    worked = worked or task.result()
         async with self.pool.acquire() as conn:
-            due = await conn.fetch("select * from api_private.due_webhooks(20)")
-        results = await asyncio.gather(*(self.deliver(s) for s in due), return_exceptions=True)
-        for result in results:
-            if isinstance(result, Exception):
-                log.warning("a webhook delivery failed unexpectedly: %r", result)
-        return any(r is True for r in results)
+            due = await conn.fetch("select * from api_private.due_webhooks(100)")
+        for sub in due:
+            if sub["id"] not in self._inflight and len(self._inflight) < MAX_IN_FLIGHT:
+                task = asyncio.create_task(self.drain(sub), name=f"webhook {sub['id']}")
+                self._inflight[sub["id"]] = task
+        return worked
+
+    async def drain(self, sub: asyncpg.Record) -> bool:
+        """Deliver batch after batch while the subscription has work and its endpoint takes it."""
+        worked = False
+        current: asyncpg.Record | None = sub
+        while current is not None and await self.deliver(current):  # (a failure is not due again yet)
+            worked = True
+            async with self.pool.acquire() as conn:
+                current = await conn.fetchrow("select * from api_private.due_webhook($1)", current["id"])
+        return worked
 
     async def deliver(self, sub: asyncpg.Record) -> bool:
         """The next batch of one subscription; whether there was one."""

@@ -28,6 +28,7 @@ INTERNALS = {
     "api_private.pending_messages": "select * from api_private.pending_messages(10)",
     "api_private.key_identity": "select * from api_private.key_identity('\\x00', 0)",
     "api_private.due_webhooks": "select * from api_private.due_webhooks(10)",
+    "api_private.due_webhook": "select * from api_private.due_webhook(gen_random_uuid())",
     "api_private.webhook_done": "select api_private.webhook_done(gen_random_uuid(), 0, 0, 0, 200, 1)",
     "api_private.changes_after": "select * from api_private.changes_after(0, 10)",
     "api_private.refresh_business_stats": "select api_private.refresh_business_stats()",

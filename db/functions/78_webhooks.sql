@@ -70,6 +70,13 @@ language sql stable security definer set search_path = public, pg_temp as $$
      order by w.next_attempt_at limit p_limit
 $$;
 
+-- One subscription, if it is active and due (a delivery drains it batch after batch).
+create function api_private.due_webhook(webhook_id uuid) returns setof webhook_subscriptions
+language sql stable security definer set search_path = public, pg_temp as $$
+    select * from webhook_subscriptions w
+     where w.id = webhook_id and w.status = 'active' and w.next_attempt_at <= now()
+$$;
+
 -- A batch acknowledged (2xx), or nothing to send in it: the cursor moves past it.
 create function api_private.webhook_done(webhook_id uuid, through bigint, p_first_seq bigint, p_events integer,
                                          p_status integer, p_latency_ms integer) returns void
