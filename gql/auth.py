@@ -43,6 +43,11 @@ class Identity:
     key_hash: bytes | None = field(default=None, repr=False)
     """An API key not yet looked up (TokenHolders.current resolves it)."""
 
+    def sees_as(self) -> tuple[Any, ...]:
+        """What decides what this identity may read: its user, roles and (for a key limited to
+        some businesses) those businesses. Answers are shared only between equal ones."""
+        return (self.user_id, self.roles, self.business_ids)
+
     def lapsed(self, now: datetime) -> bool:
         """May an open socket no longer be served as this identity? When its token has expired;
         but a signed-in device's socket follows its session instead (TokenHolders checks it),

@@ -43,6 +43,7 @@ from gql.data_key import DataKey
 from gql.database import RequestDatabase
 from gql.loaders import Loaders
 from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
+from gql.outage import DATABASE_LOST
 from gql.realtime.change import Change
 from gql.resolvers.changes import encode_change_cursor, visible_changes
 from gql.settings import WebhookSettings
@@ -52,7 +53,8 @@ log = logging.getLogger(__name__)
 WORKER_LOCK = 7_300_417_219
 """The advisory lock whose holder is the cluster's one delivery worker."""
 SIGNATURE_HEADER = "X-Directory-Signature"
-MAX_IN_FLIGHT = 32
+MAX_IN_FLIGHT = 16
+RESOLVE_SECONDS = 5.0
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -70,16 +72,54 @@ async def url_problem(url: str, allow_private: bool) -> str | None:
     if allow_private:
         return None
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443,
-                                                             type=socket.SOCK_STREAM)
-    except OSError:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            found = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443,
+                                                                 type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError):
         return "url's host does not resolve"
     for *_, address in found:
-        ip = ipaddress.ip_address(address[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                or ip.is_unspecified:
+        if not _public(ipaddress.ip_address(str(address[0]).split("%", 1)[0])):
             return "url points into a private network; such endpoints are refused"
     return None
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A globally routed address, the IPv4 inside an IPv6 form (mapped, 6to4, Teredo) too."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and not _public(inner):
+            return False
+    return ip.is_global and not ip.is_multicast
+
+
+class Refused:
+    """The subscription's key or account no longer stands."""
+
+
+REFUSED = Refused()
+ANSWER_PREFIX = 200
+NODE_FIELDS = {
+    "Business": ("id", "slug", "name", "description", "short_description", "status", "tags", "phone",
+                 "email", "website", "address_line1", "address_line2", "city", "state", "zip_code", "country",
+                 "latitude", "longitude", "service_radius_meters", "timezone", "hours", "special_hours",
+                 "rating_counts",
+                 "review_count", "rating_avg", "version", "created_at", "updated_at", "primary_category_id",
+                 "secondary_category_ids", "owner_id", "photos", "logo_url", "cover_url", "price_level",
+                 "attributes", "social_links"),
+    "Review": ("id", "business_id", "author_id", "rating", "title", "content", "status",
+               "visit_date",
+               "helpful_count", "not_helpful_count", "version", "created_at", "updated_at"),
+    "ReviewResponse": ("id", "review_id", "business_id", "responder_id", "content", "created_at",
+                       "updated_at"),
+    "Category": ("id", "parent_id", "slug", "name", "description", "icon", "sort_order", "active",
+                 "created_at", "updated_at"),
+}
+"""What a webhook's node holds of each object: what the GraphQL API shows of it, no more
+(moderators' notes, internal scores and counters stay out)."""
+
+
+def _node(entity: str, row: asyncpg.Record) -> dict[str, Any]:
+    return {name: _plain(row[name]) for name in NODE_FIELDS.get(entity, ("id",)) if name in row}
 
 
 def _plain(value: Any) -> Any:
@@ -125,18 +165,24 @@ class WebhookWorker:
                         await asyncio.sleep(self.settings.poll_seconds)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # an outage: the lock went with the connection; try again
+            except Exception as exc:  # an outage: the lock goes with the connection; try again
                 log.warning("the webhook worker stopped (%r); starting again", exc)
                 await asyncio.sleep(self.settings.poll_seconds)
             finally:
+                # No delivery of this process may go on once another may hold the lock.
+                await self._stop_deliveries()
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close()
 
-    async def close(self) -> None:
+    async def _stop_deliveries(self) -> None:
         for task in self._inflight.values():
             task.cancel()
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        self._inflight.clear()
+
+    async def close(self) -> None:
+        await self._stop_deliveries()
         await self._http.aclose()
 
     async def deliver_due(self) -> bool:
@@ -164,17 +210,33 @@ class WebhookWorker:
         """Deliver batch after batch while the subscription has work and its endpoint takes it."""
         worked = False
         current: asyncpg.Record | None = sub
-        while current is not None and await self.deliver(current):  # (a failure is not due again yet)
-            worked = True
-            async with self.pool.acquire() as conn:
-                current = await conn.fetchrow("select * from api_private.due_webhook($1)", current["id"])
+        try:
+            while current is not None and await self.deliver(current):  # (a failure is not due again yet)
+                worked = True
+                async with self.pool.acquire() as conn:
+                    current = await conn.fetchrow("select * from api_private.due_webhook($1)", current["id"])
+        except asyncio.CancelledError:
+            raise
+        except DATABASE_LOST:
+            raise
+        except Exception as exc:  # a bug or bad data: recorded and backed off like a failed request
+            log.exception("delivering webhook %s failed", sub["id"])
+            if current is not None:
+                await self._failed(current, current["cursor"], current["cursor"], 0, None,
+                                   f"internal error: {type(exc).__name__}", None)
         return worked
 
     async def deliver(self, sub: asyncpg.Record) -> bool:
         """The next batch of one subscription; whether there was one."""
         async with self.pool.acquire() as conn:
+            horizon = await conn.fetchval("select pruned_through from change_log_horizon")
             rows = await conn.fetch("select * from api_private.changes_after($1, $2, null)",
                                     sub["cursor"], self.settings.batch * 4)
+        if sub["cursor"] < horizon:  # what came after its cursor has left the log: not skipped silently
+            await self._failed(sub, sub["cursor"], sub["cursor"], 0, None,
+                               "the change log no longer holds the changes after its cursor; resume from "
+                               "a later one", None, pause=True)
+            return True
         wanted = sub["business_id"]
         changes = [c for c in map(Change.from_row, rows)
                    if c.topic in sub["topics"] and (wanted is None or c.business_id == wanted)]
@@ -188,6 +250,10 @@ class WebhookWorker:
         if not events:  # nothing this user may see in these: past them, with no request
             await self._done(sub, through, rows[0]["seq"], 0, None, None)
             return True
+        if isinstance(events, Refused):
+            await self._failed(sub, sub["cursor"], sub["cursor"], 0, None,
+                               "its API key or account no longer stands", None, pause=True)
+            return True
         body = json.dumps({"subscription": str(sub["id"]), "cursor": encode_change_cursor(through),
                            "events": events}, separators=(",", ":")).encode()
         problem = await url_problem(sub["url"], self.settings.allow_private)
@@ -200,10 +266,19 @@ class WebhookWorker:
                        SIGNATURE_HEADER: signature(secret, int(time.time()), body),
                        "Idempotency-Key": f"{sub['id']}:{changes[0].seq}-{through}",
                        "User-Agent": "directory-gql-webhooks"}
-            try:
-                answer = await self._http.post(sub["url"], content=body, headers=headers)
-                status = answer.status_code
-                error = None if 200 <= status < 300 else f"HTTP {status}: {answer.text[:200]}"
+            try:  # the whole exchange within the timeout; at most a short prefix of the answer read
+                async with asyncio.timeout(self.settings.timeout_seconds), \
+                        self._http.stream("POST", sub["url"], content=body, headers=headers) as answer:
+                    status = answer.status_code
+                    prefix = b""
+                    async for chunk in answer.aiter_bytes():
+                        prefix += chunk
+                        if len(prefix) >= ANSWER_PREFIX:
+                            break
+                    shown = prefix[:ANSWER_PREFIX].decode("utf-8", "replace")
+                    error = None if 200 <= status < 300 else f"HTTP {status}: {shown}"
+            except TimeoutError:
+                error = f"no answer within {self.settings.timeout_seconds:g} s (Timeout)"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
         latency = round((time.perf_counter() - started) * 1000)
@@ -213,31 +288,35 @@ class WebhookWorker:
             await self._done(sub, through, changes[0].seq, len(events), status, latency)
         else:
             WEBHOOK_DELIVERIES.labels("failed").inc()
-            backoff = min(self.settings.retry_base_seconds * 2 ** sub["failures"], 600)
-            retry = backoff * random.uniform(0.5, 1.5)  # (jitter: failed endpoints are not retried in step)
-            async with self.pool.acquire() as conn:
-                await conn.execute(
-                    "select api_private.webhook_failed($1, $2, $3, $4, $5, $6, $7,"
-                    " make_interval(secs => $8), $9)",
-                    sub["id"], changes[0].seq, through, len(events), status, error, latency, retry,
-                    self.settings.max_attempts)
+            await self._failed(sub, changes[0].seq, through, len(events), status, error, latency)
         return True
 
     async def _done(self, sub: asyncpg.Record, through: int, first: int, events: int, status: int | None,
                     latency: int | None) -> None:
         async with self.pool.acquire() as conn:
-            await conn.execute("select api_private.webhook_done($1, $2, $3, $4, $5, $6)",
-                               sub["id"], through, first, events, status, latency)
+            await conn.execute("select api_private.webhook_done($1, $2, $3, $4, $5, $6, $7)",
+                               sub["id"], sub["cursor"], through, first, events, status, latency)
 
-    async def _visible(self, sub: asyncpg.Record, changes: list[Change]) -> list[dict[str, Any]]:
-        """The changes as the subscription's user may see them now, in one transaction of theirs."""
+    async def _failed(self, sub: asyncpg.Record, first: int, last: int, events: int, status: int | None,
+                      error: str | None, latency: int | None, *, pause: bool = False) -> None:
+        """Retried after a backoff with jitter (failed endpoints are not retried in step), or
+        paused after max_attempts in a row (`pause`: at once)."""
+        backoff = min(self.settings.retry_base_seconds * 2 ** sub["failures"], 600)
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "select api_private.webhook_failed($1, $2, $3, $4, $5, $6, $7, $8,"
+                " make_interval(secs => $9), $10)",
+                sub["id"], sub["cursor"], first, last, events, status, error, latency,
+                backoff * random.uniform(0.5, 1.5), 1 if pause else self.settings.max_attempts)
+
+    async def _visible(self, sub: asyncpg.Record, changes: list[Change]) -> list[dict[str, Any]] | Refused:
+        """The changes as the subscription's user (through its key, when a key made it) may see
+        them now, in one transaction of theirs."""
         if not changes:
             return []
-        async with self.pool.acquire() as conn:
-            state = await conn.fetchrow("select * from api_private.account_state($1, null)", sub["user_id"])
-        if state is None or not state["active"]:
-            return []
-        identity = Identity(user_id=sub["user_id"], roles=frozenset(state["roles"]))
+        identity = await self._reader(sub)
+        if identity is None:
+            return REFUSED
         db = RequestDatabase(self.pool, identity)
         try:
             seen = await visible_changes(Loaders(db), identity, changes)
@@ -247,4 +326,24 @@ class WebhookWorker:
                  "op": v.change.op, "entity": v.change.entity, "entityId": str(v.change.entity_id),
                  "businessId": str(v.change.business_id) if v.change.business_id else None,
                  "at": v.change.at.isoformat(), "tombstone": v.row is None,
-                 "node": None if v.row is None else _plain(v.row)} for v in seen]
+                 "node": None if v.row is None else _node(v.change.entity, v.row)} for v in seen]
+
+    async def _reader(self, sub: asyncpg.Record) -> Identity | None:
+        """Who the subscription reads as: its key (scopes, businesses) or its user; None when
+        that no longer stands (key revoked or expired, account gone)."""
+        async with self.pool.acquire() as conn:
+            if sub["api_key_id"] is not None:
+                key = await conn.fetchrow("select k.secret_hash from api_keys k where k.id = $1",
+                                          sub["api_key_id"])
+                row = None if key is None else await conn.fetchrow(
+                    "select * from api_private.key_identity($1, 0)", key["secret_hash"])
+                if row is None or row["refused"]:
+                    return None
+                limited = row["business_ids"]
+                return Identity(user_id=row["user_id"], roles=frozenset(row["roles"]),
+                                api_key_id=row["key_id"], scopes=frozenset(row["scopes"]),
+                                business_ids=tuple(limited) if limited is not None else None)
+            state = await conn.fetchrow("select * from api_private.account_state($1, null)", sub["user_id"])
+        if state is None or not state["active"]:
+            return None
+        return Identity(user_id=sub["user_id"], roles=frozenset(state["roles"]))

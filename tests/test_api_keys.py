@@ -45,6 +45,12 @@ async def test_a_read_key_reads_as_its_user_and_cannot_write(world: World) -> No
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"] and "write:business" in refused["errors"][0]["message"]
     no_keys = await reader.mutate(CREATE, {"name": "another", "scopes": ["READ"], "b": None})
     assert [e["code"] for e in no_keys["errors"]] == ["FORBIDDEN"], "a key cannot make keys"
+    for account_business in ('mutation { signOutEverywhere { sessionsEnded errors { code } } }',
+                             'mutation { requestEmailVerification { accepted errors { code } } }'):
+        assert [e["code"] for e in (await reader.mutate(account_business))["errors"]] == ["FORBIDDEN"]
+    other_key = await make_key(world, ["READ"])
+    refused_revoke = await reader.mutate(REVOKE, {"id": other_key["key"]["id"]})
+    assert [e["code"] for e in refused_revoke["errors"]] == ["FORBIDDEN"], "nor revoke them"
 
 
 async def test_a_key_for_one_business_writes_that_one_only(world: World) -> None:

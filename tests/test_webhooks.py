@@ -22,7 +22,7 @@ import pytest
 
 from gql.app import create_app
 from gql.settings import Settings
-from gql.webhooks import url_problem
+from gql.webhooks import NODE_FIELDS, url_problem
 from tests.support import GraphQLClient, ServerThread, wait_for
 from tests.world import CREATE_BUSINESS, PASSWORD, SIGN_UP
 
@@ -147,6 +147,8 @@ async def test_events_arrive_in_order_once_with_valid_signatures(setup: Setup, r
     cursors = [e["cursor"] for e in events]
     assert len(set(cursors)) == 4
     assert len({e["id"] for e in events}) == 4 and all(e["entityId"] == business_id for e in events)
+    assert set(events[-1]["node"]) <= set(NODE_FIELDS["Business"]), "no more than the API shows"
+    assert "quality_score" not in events[-1]["node"] and "field_versions" not in events[-1]["node"]
     for headers, body, _ in state.requests:
         assert verified(headers, body, created["signingSecret"])
         assert headers["Idempotency-Key"].startswith(created["webhook"]["id"])
@@ -234,6 +236,8 @@ async def test_endpoints_and_scopes_are_checked(setup: Setup) -> None:
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     bad = await setup.owner.mutate(CREATE_HOOK, {"url": "ftp://example.com/h", "topics": ["BUSINESS"]})
     assert [(e["field"], e["code"]) for e in bad["errors"]] == [("url", "VALIDATION")]
-    for private in ("http://127.0.0.1:9/h", "http://10.1.2.3/h", "http://169.254.169.254/latest", "http://[::1]/h"):
+    for private in ("http://127.0.0.1:9/h", "http://10.1.2.3/h", "http://169.254.169.254/latest", "http://[::1]/h",
+                    "http://100.100.100.200/h", "http://[::ffff:127.0.0.1]/h", "http://[2002:7f00:1::]/h",
+                    "http://0.0.0.0/h", "http://localhost/h"):
         assert await url_problem(private, allow_private=False) is not None, private
     assert await url_problem("http://127.0.0.1:9/h", allow_private=True) is None

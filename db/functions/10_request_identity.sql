@@ -79,6 +79,15 @@ begin
 end
 $$;
 
+-- Does the user run this business (own or manage it), whatever the key they use may reach?
+-- For conflicts of interest: no one reviews or moderates what they run.
+create function api.runs_business(business_id uuid) returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+    select exists (select 1 from businesses b where b.id = business_id and b.owner_id = api.current_user_id())
+        or exists (select 1 from business_managers m
+                    where m.business_id = runs_business.business_id and m.user_id = api.current_user_id())
+$$;
+
 -- An API key that names businesses acts for those only (a user's own token: for all of theirs).
 create function api.key_reaches(business_id uuid) returns boolean
 language sql stable as $$

@@ -44,7 +44,7 @@ begin
                      and b.status = 'active' and b.deleted_at is null) then
         perform api.raise_user_error('GQ404', 'businessId', 'no such business');
     end if;
-    if api.manages_business(business_id) then
+    if api.runs_business(business_id) then
         perform api.raise_user_error('GQ403', 'businessId', 'you cannot review a business you run');
     end if;
     -- One of the author's new reviews at a time, so that racing requests count each other:
@@ -229,7 +229,7 @@ begin
     end if;
     -- No one decides on their own review, nor on reviews of a business they run.
     if exists (select 1 from business_reviews r where r.id = review_id
-                  and (r.author_id = api.current_user_id() or api.manages_business(r.business_id))) then
+                  and (r.author_id = api.current_user_id() or api.runs_business(r.business_id))) then
         perform api.raise_user_error('GQ403', 'id', 'another moderator must decide on this review');
     end if;
     update business_reviews r

@@ -16,8 +16,7 @@ begin
     if expires_at is not null and expires_at <= now() then
         perform api.raise_user_error('GQ400', 'expiresAt', 'expiresAt must be in the future');
     end if;
-    if exists (select 1 from unnest(business_ids) b
-                where not (api.manages_business(b) or api.has_role('admin'))) then
+    if exists (select 1 from unnest(business_ids) b where not api.manages_business(b)) then
         perform api.raise_user_error('GQ403', 'businessIds', 'a key can act only for businesses you run');
     end if;
     if (select count(*) from api_keys k where k.user_id = me and k.revoked_at is null) >= 50 then
@@ -42,6 +41,9 @@ declare
     revoked api_keys;
 begin
     perform api.require_user();
+    if api.claims() ? 'key' then
+        perform api.raise_user_error('GQ403', null, 'an API key cannot revoke keys: sign in as the user');
+    end if;
     update api_keys k set revoked_at = coalesce(k.revoked_at, now())
      where k.id = key_id and (k.user_id = api.current_user_id() or api.has_role('admin'))
     returning * into revoked;
@@ -81,7 +83,11 @@ begin
     end if;
     key_id := k.id;
     user_id := k.user_id;
-    roles := array(select r.role from user_roles r where r.user_id = k.user_id order by r.role);
+    -- A key for some businesses acts as an owner or manager of those, never as an administrator
+    -- or moderator (their powers reach every business).
+    roles := case when k.business_ids is null
+                  then array(select r.role from user_roles r where r.user_id = k.user_id order by r.role)
+                  else '{}' end;
     scopes := k.scopes;
     business_ids := k.business_ids;
 end

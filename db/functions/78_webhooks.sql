@@ -10,6 +10,9 @@ declare
     me uuid := api.require_writer('webhooks');
     made webhook_subscriptions;
 begin
+    if business_id is not null and not api.key_reaches(business_id) then
+        perform api.raise_user_error('GQ403', 'businessId', 'this API key does not act for that business');
+    end if;
     if (select count(*) from webhook_subscriptions w where w.user_id = me) >= 20 then
         perform api.raise_user_error('GQ429', null, 'at most 20 webhooks per account');
     end if;
@@ -78,15 +81,16 @@ language sql stable security definer set search_path = public, pg_temp as $$
 $$;
 
 -- A batch acknowledged (2xx), or nothing to send in it: the cursor moves past it.
-create function api_private.webhook_done(webhook_id uuid, through bigint, p_first_seq bigint, p_events integer,
-                                         p_status integer, p_latency_ms integer) returns void
+create function api_private.webhook_done(webhook_id uuid, p_from bigint, through bigint, p_first_seq bigint,
+                                         p_events integer, p_status integer, p_latency_ms integer) returns void
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 begin
     update webhook_subscriptions w
-       set cursor = greatest(w.cursor, through), failures = 0, next_attempt_at = now(),
+       set cursor = through, failures = 0, next_attempt_at = now(),
            last_status = coalesce(p_status, w.last_status), last_error = null,
            last_attempt_at = case when p_status is null then w.last_attempt_at else now() end
-     where w.id = webhook_id and w.status = 'active';
+     where w.id = webhook_id and w.status = 'active'
+       and w.cursor = p_from;  -- (its owner may have moved it meanwhile: theirs wins)
     if p_status is not null then
         insert into webhook_deliveries (subscription_id, first_seq, last_seq, events, attempt, status, latency_ms)
         values (webhook_id, p_first_seq, through, p_events, 1, p_status, p_latency_ms);
@@ -95,7 +99,7 @@ end
 $$;
 
 -- A failed attempt: retried after `retry_in`, or paused after `max_attempts` in a row.
-create function api_private.webhook_failed(webhook_id uuid, p_first_seq bigint, p_last_seq bigint,
+create function api_private.webhook_failed(webhook_id uuid, p_from bigint, p_first_seq bigint, p_last_seq bigint,
                                            p_events integer, p_status integer, p_error text, p_latency_ms integer,
                                            retry_in interval, max_attempts integer) returns void
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
@@ -105,7 +109,7 @@ begin
     update webhook_subscriptions w
        set failures = w.failures + 1, last_status = p_status, last_error = left(p_error, 300),
            last_attempt_at = now(), next_attempt_at = now() + retry_in
-     where w.id = webhook_id and w.status = 'active'
+     where w.id = webhook_id and w.status = 'active' and w.cursor = p_from
     returning w.failures into attempts;
     if attempts >= max_attempts then
         update webhook_subscriptions w

@@ -62,7 +62,7 @@ language sql stable set search_path = public, pg_temp as $$
                          'lag_events', coalesce(max(api_private.change_log_position() - w.cursor)
                                                 filter (where w.status = 'active'), 0),
                          'lag_seconds', coalesce(extract(epoch from max(now() - (
-                             select e.at from change_log e where e.seq = w.cursor + 1))
+                             select e.at from change_log e where e.seq > w.cursor order by e.seq limit 1))
                              filter (where w.status = 'active')), 0))
                        from webhook_subscriptions w),
         'connections', (select coalesce(jsonb_object_agg(c.state, c.n), '{}')

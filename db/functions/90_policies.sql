@@ -49,7 +49,7 @@ drop policy if exists business_reviews_author_insert on business_reviews;
 create policy business_reviews_author_insert on business_reviews for insert
     to gql_user
     with check (author_id = api.current_user_id()
-                and not api.manages_business(business_id)
+                and not api.runs_business(business_id)
                 and exists (select 1 from businesses b where b.id = business_id
                              and b.status = 'active' and b.deleted_at is null));
 

@@ -586,6 +586,20 @@ def _json_list(type_name: str, key: str, *, column: bool = False) -> Callable[[_
     return build
 
 
+def _change_cursor(column: str) -> Callable[[_Compiler, Field], str]:
+    """A change-log position as the cursor the interpreter makes of it."""
+    return lambda _c, f: f"api.page_cursor('{CHANGE_CURSOR_KIND}', jsonb_build_array({f.source}.{column}))"
+
+
+def _rows_of(c: _Compiler, f: Field, type_name: str, rows: str, order: str) -> str:
+    """A list field of the rows a set-returning function gives, in this order."""
+    e = c.alias()
+    item = c.object_json(type_name, f.selections, e)
+    column, _, direction = order.partition(" ")
+    return (f"(select coalesce(json_agg({item} order by {e}.{column} {direction}), '[]'::json)"
+            f" from {rows} {e})")
+
+
 def _my_sessions(c: _Compiler, f: Field) -> str:
     e = c.alias()
     item = c.object_json("Session", f.selections, e)
@@ -861,6 +875,36 @@ _FIELDS["Me"] = {
     "createdAt": _timestamp("created_at"),
     "emailVerified": lambda _c, f: f"{f.source}.email_verified_at is not null",
     "sessions": lambda c, f: _my_sessions(c, f),
+    "apiKeys": lambda c, f: _rows_of(c, f, "ApiKey", "api.my_api_keys()", "created_at desc"),
+    "webhooks": lambda c, f: _rows_of(c, f, "Webhook", "api.my_webhooks()", "created_at"),
+}
+_FIELDS["ApiKey"] = {
+    **_columns(id="id", name="name", prefix="prefix", businessIds="business_ids",
+               requestCount="request_count"),
+    # Enum names: the stored scope in capitals, ':' as '_' (gql/schema/api_keys.py).
+    "scopes": lambda _c, f: (f"array(select upper(replace(s, ':', '_')) from unnest({f.source}.scopes)"
+                             f" with ordinality u(s, n) order by n)"),
+    "createdAt": _timestamp("created_at"), "expiresAt": _timestamp("expires_at"),
+    "revokedAt": _timestamp("revoked_at"), "lastUsedAt": _timestamp("last_used_at"),
+}
+_FIELDS["Webhook"] = {
+    **_columns(id="id", url="url", businessId="business_id", pausedReason="paused_reason",
+               failures="failures", lastStatus="last_status", lastError="last_error"),
+    "topics": lambda _c, f: (f"array(select upper(s) from unnest({f.source}.topics)"
+                             f" with ordinality u(s, n) order by n)"),
+    "status": lambda _c, f: f"upper({f.source}.status)",
+    "cursor": _change_cursor("cursor"),
+    "lastAttemptAt": _timestamp("last_attempt_at"), "nextAttemptAt": _timestamp("next_attempt_at"),
+    "createdAt": _timestamp("created_at"),
+    "deliveries": lambda c, f: _rows_of(
+        c, f, "WebhookDelivery",
+        f"api.webhook_deliveries({f.source}.id, {c.param(max(1, min(f.args['first'], 100)), 'int')})",
+        "id desc"),
+}
+_FIELDS["WebhookDelivery"] = {
+    **_columns(events="events", attempt="attempt", status="status", error="error", latencyMs="latency_ms"),
+    "at": _timestamp("at"),
+    "firstCursor": _change_cursor("first_seq"), "lastCursor": _change_cursor("last_seq"),
 }
 _FIELDS["Session"] = {
     **_columns(id="id", device="device"),

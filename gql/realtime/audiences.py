@@ -94,8 +94,8 @@ def _answer_key(statement: Statement, accepts: ChangeFilter) -> tuple[Any, ...]:
 
 
 def visibility(identity: Identity) -> tuple[Any, ...]:
-    """What decides what an identity may see: its user and roles (nothing when anonymous)."""
-    return (identity.user_id, identity.roles)
+    """What decides what an identity may see (Identity.sees_as)."""
+    return identity.sees_as()
 
 
 class LiveFeed:

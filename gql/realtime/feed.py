@@ -93,7 +93,7 @@ class SharedViews:
         self._views: OrderedDict[tuple[Any, ...], asyncio.Future[VisibleChange | None]] = OrderedDict()
 
     async def view(self, identity: Identity, change: Change) -> VisibleChange | None:
-        key = (change.seq, identity.database_role, identity.user_id)
+        key = (change.seq, identity.database_role, identity.sees_as())
         future = self._views.get(key)
         if future is None or (future.done() and (future.cancelled() or future.exception() is not None)):
             future = asyncio.ensure_future(self._read(identity, change))

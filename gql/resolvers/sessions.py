@@ -31,6 +31,12 @@ MESSAGES = {
 }
 
 
+def _not_with_a_key(ctx: Context) -> None:
+    """The account's own business (its sessions, its address), not a server's."""
+    if ctx.identity.api_key_id is not None:
+        raise MutationFailed(UserErrorData(ErrorCode.FORBIDDEN, "not with an API key: sign in as the user"))
+
+
 def _unauthenticated(message: str, field: str | None = None) -> MutationFailed:
     return MutationFailed(UserErrorData(ErrorCode.UNAUTHENTICATED, message, field))
 
@@ -59,6 +65,7 @@ async def sign_out(ctx: Context, everywhere: bool) -> int:
     identity = ctx.identity
     if identity.user_id is None:
         raise _unauthenticated("sign in first")
+    _not_with_a_key(ctx)
     if not everywhere and identity.session_id is None:
         raise MutationFailed(UserErrorData(ErrorCode.VALIDATION, "this token has no session to end: "
                                            "it was not issued by a sign-in"))
@@ -113,6 +120,7 @@ async def reset_password(ctx: Context, token: str, new_password: str) -> None:
 async def request_email_verification(ctx: Context) -> None:
     if ctx.identity.user_id is None:
         raise _unauthenticated("sign in first")
+    _not_with_a_key(ctx)
     await request_token(ctx, "email_verification", ctx.identity.user_id)
 
 
