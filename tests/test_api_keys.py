@@ -143,3 +143,20 @@ async def test_a_keys_open_socket_is_closed_when_it_is_revoked(world: World, str
             return False
 
         await wait_for(closed, timeout=15)
+
+
+async def test_an_administrators_key_for_one_business_has_no_administrators_reach(world: World) -> None:
+    made = await world.admin.client.mutate("""mutation($input: BusinessInput!) { createBusiness(input: $input, publish: true) {
+      business { id } errors { code } } }""", {"input": world.business_input(name="Admin's own shop")})
+    own = made["business"]["id"]
+    created = (await world.admin.client.mutate(CREATE, {"name": "shop key", "scopes": ["WRITE_BUSINESS"], "b": [own]}))
+    assert created["errors"] == [], created
+    key = as_key(world, created["created"])
+    version = (await world.anonymous.data(f'{{ business(id: "{world.listed_id}") {{ version }} }}'))["business"]["version"]
+    elsewhere = await key.mutate(UPDATE_BUSINESS, {"id": world.listed_id, "input": {"phone": "+1 512 555 0177"},
+                                                   "v": version})
+    assert [e["code"] for e in elsewhere["errors"]] in (["FORBIDDEN"], ["NOT_FOUND"]), \
+        "the administrator's powers do not come with a key limited to one business"
+    suspend = await key.mutate("""mutation($id: ID!) { setBusinessStatus(id: $id, status: SUSPENDED) { errors { code } } }""",
+                               {"id": world.listed_id})
+    assert [e["code"] for e in suspend["errors"]] in (["FORBIDDEN"], ["NOT_FOUND"])
