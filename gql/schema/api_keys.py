@@ -21,7 +21,7 @@ Info = strawberry.Info[Context, None]
 @strawberry.enum(description="READ: read as the user (drafts of their businesses included). WRITE_BUSINESS: "
                              "change businesses, their people and areas (categories, for administrators). "
                              "WRITE_REVIEW: reviews, responses, votes, flags (moderation, for moderators). "
-                             "WEBHOOKS: register webhooks (to come).")
+                             "WEBHOOKS: register and manage webhooks.")
 class ApiKeyScope(Enum):
     READ = "read"
     WRITE_BUSINESS = "write:business"
