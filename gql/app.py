@@ -207,6 +207,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 # back whole: again, on the new layer (tests/test_deploy.py; twice, as deploys
                 # may follow each other within one request on PostgreSQL 15).
                 context.met_code_layer_change = False
+                context.after_code_layer_change = True
                 log.info("a request met the SQL code layer being replaced; running it again")
                 result = await super().execute_single(request, request_adapter, sub_response, context,
                                                       root_value, request_data)

@@ -76,6 +76,9 @@ class Context:
     written_at: str | None = None
     """After this request's committed write: the X-Read-After to send back."""
     met_code_layer_change: bool = False
+    after_code_layer_change: bool = False
+    """Set for a request run again after it met a deploy: its transaction waits for the
+    rebuild to end and holds the next one off until it commits (gql/database.py)."""
     """An operation of this request failed as the SQL code layer was being replaced (set by
     gql/schema.OperationTransaction; the HTTP app then runs the request once more)."""
     holders: TokenHolders | None = None
@@ -102,7 +105,8 @@ class Context:
         db = RequestDatabase(self.pool, self.identity, client_id=self.client_id,
                              slots=slots or self.connection_slots,
                              acquire_timeout=self.settings.limits.pool_acquire_timeout_seconds,
-                             replica=self.replica, read_after=self.read_after)
+                             replica=self.replica, read_after=self.read_after,
+                             after_code_layer_change=self.after_code_layer_change)
         return Operation(db)
 
     @contextlib.asynccontextmanager

@@ -33,6 +33,9 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 """A server that does not answer (a network cut) is unavailable, not slow: fail and retry."""
 log = logging.getLogger(__name__)
 
+CODE_LAYER_LOCK = 7_291_046_113
+"""The advisory lock migrations and code-layer rebuilds hold (gql/migrate.py)."""
+
 
 def _encode_jsonb(value: Any) -> bytes:
     return b"\x01" + json.dumps(value).encode()  # binary jsonb: version 1, then the text
@@ -120,8 +123,9 @@ class RequestDatabase:
     def __init__(self, pool: asyncpg.Pool, identity: Identity = ANONYMOUS,
                  client_id: str | None = None, slots: asyncio.Semaphore | None = None,
                  acquire_timeout: float | None = None, replica: ReplicaRouter | None = None,
-                 read_after: str | None = None) -> None:
+                 read_after: str | None = None, after_code_layer_change: bool = False) -> None:
         self._pool = pool
+        self._after_code_layer_change = after_code_layer_change
         self._replica = replica
         self._read_after = read_after
         self.served_by_replica = False
@@ -184,6 +188,10 @@ class RequestDatabase:
                 "set_config('gql.client_id', $3, true)",
                 self._role, self._claims, self._client_id,
             )
+            if self._after_code_layer_change:
+                # Run again after a deploy met the first attempt: wait for the code layer's
+                # rebuild to end, and keep the next one from starting until this commits.
+                await conn.execute("select pg_advisory_xact_lock_shared($1)", CODE_LAYER_LOCK)
         except BaseException as exc:
             await _give_back(self._pool, conn, lost=is_database_lost(exc))
             raise
@@ -203,6 +211,9 @@ class RequestDatabase:
             except CODE_LAYER_CHANGING as exc:
                 if not isinstance(exc, asyncpg.InternalServerError) or "cache lookup failed" in str(exc):
                     self.met_code_layer_change = True
+                    # Statements prepared on the pool's connections may name the functions that
+                    # went: prepared afresh from now on (else a retry can meet them again).
+                    await conn.reload_schema_state()
                 raise
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import asyncpg
 
+from gql.database import CODE_LAYER_LOCK
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "db" / "migrations"
 FUNCTIONS_DIR = ROOT / "db" / "functions"
 CLUSTER_ROLES = ROOT / "db" / "cluster_roles.sql"
 """The request roles, made where missing: what a restore onto a new server needs first."""
-LOCK_KEY = 7_291_046_113  # pg_advisory_xact/advisory lock shared by every migrating process
+LOCK_KEY = CODE_LAYER_LOCK  # the advisory lock every migrating process takes (requests re-run share it)
 REBUILD_ATTEMPTS = 100
 LOCK_WAIT_MS = 200
 """How long a rebuild of the code layer waits for the tables it locks before trying again."""
