@@ -25,6 +25,16 @@ class AccountState:
     roles: frozenset[str]
 
 
+def key_identity(row: asyncpg.Record, key_hash: bytes) -> Identity | str:
+    """A row of api_private.key_identity: the identity the key stands for, or why it is refused."""
+    if row["refused"]:
+        return str(row["refused"])
+    limited = row["business_ids"]
+    return Identity(user_id=row["user_id"], roles=frozenset(row["roles"]), api_key_id=row["key_id"],
+                    scopes=frozenset(row["scopes"]), key_hash=key_hash,
+                    business_ids=tuple(limited) if limited is not None else None)
+
+
 class KeyRateLimited(Exception):
     """An API key sent more requests than its rate allows (HTTP 429)."""
 
@@ -72,11 +82,7 @@ class TokenHolders:
             async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
                 row = await conn.fetchrow("select * from api_private.key_identity($1, $2)", key_hash, uses)
             assert row is not None
-            found: Identity | str = row["refused"] or Identity(
-                user_id=row["user_id"], roles=frozenset(row["roles"]), api_key_id=row["key_id"],
-                scopes=frozenset(row["scopes"]), key_hash=key_hash,
-                business_ids=tuple(row["business_ids"]) if row["business_ids"] is not None else None)
-            known = (now, found)
+            known = (now, key_identity(row, key_hash))
             self._keys[key_hash] = known
             self._keys.move_to_end(key_hash)
             while len(self._keys) > MAX_CACHED:

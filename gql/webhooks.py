@@ -47,6 +47,7 @@ from gql.outage import DATABASE_LOST
 from gql.realtime.change import Change
 from gql.resolvers.changes import encode_change_cursor, visible_changes
 from gql.settings import WebhookSettings
+from gql.token_holders import key_identity
 
 log = logging.getLogger(__name__)
 
@@ -335,14 +336,11 @@ class WebhookWorker:
             if sub["api_key_id"] is not None:
                 key = await conn.fetchrow("select k.secret_hash from api_keys k where k.id = $1",
                                           sub["api_key_id"])
-                row = None if key is None else await conn.fetchrow(
-                    "select * from api_private.key_identity($1, 0)", key["secret_hash"])
-                if row is None or row["refused"]:
+                if key is None:
                     return None
-                limited = row["business_ids"]
-                return Identity(user_id=row["user_id"], roles=frozenset(row["roles"]),
-                                api_key_id=row["key_id"], scopes=frozenset(row["scopes"]),
-                                business_ids=tuple(limited) if limited is not None else None)
+                row = await conn.fetchrow("select * from api_private.key_identity($1, 0)", key["secret_hash"])
+                found = None if row is None else key_identity(row, key["secret_hash"])
+                return found if isinstance(found, Identity) else None
             state = await conn.fetchrow("select * from api_private.account_state($1, null)", sub["user_id"])
         if state is None or not state["active"]:
             return None

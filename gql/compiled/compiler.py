@@ -600,13 +600,6 @@ def _rows_of(c: _Compiler, f: Field, type_name: str, rows: str, order: str) -> s
             f" from {rows} {e})")
 
 
-def _my_sessions(c: _Compiler, f: Field) -> str:
-    e = c.alias()
-    item = c.object_json("Session", f.selections, e)
-    return (f"(select coalesce(json_agg({item} order by {e}.created_at desc), '[]'::json)"
-            f" from api.my_sessions() {e})")
-
-
 def _social_links(c: _Compiler, f: Field) -> str:
     """The social_links object as a list of (platform, url), by platform."""
     e = c.alias()
@@ -874,7 +867,7 @@ _FIELDS["Me"] = {
     **_columns(id="id", displayName="display_name", avatarUrl="avatar_url", roles="roles"),
     "createdAt": _timestamp("created_at"),
     "emailVerified": lambda _c, f: f"{f.source}.email_verified_at is not null",
-    "sessions": lambda c, f: _my_sessions(c, f),
+    "sessions": lambda c, f: _rows_of(c, f, "Session", "api.my_sessions()", "created_at desc"),
     "apiKeys": lambda c, f: _rows_of(c, f, "ApiKey", "api.my_api_keys()", "created_at desc"),
     "webhooks": lambda c, f: _rows_of(c, f, "Webhook", "api.my_webhooks()", "created_at"),
 }

@@ -93,11 +93,6 @@ def _answer_key(statement: Statement, accepts: ChangeFilter) -> tuple[Any, ...]:
     return accepts, statement.sql, tuple(statement.params)
 
 
-def visibility(identity: Identity) -> tuple[Any, ...]:
-    """What decides what an identity may see (Identity.sees_as)."""
-    return identity.sees_as()
-
-
 class LiveFeed:
     def __init__(self, hub: ChangeHub, pool: asyncpg.Pool, outage_seconds: float,
                  slots: asyncio.Semaphore) -> None:
@@ -141,7 +136,7 @@ class LiveFeed:
         that ended it otherwise."""
         identity = context.identity
         prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":{"data":'
-        key = (visibility(identity), _answer_key(statement, accepts))
+        key = (identity.sees_as(), _answer_key(statement, accepts))
         member = Member(writer, prefix, context, identity, self._audience(key, identity, statement, accepts))
         try:
             if after is None:
@@ -242,7 +237,7 @@ class LiveFeed:
                     member.end(token_expired())
                     continue
                 if identity is not member.identity:  # the account's roles were re-read
-                    if visibility(identity) != visibility(member.identity):
+                    if identity.sees_as() != member.identity.sees_as():
                         moved.append(member)
                         continue
                     member.identity = identity
@@ -252,7 +247,7 @@ class LiveFeed:
         for member in moved:  # to the audience of what it may see now
             self._leave(member)
             member.identity = member.context.identity
-            key = (visibility(member.identity), member.audience.key[1])
+            key = (member.identity.sees_as(), member.audience.key[1])
             member.audience = self._audience(key, member.identity, member.audience.statement,
                                              member.audience.accepts)
             self._join(member)

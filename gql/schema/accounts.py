@@ -12,6 +12,7 @@ import strawberry
 from gql.context import Context
 from gql.resolvers import accounts as resolvers
 from gql.resolvers import sessions
+from gql.resolvers.writes import perform
 from gql.schema.api_keys import ApiKey, my_api_keys
 from gql.schema.user_error import UserError, payload, user_errors
 from gql.schema.webhooks import Webhook, my_webhooks
@@ -105,18 +106,11 @@ async def _auth(action: Awaitable[resolvers.SignedIn]) -> AuthPayload:
                        user=Me.from_row(signed_in.account), errors=[])
 
 
-async def _accepted(action: Awaitable[Any]) -> AcceptedPayload:
+async def _accepted(ctx: Context, action: Awaitable[Any]) -> AcceptedPayload:
     async def done() -> bool:
         await action
         return True
-    return payload(AcceptedPayload, bool, await _outcome(done()))
-
-
-async def _outcome(action: Awaitable[Any]) -> tuple[Any, list[Any]]:
-    try:
-        return await action, []
-    except MutationFailed as failed:
-        return None, failed.errors
+    return payload(AcceptedPayload, bool, await perform(ctx, None, done))
 
 
 @strawberry.type
@@ -139,29 +133,31 @@ class AccountMutations:
     @strawberry.mutation(description="End this device's session: its tokens stop working and its "
                                      "open subscriptions are closed.")
     async def sign_out(self, info: Info) -> SignOutPayload:
-        return payload(SignOutPayload, int, await _outcome(sessions.sign_out(info.context, everywhere=False)))
+        return payload(SignOutPayload, int, await perform(
+            info.context, None, lambda: sessions.sign_out(info.context, everywhere=False)))
 
     @strawberry.mutation(description="End every session of your account, this one included.")
     async def sign_out_everywhere(self, info: Info) -> SignOutPayload:
-        return payload(SignOutPayload, int, await _outcome(sessions.sign_out(info.context, everywhere=True)))
+        return payload(SignOutPayload, int, await perform(
+            info.context, None, lambda: sessions.sign_out(info.context, everywhere=True)))
 
     @strawberry.mutation(description="Send a code to reset the password to this address, if an account "
                                      "has it (the answer does not tell). At most three an hour.")
     async def request_password_reset(self, info: Info, email: str) -> AcceptedPayload:
-        return await _accepted(sessions.request_password_reset(info.context, email))
+        return await _accepted(info.context, sessions.request_password_reset(info.context, email))
 
     @strawberry.mutation(description="Set a new password with the code sent by requestPasswordReset "
                                      "(once, within an hour). Every session of the account ends.")
     async def reset_password(self, info: Info, token: str, new_password: str) -> AcceptedPayload:
-        return await _accepted(sessions.reset_password(info.context, token, new_password))
+        return await _accepted(info.context, sessions.reset_password(info.context, token, new_password))
 
     @strawberry.mutation(description="Send a code to confirm your email address.")
     async def request_email_verification(self, info: Info) -> AcceptedPayload:
-        return await _accepted(sessions.request_email_verification(info.context))
+        return await _accepted(info.context, sessions.request_email_verification(info.context))
 
     @strawberry.mutation(description="Confirm your email address with the code sent to it.")
     async def verify_email(self, info: Info, token: str) -> AcceptedPayload:
-        return await _accepted(sessions.verify_email(info.context, token))
+        return await _accepted(info.context, sessions.verify_email(info.context, token))
 
 
 async def me(info: Info) -> Me | None:
