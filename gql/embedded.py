@@ -58,15 +58,17 @@ class EmbeddedPostgres:
         self.restart()
 
     def stop(self) -> None:
+        """Let go of the cluster; stop it only when no other live process holds it (a command
+        run beside a `serve` on the same data directory must leave that server's database up)."""
         if self._server is not None and not self._keep_running:
-            self._server.cleanup()
-            if (self.pgdata / "postmaster.pid").exists():
+            last = _live_handles(self.pgdata) <= {os.getpid()}
+            self._server.cleanup()  # (the wheel stops the cluster only for its last handle too)
+            if last and (self.pgdata / "postmaster.pid").exists():
                 # A server that `restart` started is pg_ctl's, not the wheel's: stop it too.
                 subprocess.run([str(tool_path("pg_ctl")), "stop", "-D", str(self.pgdata), "-w",
                                 "-m", "fast"], check=False, capture_output=True, **_as_server_user())
-            log.info("embedded PostgreSQL stopped")
+                log.info("embedded PostgreSQL stopped")
         self._server = None
-
 
     def restart(self, mode: str = "fast", down_seconds: float = 0.0) -> None:
         """Restart the running cluster (same options): connections drop. `mode` is pg_ctl's
@@ -94,20 +96,28 @@ class EmbeddedPostgres:
                            check=True, **_as_server_user())
 
 
-def _forget_dead_handles(pgdata: Path) -> None:
-    """The wheel stops the cluster when its last handle goes: handles are the pids listed in
-    .handle_pids.json. A process killed with SIGKILL never takes its pid out, and the cluster
-    then outlived every later server (none was the last). Pids of processes that are gone are
-    dropped before a start."""
-    path = pgdata / ".handle_pids.json"
+def _handle_pids(pgdata: Path) -> list[Any]:
+    """The wheel's handles on the cluster: the pids listed in .handle_pids.json."""
     try:
-        pids = json.loads(path.read_text())
+        pids = json.loads((pgdata / ".handle_pids.json").read_text())
     except (FileNotFoundError, ValueError):
-        return
+        return []
+    return pids if isinstance(pids, list) else []
+
+
+def _live_handles(pgdata: Path) -> set[int]:
+    return {pid for pid in _handle_pids(pgdata) if isinstance(pid, int) and _is_running(pid)}
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """The wheel stops the cluster when its last handle goes. A process killed with SIGKILL
+    never takes its pid out, and the cluster then outlived every later server (none was the
+    last). Pids of processes that are gone are dropped before a start."""
+    pids = _handle_pids(pgdata)
     alive = [pid for pid in pids if isinstance(pid, int) and _is_running(pid)]
     if alive != pids:
         log.info("forgetting handles of processes that are gone: %s", sorted(set(pids) - set(alive)))
-        path.write_text(json.dumps(alive))
+        (pgdata / ".handle_pids.json").write_text(json.dumps(alive))
 
 
 def _is_running(pid: int) -> bool:

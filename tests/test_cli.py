@@ -110,6 +110,28 @@ async def test_serve_runs_the_embedded_database_with_demo_data_and_reuses_it(tmp
     assert not (data_dir / "pg" / "postmaster.pid").exists(), "a killed server's handle kept the cluster running"
 
 
+async def test_operator_commands_beside_a_running_server_leave_its_database_up(tmp_path: Path) -> None:
+    """The runbook's commands attach to the cluster `serve` started on the same data directory;
+    each lets go of it when it ends, and must not stop it under the server."""
+    data_dir, port = tmp_path / "data", free_port()
+    process = await serve_in_subprocess(port, env_without_database(
+        GQL_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING"), args=("--no-seed",))
+    env = env_without_database(GQL_DATA_DIR=str(data_dir))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for command in (("outbox",), ("migrate", "status"), ("backup", str(tmp_path / "dump"))):
+                ran = run_cli(*command, env=env)
+                assert ran.returncode == 0, ran.stderr
+                assert (data_dir / "pg" / "postmaster.pid").exists(), f"{command} stopped the cluster"
+                health = await http.get("/health")
+                assert health.status_code == 200, (command, health.text)
+                body = (await http.post("/graphql", json={"query": "{ categories { slug } }"})).json()
+                assert body == {"data": {"categories": []}}, command
+    finally:
+        stop(process)
+    assert not (data_dir / "pg" / "postmaster.pid").exists(), "the server, the last to hold it, did not stop it"
+
+
 async def test_two_servers_on_one_empty_database_both_come_up(server_url: str, tmp_path: Path) -> None:
     """Starting together, they migrate and seed it once, one after the other. (Servers of one
     database share its secrets, as a deployment sets them.)"""
