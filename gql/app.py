@@ -31,6 +31,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
@@ -75,6 +76,8 @@ MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
 MIN_SOCKET_RECHECK_SECONDS = 0.2
 MAX_CONNECTIONS_PER_SOCKET = 2
 """Pool connections one WebSocket's operations and subscription events may hold at once."""
+SUBSCRIPTIONS_OVER_HTTP = ("Subscriptions are served over WebSocket (graphql-transport-ws at /graphql), "
+                           "not in answer to one HTTP request.")
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -215,9 +218,13 @@ class GraphQLApp(GraphQL[Context, None]):
                 sub_response.headers["X-Read-After"] = context.written_at
             return result
         except HTTPException as exc:
-            if request_adapter.method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
-                raise HTTPException(405, "Only queries may be sent with GET; send mutations with POST.") \
-                    from exc
+            cause = exc.__cause__
+            if isinstance(cause, InvalidOperationTypeError):
+                if cause.operation_type is OperationType.SUBSCRIPTION:
+                    raise HTTPException(400, SUBSCRIPTIONS_OVER_HTTP) from exc
+                if request_adapter.method == "GET":
+                    raise HTTPException(405, "Only queries may be sent with GET; send mutations with POST.") \
+                        from exc
             raise
 
     async def process_result(self, request: Request, result: Any) -> Any:

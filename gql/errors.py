@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import asyncpg
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from gql.user_errors import from_postgres
 
@@ -22,6 +24,11 @@ class BadArgument(GraphQLError):
         self.argument = argument
 
 
+OPERATION_REFUSALS = (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+"""Strawberry's words for a request that names no runnable operation (an unknown operationName,
+a subscription where it is not served, no document): the client's mistake, said as it is."""
+
+
 def is_for_client(error: GraphQLError) -> bool:
     """Errors the client may read: GraphQL's own (syntax, validation, coercion) and ours.
 
@@ -29,7 +36,7 @@ def is_for_client(error: GraphQLError) -> bool:
     database); its message may hold SQL or connection details, so it is masked.
     """
     original = error.original_error
-    return original is None or isinstance(original, GraphQLError)
+    return original is None or isinstance(original, (GraphQLError, *OPERATION_REFUSALS))
 
 
 @contextlib.contextmanager

@@ -12,7 +12,23 @@ from gql.secret_files import generated_secret
 
 SECRET_FILE = "jwt-secret"
 MIN_LENGTH = 32
+"""Bytes: an HS256 key must be at least as long as the hash (RFC 7518, section 3.2); a shorter
+one is open to offline guessing from any token it signed."""
 
 
 def jwt_secret_of(data_dir: Path) -> str:
     return generated_secret(data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48), MIN_LENGTH)
+
+
+
+def jwt_secret_from(given: str | None, data_dir: Path) -> str:
+    """JWT_SECRET when set (refused with a ValueError naming it when too short to sign with),
+    else the data directory's own."""
+    if not given:
+        return jwt_secret_of(data_dir)
+    size = len(given.encode())
+    if size < MIN_LENGTH:
+        raise ValueError(f"JWT_SECRET is {size} bytes long; it must be at least {MIN_LENGTH} bytes "
+                         "(RFC 7518, section 3.2): make one with `python3 -c 'import secrets; "
+                         "print(secrets.token_urlsafe(48))'`")
+    return given

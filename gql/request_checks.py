@@ -18,6 +18,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
+from gql.plain_text import text_problem
+
 MAX_JSON_DEPTH = 64
 REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
 
@@ -119,3 +121,31 @@ def _check_fields(data: dict[str, Any]) -> None:
         if value is not None and not isinstance(value, kind):
             expected = "a string" if kind is str else "an object"
             raise BadRequest(f"`{name}` must be {expected}.")
+    problem = request_text_problem(data)
+    if problem:
+        raise BadRequest(f"{problem}.")
+
+
+def request_text_problem(data: dict[str, Any]) -> str | None:
+    """Why the document, operation name or extensions are not text this server can hash, log
+    and answer with (a lone UTF-16 surrogate, a NUL), or None. (Variables are the schema's to
+    check: its error names the variable.)"""
+    for name in ("query", "operationName"):
+        value = data.get(name)
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            return f"`{name}` {problem}"
+    return _nested_text_problem(data.get("extensions"), "`extensions`")
+
+
+def _nested_text_problem(value: Any, where: str) -> str | None:
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return f"{where} {problem}" if problem else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        problem = _nested_text_problem(key, where) if isinstance(key, str) else None
+        problem = problem or _nested_text_problem(item, where)
+        if problem:
+            return problem
+    return None

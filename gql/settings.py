@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gql.client_address import Network, parse_trusted
 from gql.data_key import DataKey, data_key_of
-from gql.jwt_secret import jwt_secret_of
+from gql.jwt_secret import jwt_secret_from
 from gql.maintenance import Retention
 from gql.origins import AllowedOrigins
 from gql.realtime.settings import HubSettings
@@ -101,7 +101,7 @@ class Settings:
             replica_max_lag_seconds=float(env.get("GQL_REPLICA_MAX_LAG_SECONDS") or 30),
             data_dir=data_dir,
             backup_dir=Path(env.get("GQL_BACKUP_DIR") or data_dir / "backups").resolve(),
-            jwt_secret=env.get("JWT_SECRET") or jwt_secret_of(data_dir),
+            jwt_secret=jwt_secret_from(env.get("JWT_SECRET"), data_dir),
             data_key=DataKey.parse(env.get("GQL_DATA_KEY") or data_key_of(data_dir)),
             data_key_generated=not env.get("GQL_DATA_KEY"),
             jwt_secret_generated=not env.get("JWT_SECRET"),

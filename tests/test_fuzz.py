@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import uuid
 from typing import Any
 
@@ -145,3 +146,151 @@ async def test_malformed_bodies_are_clear_client_errors(world: World) -> None:
         too_large = b'{"query": "' + b"#" * (1024 * 1024) + b'"}'
         answer = await http.post("/graphql", content=too_large, headers={"content-type": "application/json"})
         assert answer.status_code == 413 and "larger than" in answer.json()["errors"][0]["message"]
+
+
+LONE_SURROGATE = "\ud800"
+# Malformed and deceptive addresses: brackets left open, ports out of range, spaces, controls,
+# a right-to-left override, other schemes, no host.
+BAD_URLS = ["http://[::1", "http://[::1]:99999/x", "http://example.com:port/", "http://exa mple.com/",
+            "http://example.com/\u202egpj.exe", "http://exam\u200bple.com/", "http://example.com/a\x00b",
+            "http://example.com/" + LONE_SURROGATE, "javascript:alert(1)", "http://", "http://:80/",
+            "https://" + "a" * 600 + ".com/", "http://" + "a" * 70 + ".example.com/"]
+# A cursor's key of every JSON type, and text PostgreSQL cannot take.
+FORGED_KEYS: list[Any] = [{}, [], None, True, 1.5, "a\x00b", "a" + LONE_SURROGATE, "x" * 5000, 2**80, {"a": [1]}]
+
+
+def forged_cursor(order: Any, key: Any) -> str:
+    import base64
+    return base64.urlsafe_b64encode(json.dumps([order, key]).encode()).decode()
+
+
+def client_mistake(status: int, text: str) -> str | None:
+    """Why an answer is not a clear client error or a normal answer, or None."""
+    if (status >= 500 and status != 503) or "Unexpected error" in text:
+        return f"{status} {text[:300]}"
+    return None
+
+
+async def post_all(port: int, bodies: list[dict[str, Any]], token: str | None = None) -> list[str]:
+    failures: list[str] = []
+    headers = {"content-type": "application/json"} | ({"authorization": f"Bearer {token}"} if token else {})
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        for body in bodies:
+            answer = await http.post("/graphql", content=json.dumps(body, ensure_ascii=True), headers=headers)
+            problem = client_mistake(answer.status_code, answer.text)
+            if problem:
+                failures.append(f"{json.dumps(body)[:200]} -> {problem}")
+    return failures
+
+
+async def test_lone_surrogates_anywhere_in_a_request_are_client_errors(world: World) -> None:
+    s = LONE_SURROGATE
+    bodies = [
+        {"query": "query A { categories { slug } }", "operationName": "A" + s},
+        {"query": f'{{ business(slug: "ab{s}") {{ id }} }}'},
+        {"query": f"# {s}\n{{ categories {{ slug }} }}"},
+        {"query": f'{{ business(id: "{s}") {{ id }} }}'},
+        {"query": f'mutation {{ signUp(email: "a{s}@example.com", password: "p{s}assword", displayName: "{s}") {{ token }} }}'},
+        {"query": "{ categories { slug } }", "extensions": {"note": s}},
+        {"query": "{ categories { slug } }", "extensions": {s: 1}},
+    ]
+    assert not await post_all(world.port, bodies)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{world.port}", timeout=60) as http:
+        answer = await http.get("/graphql", params={"query": "{ categories { slug } }", "operationName": "%ED%A0%80"},
+                                headers={"accept": "application/json"})
+        assert client_mistake(answer.status_code, answer.text) is None, answer.text
+    refused = (await post_all_answers(world.port, bodies[:2]))
+    assert all(status == 400 and "surrogate" in text for status, text in refused), refused
+
+
+async def post_all_answers(port: int, bodies: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        return [((a := await http.post("/graphql", content=json.dumps(b, ensure_ascii=True),
+                                       headers={"content-type": "application/json"})).status_code, a.text)
+                for b in bodies]
+
+
+async def test_mutated_documents_never_get_a_500(world: World) -> None:
+    """Each document with characters a client should not send put in at random places."""
+    rng = random.Random(SEED)
+    documents = [
+        '{ business(id: "00000000-0000-0000-0000-000000000000") { id name } }',
+        'mutation { createBusiness(input: {name: "A", legalName: "B", shortDescription: "C", primaryCategoryId: "x", '
+        'city: "Austin", state: "TX", tags: ["t"], latitude: 1.5, hours: []}) { errors { field } } }',
+        'mutation { signUp(email: "a@example.com", password: "password1", displayName: "A") { token } }',
+        '{ businesses(first: 2, after: "abc") { edges { cursor } } }',
+    ]
+    inserts = [LONE_SURROGATE, "\x00", "\udfff", "\ufffe", "\u202e", '"', "\\", "\\u", "{", "$", "\n"]
+    bodies = []
+    for document in documents:
+        for _ in range(40):
+            at = rng.randrange(len(document))
+            bodies.append({"query": document[:at] + rng.choice(inserts) + document[at:]})
+    failures = await post_all(world.port, bodies, world.owner.token)
+    assert not failures, "\n".join(failures[:20])
+
+
+async def test_forged_cursors_of_every_json_type_are_refused_by_name(world: World) -> None:
+    cursors = [forged_cursor("NAME", [key, str(uuid.uuid4())]) for key in FORGED_KEYS]
+    cursors += [forged_cursor("NAME", key) for key in FORGED_KEYS]  # the key itself not a list
+    cursors += [forged_cursor(order, ["x", str(uuid.uuid4())]) for order in ({}, None, 1, ["NAME"])]
+    cursors += [forged_cursor("NAME", ["x", key]) for key in FORGED_KEYS]  # the id part
+    document = "query($after: String) { businesses(first: 1, orderBy: NAME, after: $after) { totalCount } }"
+    changes = "query($c: String) { changes(after: $c) { __typename } }"
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{world.port}", timeout=60) as http:
+        for argument, query, variable, cursor in (
+                *(("after", document, "after", c) for c in cursors),
+                *(("after", changes, "c", forged_cursor("CHANGES", [key])) for key in FORGED_KEYS)):
+            answer = (await http.post("/graphql", json={"query": query, "variables": {variable: cursor}},
+                                      headers={"authorization": f"Bearer {world.admin.token}"})).json()
+            assert answer["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}, (cursor, answer)
+
+
+async def test_subscriptions_sent_over_http_are_told_where_to_go(world: World) -> None:
+    document = "subscription { changes { __typename } }"
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{world.port}", timeout=60) as http:
+        answers = [await http.post("/graphql", json={"query": document}),
+                   await http.post("/graphql", json={"query": document},
+                                   headers={"accept": "application/graphql-response+json"}),
+                   await http.get("/graphql", params={"query": document}, headers={"accept": "application/json"})]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert "WebSocket" in answer.json()["errors"][0]["message"], answer.text
+
+
+async def send(world: World, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """As the owner, in JSON that escapes what UTF-8 cannot carry (lone surrogates)."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{world.port}", timeout=60) as http:
+        answer = await http.post("/graphql", content=json.dumps({"query": query, "variables": variables}),
+                                 headers={"content-type": "application/json",
+                                          "authorization": f"Bearer {world.owner.token}"})
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def refused_naming(answer: dict[str, Any], mutation: str, field: str) -> bool:
+    """A UserError naming the field, or (text no server can store: NUL, a lone surrogate) the
+    variable's own error naming the path to it."""
+    if answer.get("errors"):
+        (error,) = answer["errors"]
+        return error["extensions"]["code"] == "BAD_USER_INPUT" and re.search(rf"\$(\w+\.)?{field}\b", error["message"]) is not None
+    return [(e["field"], e["code"]) for e in answer["data"][mutation]["errors"]] == [(field, "VALIDATION")]
+
+
+async def test_malformed_urls_in_every_url_field_are_refused_naming_it(world: World) -> None:
+    update = """mutation($id: ID!, $input: BusinessInput!) { updateBusiness(id: $id, input: $input, expectedVersion: 1) {
+      errors { field code message } } }"""
+    hook = """mutation($url: String!) { createWebhook(url: $url, topics: [BUSINESS]) { errors { field code message } } }"""
+    fields: dict[str, Any] = {
+        "website": lambda u: u, "logoUrl": lambda u: u, "coverUrl": lambda u: u,
+        "photos": lambda u: [{"url": u}], "socialLinks": lambda u: [{"platform": "X", "url": u}]}
+    before = await world.owner.client.data("query($id: ID!) { business(id: $id) { version } }", {"id": world.listed_id})
+    for field, shape in fields.items():
+        for url in BAD_URLS:
+            answer = await send(world, update, {"id": world.listed_id, "input": {field: shape(url)}})
+            assert refused_naming(answer, "updateBusiness", field), (field, url, answer)
+    for url in BAD_URLS:
+        answer = await send(world, hook, {"url": url})
+        assert refused_naming(answer, "createWebhook", "url"), (url, answer)
+    after = await world.owner.client.data("query($id: ID!) { business(id: $id) { version } }", {"id": world.listed_id})
+    assert after == before  # nothing changed

@@ -53,6 +53,9 @@ async def count_businesses(world: World) -> int:
     ({"specialHours": [{"date": "2026-12-25", "intervals": [{"opens": "x", "closes": "y"}]}]}, "specialHours"),
     ({"tags": [f"t{i}" for i in range(31)]}, "tags"),
     ({"serviceRadiusMeters": 0}, "serviceRadiusMeters"),
+    ({"website": "https://example.com/\u202egpj.exe"}, "website"),
+    ({"secondaryCategoryIds": [str(uuid.uuid4())]}, "secondaryCategoryIds"),
+    ({"secondaryCategoryIds": [str(uuid.uuid4()) for _ in range(11)]}, "secondaryCategoryIds"),
 ])
 async def test_invalid_business_input_names_the_field_and_creates_nothing(
     world: World, overrides: dict[str, Any], field: str
@@ -63,6 +66,18 @@ async def test_invalid_business_input_names_the_field_and_creates_nothing(
     assert payload["business"] is None
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION", field)], payload
     assert await count_businesses(world) == before
+
+
+async def test_secondary_categories_are_kept_once_each(world: World) -> None:
+    payload = await world.owner.client.mutate(CREATE_BUSINESS, {"input": world.business_input(
+        secondaryCategoryIds=[world.category_id] * 3000 + [world.subcategory_id] * 5), "publish": True, "key": None})
+    assert payload["errors"] == [], payload
+    business_id = payload["business"]["id"]
+    stored = await world.anonymous.data(f'{{ business(id: "{business_id}") {{ categories {{ slug }} }} }}')
+    assert stored["business"]["categories"] == [{"slug": "pizza"}, {"slug": "food"}]  # (the primary is not a secondary)
+    row = await superuser_row(world, "select secondary_category_ids from businesses where id = $1",
+                              uuid.UUID(business_id))
+    assert [str(c) for c in row[0]] == [world.category_id]
 
 
 @pytest.mark.parametrize("text", [

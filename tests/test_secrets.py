@@ -47,3 +47,14 @@ def test_a_shared_database_is_not_served_to_the_network_without_jwt_secret(
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0  # refused, or (on loopback) failing later to reach the database
     assert ("JWT_SECRET must be set" in done.stderr) is refused, done.stderr[-500:]
+
+
+@pytest.mark.parametrize("secret", ["s3cr3t", "bench-only-secret", "x" * 31, "\u00e9" * 15])
+def test_a_jwt_secret_too_short_to_sign_with_is_refused_naming_it(tmp_path: Path, secret: str) -> None:
+    with pytest.raises(ValueError, match=rf"JWT_SECRET is {len(secret.encode())} bytes long; it must be at least 32"):
+        Settings.from_env({"GQL_DATA_DIR": str(tmp_path), "JWT_SECRET": secret})
+    env = {**os.environ, "GQL_DATA_DIR": str(tmp_path), "JWT_SECRET": secret}
+    done = subprocess.run([sys.executable, "-m", "gql", "serve", "--port", "1"], cwd=REPOSITORY, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "JWT_SECRET is" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert secret not in done.stderr

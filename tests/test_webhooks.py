@@ -238,6 +238,9 @@ async def test_endpoints_and_scopes_are_checked(setup: Setup) -> None:
     assert [(e["field"], e["code"]) for e in bad["errors"]] == [("url", "VALIDATION")]
     for private in ("http://127.0.0.1:9/h", "http://10.1.2.3/h", "http://169.254.169.254/latest", "http://[::1]/h",
                     "http://100.100.100.200/h", "http://[::ffff:127.0.0.1]/h", "http://[2002:7f00:1::]/h",
-                    "http://0.0.0.0/h", "http://localhost/h"):
+                    "http://0.0.0.0/h", "http://localhost/h",
+                    # NAT64 (well-known and local-use prefixes) and IPv4-compatible forms of internal IPv4
+                    "http://[64:ff9b::a9fe:a9fe]/latest", "http://[64:ff9b::a00:1]/h", "http://[64:ff9b:1::a00:1]/h",
+                    "http://[::127.0.0.1]/h", "http://[::ffff:0:7f00:1]/h"):
         assert await url_problem(private, allow_private=False) is not None, private
     assert await url_problem("http://127.0.0.1:9/h", allow_private=True) is None

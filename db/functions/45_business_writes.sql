@@ -83,6 +83,35 @@ $$;
 create trigger businesses_check_hours before insert or update of hours, special_hours on businesses
     for each row execute function api_private.businesses_check_hours();
 
+-- Secondary categories: each once (the primary is not one of them), at most
+-- MAX_SECONDARY_CATEGORIES, all of them categories that exist.
+create function api_private.businesses_check_categories() returns trigger
+language plpgsql as $$
+declare
+    max_secondary constant integer := 10;
+    unknown uuid;
+begin
+    new.secondary_category_ids := array(
+        select c from unnest(new.secondary_category_ids) with ordinality as s(c, n)
+         where c is distinct from new.primary_category_id
+         group by c order by min(n));
+    if cardinality(new.secondary_category_ids) > max_secondary then
+        perform api.raise_user_error('GQ400', 'secondaryCategoryIds',
+                                     format('at most %s secondary categories', max_secondary));
+    end if;
+    select c into unknown from unnest(new.secondary_category_ids) c
+     where not exists (select 1 from categories k where k.id = c) limit 1;
+    if unknown is not null then
+        perform api.raise_user_error('GQ400', 'secondaryCategoryIds', format('no such category: %s', unknown));
+    end if;
+    return new;
+end
+$$;
+
+create trigger businesses_check_categories
+    before insert or update of primary_category_id, secondary_category_ids on businesses
+    for each row execute function api_private.businesses_check_categories();
+
 -- Idempotency: claim `key` for this user and operation. Returns the id the first call
 -- created when the key was used before, or null when this call is the first (a concurrent
 -- first call holding the key makes this one wait for it).

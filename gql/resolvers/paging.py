@@ -17,8 +17,11 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from gql.errors import BadArgument
+from gql.plain_text import text_problem
 
 MAX_PAGE_SIZE = 100
+MAX_KEY_TEXT = 1000
+"""Longer than any text a list is sorted by (a name is at most 200 characters)."""
 
 Row = TypeVar("Row")
 
@@ -67,6 +70,7 @@ def decode_cursor(cursor: str | None, order: str, key_types: Sequence[Callable[[
         raise BadArgument(argument, "is not a valid cursor")
     try:
         for parse, value in zip(key_types, key, strict=True):
+            _check_key_value(value, parse)
             _check_storable(parse(value))
     except (ValueError, TypeError, ArithmeticError):
         raise BadArgument(argument, "is not a valid cursor") from None
@@ -75,6 +79,16 @@ def decode_cursor(cursor: str | None, order: str, key_types: Sequence[Callable[[
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a cursor value")
+
+
+def _check_key_value(value: Any, parse: Callable[[Any], Any]) -> None:
+    """What encode_cursor writes: an integer for an integer column, else text (a forged cursor
+    can hold any JSON)."""
+    if parse is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("not an integer")
+    elif not isinstance(value, str) or len(value) > MAX_KEY_TEXT or text_problem(value):
+        raise TypeError("not a storable text")
 
 
 def _check_storable(value: Any) -> None:

@@ -20,8 +20,6 @@ MAX_DELIVERIES = 100
 async def create(ctx: Context, url: str, topics: list[str], business_id: UUID | None
                  ) -> tuple[asyncpg.Record | None, str]:
     url = url.strip()
-    if len(url) > 500:
-        raise invalid("url", "url has at most 500 characters")
     problem = await url_problem(url, ctx.settings.webhooks.allow_private)
     if problem is not None:
         raise invalid("url", problem)

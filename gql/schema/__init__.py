@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gql.compiled.extension import CompiledReads
 from gql.context import Context, Operation, enter_operation, leave_operation
@@ -113,6 +116,21 @@ MAX_TOKENS = 5000
 DOCUMENTS = Documents()
 
 
+class DirectorySchema(ErrorReportingSchema):
+    async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,
+                      context_value: Any | None = None, root_value: Any | None = None,
+                      operation_name: str | None = None,
+                      allowed_operation_types: Iterable[OperationType] | None = None,
+                      operation_extensions: dict[str, Any] | None = None) -> ExecutionResult:
+        """One result for one request: a subscription is never run this way (Strawberry would
+        run its root as a query and fail on the null). It is served by `subscribe` (WebSocket)
+        and `stream` (HTTP streams); here it is refused (InvalidOperationTypeError)."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        allowed.discard(OperationType.SUBSCRIPTION)
+        return await super().execute(query, variable_values, context_value, root_value, operation_name,
+                                     allowed, operation_extensions)
+
+
 def build_schema(*, debug_sql: bool = False, tracing: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [graphql_extension()] if tracing else []
     extensions += [
@@ -126,5 +144,5 @@ def build_schema(*, debug_sql: bool = False, tracing: bool = False) -> strawberr
         lambda: OperationTransaction(report_statements=debug_sql),
         lambda: CompiledReads(report=debug_sql),
     ]
-    return ErrorReportingSchema(query=Query, mutation=Mutation, subscription=Subscription,
+    return DirectorySchema(query=Query, mutation=Mutation, subscription=Subscription,
                                 extensions=extensions, execution_context_class=SharedEventExecutor)

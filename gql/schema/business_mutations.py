@@ -116,7 +116,7 @@ class BusinessInput:
             "secondaryCategoryIds": ("secondary_category_ids",
                                      ids(self.secondary_category_ids, "secondaryCategoryIds")),
             "tags": ("tags", self.tags), "phone": ("phone", self.phone),
-            "email": ("email", self.email), "website": ("website", self.website),
+            "email": ("email", self.email), "website": ("website", checked_url(self.website, "website")),
             "addressLine1": ("address_line1", self.address_line1),
             "addressLine2": ("address_line2", self.address_line2),
             "city": ("city", self.city), "state": ("state", self.state),

@@ -4,19 +4,17 @@ a bad value is refused naming its field."""
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import UNSET
 
+from gql.http_urls import http_url_problem
 from gql.resolvers.inputs import invalid
 
 MAX_PHOTOS = 20
-MAX_URL = 500
 MAX_CAPTION = 200
-URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$", re.IGNORECASE)
 
 
 @strawberry.enum(description="Facts a customer chooses a place on.")
@@ -79,8 +77,9 @@ def checked_url(value: Any, field: str) -> Any:
     if value is None or value is UNSET:
         return value
     url = value.strip()
-    if len(url) > MAX_URL or not URL.match(url):
-        raise invalid(field, f"{field} must be an http(s) address of at most {MAX_URL} characters")
+    problem = http_url_problem(url)
+    if problem:
+        raise invalid(field, f"{field} {problem}")
     return url
 
 
