@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.resources
 import re
 import time
 from dataclasses import dataclass
@@ -22,10 +23,18 @@ import asyncpg
 
 from gql.database import CODE_LAYER_LOCK
 
-ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS_DIR = ROOT / "db" / "migrations"
-FUNCTIONS_DIR = ROOT / "db" / "functions"
-CLUSTER_ROLES = ROOT / "db" / "cluster_roles.sql"
+
+def _sql_directory() -> Path:
+    """db/: inside the package where it was installed (a wheel ships it as gql/db), else beside
+    the package in this checkout."""
+    shipped = Path(str(importlib.resources.files("gql").joinpath("db")))
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parent.parent / "db"
+
+
+SQL_DIR = _sql_directory()
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+FUNCTIONS_DIR = SQL_DIR / "functions"
+CLUSTER_ROLES = SQL_DIR / "cluster_roles.sql"
 """The request roles, made where missing: what a restore onto a new server needs first."""
 LOCK_KEY = CODE_LAYER_LOCK  # the advisory lock every migrating process takes (requests re-run share it)
 REBUILD_ATTEMPTS = 100
@@ -94,6 +103,8 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         if not down.exists():
             raise MigrationError(f"{path.name} has no {down.name}: every migration needs a down")
         migrations.append(Migration(int(match[1]), match[2], path, down))
+    if not migrations:  # (an install without db/ would otherwise migrate nothing and carry on)
+        raise MigrationError(f"no migration files in {directory}: this installation is incomplete")
     versions = [m.version for m in migrations]
     if len(set(versions)) != len(versions):
         raise MigrationError("two migration files share a version number")
@@ -105,7 +116,8 @@ def code_files(directory: Path = FUNCTIONS_DIR) -> list[Path]:
 
 
 def _shown(path: Path) -> str:
-    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+    """A file's name as the checksum and messages know it: the same in a checkout and an install."""
+    return f"db/{path.relative_to(SQL_DIR).as_posix()}" if path.is_relative_to(SQL_DIR) else str(path)
 
 
 def code_checksum(files: list[Path]) -> str:

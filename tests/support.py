@@ -199,12 +199,12 @@ class FeedClient:
 
 
 async def serve_in_subprocess(port: int, env: dict[str, str], timeout: float = 180,
-                              args: tuple[str, ...] = (), output: IO[str] | None = None
-                              ) -> subprocess.Popen[str]:
+                              args: tuple[str, ...] = (), output: IO[str] | None = None,
+                              python: str = sys.executable, cwd: Path = REPOSITORY) -> subprocess.Popen[str]:
     """`python -m gql serve` as a user runs it, once its /health answers 200. Its output is
     piped (read it when it has ended), or written to `output` for one that logs a lot."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "gql", "serve", "--port", str(port), *args], cwd=REPOSITORY, text=True,
+        [python, "-m", "gql", "serve", "--port", str(port), *args], cwd=cwd, text=True,
         env=env, stdout=output or subprocess.PIPE, stderr=subprocess.STDOUT)
 
     async def healthy() -> bool:
