@@ -63,6 +63,7 @@ from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
 from gql.sealing import check_data_key
 from gql.settings import Settings
+from gql.socket_credentials import socket_credentials
 from gql.token_holders import KeyRateLimited, TokenHolders
 from gql.tracing import start_tracing, stop_tracing, traced, tracing_configured
 from gql.webhooks import WebhookWorker
@@ -282,15 +283,14 @@ class GraphQLApp(GraphQL[Context, None]):
                        connection_slots=asyncio.Semaphore(MAX_CONNECTIONS_PER_SOCKET), holders=self.holders)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """The token comes in the connection_init payload, as {"Authorization": "Bearer ..."}
-        (or {"token": "..."}); a bad one closes the socket with 4403."""
+        """The token comes in the connection_init payload in any shape clients send (see
+        socket_credentials); a bad one, or a payload whose credentials cannot be found, closes
+        the socket with 4403 - a client that meant to sign in is never served as anonymous."""
         params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization")
-        token = params.get("token")
-        if header is None and token is not None:
-            header = f"Bearer {token}" if isinstance(token, str) else token
-        if header is not None and not isinstance(header, str):  # a list, a number: not a token
-            raise ConnectionRejectionError({"message": "Invalid token: credentials must be a string"})
+        try:
+            header = socket_credentials(params)
+        except ValueError as refused:
+            raise ConnectionRejectionError({"message": str(refused)}) from None
         assert self.holders is not None
         try:
             context.identity = await self.holders.current(
@@ -467,7 +467,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         middleware=[*([traced()] if tracing else []), Middleware(ResponseCounter),
                     Middleware(CORSMiddleware, allow_origin_regex=settings.allowed_origins.pattern,
                                allow_methods=["GET", "POST"], expose_headers=["Retry-After", "X-Read-After"],
-                               allow_headers=["authorization", "content-type", "x-client-id", "x-read-after"],
+                               allow_headers=list(settings.cors_allow_headers),
                                max_age=600)],
         lifespan=lifespan,
     )

@@ -31,3 +31,17 @@ class AllowedOrigins:
 
     def allows(self, origin: str) -> bool:
         return re.fullmatch(self.pattern, origin.rstrip("/")) is not None
+
+
+REQUEST_HEADERS = ("authorization", "content-type", "x-client-id", "x-read-after",
+                   # W3C trace context: a browser's OpenTelemetry continues its trace here
+                   "traceparent", "tracestate",
+                   # Apollo Client's own (client awareness, CSRF prevention)
+                   "apollographql-client-name", "apollographql-client-version", "apollo-require-preflight",
+                   "x-apollo-operation-name")
+"""The request headers a page may send (CORS preflights); GQL_CORS_ALLOW_HEADERS adds more."""
+
+
+def allowed_request_headers(setting: str | None) -> tuple[str, ...]:
+    added = [h.strip().lower() for h in (setting or "").split(",") if h.strip()]
+    return tuple(dict.fromkeys([*REQUEST_HEADERS, *added]))

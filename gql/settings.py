@@ -11,7 +11,7 @@ from gql.client_address import Network, parse_trusted
 from gql.data_key import DataKey, data_key_of
 from gql.jwt_secret import jwt_secret_from
 from gql.maintenance import Retention
-from gql.origins import AllowedOrigins
+from gql.origins import REQUEST_HEADERS, AllowedOrigins, allowed_request_headers
 from gql.realtime.settings import HubSettings
 
 
@@ -79,6 +79,8 @@ class Settings:
     retention: Retention = field(default_factory=Retention)
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))
+    cors_allow_headers: tuple[str, ...] = REQUEST_HEADERS
+    """Request headers pages may send: the defaults and GQL_CORS_ALLOW_HEADERS (comma-separated)."""
     trusted_proxies: tuple[Network, ...] = ()
     """Peers whose X-Forwarded-For is believed (GQL_TRUSTED_PROXIES)."""
     webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
@@ -117,6 +119,7 @@ class Settings:
             stats_refresh_seconds=float(env.get("GQL_STATS_REFRESH_SECONDS") or 300),
             retention=Retention.from_env(env),
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
+            cors_allow_headers=allowed_request_headers(env.get("GQL_CORS_ALLOW_HEADERS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
             compiled_reads=(env.get("GQL_COMPILED_READS") or "1") not in {"0", "false", "no"},
             trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),

@@ -195,6 +195,15 @@ async def test_websocket_identity_comes_from_connection_init(world: World) -> No
         ("ok", {"email": world.owner.email})
     assert await ws_session(world, {"token": world.owner.token}) == ("ok", {"email": world.owner.email})
     assert await ws_session(world, {}) == ("ok", None)
+    assert await ws_session(world, {"clientId": "device-1"}) == ("ok", None)
+    # The shapes clients' libraries and docs use (Apollo's and Hasura's docs, graphql-ws).
+    for shape in ({"headers": {"Authorization": f"Bearer {world.owner.token}"}},
+                  {"headers": {"authorization": f"Bearer {world.owner.token}"}},
+                  {"authorization": f"Bearer {world.owner.token}"}, {"authToken": world.owner.token}):
+        assert await ws_session(world, shape) == ("ok", {"email": world.owner.email}), shape
+    # Something, but no credentials in a shape read here: refused, never served as anonymous.
+    for unread in ({"Auth": world.owner.token}, {"headers": {"X-Token": world.owner.token}}, {"jwt": "x"}):
+        assert await ws_session(world, unread) == ("closed", 4403), unread
     for bad in ("expired", "forged with another key"):
         assert await ws_session(world, {"Authorization": f"Bearer {BAD_TOKENS[bad]}"}) == ("closed", 4403)
 

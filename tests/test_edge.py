@@ -108,8 +108,10 @@ async def test_allowed_origins_govern_cors_and_websocket_handshakes(
             for origin, admitted in ((allowed, True), (refused, False)):
                 preflight = await http.options("/graphql", headers={
                     "origin": origin, "access-control-request-method": "POST",
-                    "access-control-request-headers": "content-type, authorization"})
+                    "access-control-request-headers": "content-type, authorization, traceparent, tracestate, "
+                                                      "apollographql-client-name, apollographql-client-version"})
                 assert (preflight.headers.get("access-control-allow-origin") == origin) is admitted
+                assert (preflight.status_code == 200) is admitted, preflight.text
                 answer = await http.post("/graphql", json={"query": "{ categories { slug } }"},
                                          headers={"origin": origin})
                 assert answer.status_code == 200
@@ -127,6 +129,20 @@ async def test_allowed_origins_govern_cors_and_websocket_handshakes(
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
             await ws.send(json.dumps({"type": "connection_init"}))  # no Origin: not a browser
             assert json.loads(await ws.recv())["type"] == "connection_ack"
+
+
+async def test_a_setting_adds_request_headers_pages_may_send(seeded_url: str) -> None:
+    from gql.app import create_app
+    from gql.settings import Settings
+
+    asked = {"origin": "http://localhost:3000", "access-control-request-method": "POST",
+             "access-control-request-headers": "content-type, x-tenant"}
+    for setting, admitted in ((None, False), ("X-Tenant, x-other", True)):
+        settings = Settings.from_env({"GQL_CORS_ALLOW_HEADERS": setting} if setting else {})
+        with ServerThread(create_app(settings, seeded_url)) as server:
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                preflight = await http.options("/graphql", headers=asked)
+        assert (preflight.status_code == 200) is admitted, (setting, preflight.text)
 
 
 async def test_slow_statements_and_a_busy_pool_are_clear_retryable_errors(seeded_url: str) -> None:
