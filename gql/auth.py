@@ -43,9 +43,19 @@ class Identity:
     key_hash: bytes | None = field(default=None, repr=False)
     """An API key not yet looked up (TokenHolders.current resolves it)."""
 
+    @property
+    def reads_as_user(self) -> bool:
+        """Does it read as its user? An API key only with the READ scope; without it the
+        database reads for it as for an anonymous caller (api.claims)."""
+        return self.scopes is None or "read" in self.scopes
+
     def sees_as(self) -> tuple[Any, ...]:
         """What decides what this identity may read: its user, roles and (for a key limited to
-        some businesses) those businesses. Answers are shared only between equal ones."""
+        some businesses) those businesses; for a key without the read scope, no one's but its
+        database role's (the database reads for it as for the public). Answers are shared only
+        between equal ones."""
+        if not self.reads_as_user:
+            return (None, frozenset(), None, self.database_role)
         return (self.user_id, self.roles, self.business_ids)
 
     def lapsed(self, now: datetime) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter, OrderedDict
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -31,7 +32,7 @@ def key_identity(row: asyncpg.Record, key_hash: bytes) -> Identity | str:
         return str(row["refused"])
     limited = row["business_ids"]
     return Identity(user_id=row["user_id"], roles=frozenset(row["roles"]), api_key_id=row["key_id"],
-                    scopes=frozenset(row["scopes"]), key_hash=key_hash,
+                    scopes=frozenset(row["scopes"]), key_hash=key_hash, expires_at=row["expires_at"],
                     business_ids=tuple(limited) if limited is not None else None)
 
 
@@ -89,6 +90,9 @@ class TokenHolders:
                 self._keys.popitem(last=False)
         if isinstance(known[1], str):
             raise InvalidToken(known[1])
+        expires = known[1].expires_at  # (the cached identity must not outlive the key)
+        if expires is not None and expires <= datetime.now(UTC):
+            raise InvalidToken("the API key has expired")
         if count:  # (only keys that exist get a bucket and a count: made-up ones cannot grow them)
             self._take(key_hash, now)
             self._uses[key_hash] += 1

@@ -49,9 +49,9 @@ _OUR_CODES = {
 _BAD_VALUE_STATES = {"22P02", "22007", "22008", "22003", "22021", "22P05", "22001", "22023", "2201B"}
 
 # Table name prefixes of constraint names, longest first.
-_TABLES = ("business_view_events", "business_click_events", "business_claims", "manager_invitations",
-           "business_reviews", "review_responses", "business_managers", "review_votes",
-           "review_flags", "idempotency_keys", "businesses", "categories", "users")
+_TABLES = ("business_view_events", "business_click_events", "webhook_subscriptions", "business_claims",
+           "manager_invitations", "business_reviews", "review_responses", "business_managers", "review_votes",
+           "review_flags", "idempotency_keys", "businesses", "categories", "api_keys", "sessions", "users")
 _RULE_SUFFIXES = {
     "format": "is not in a valid format",
     "length": "has an invalid length",
@@ -72,6 +72,8 @@ _CONSTRAINTS = {
     "businesses_location_pair": ("latitude", "latitude and longitude must be given together"),
     "businesses_timezone_fkey": ("timezone", "is not a time zone this server knows"),
     "businesses_zip_code_length": ("zip", "has an invalid length"),
+    "api_keys_business_ids_count": ("businessIds", "businessIds must name 1 to 100 businesses (leave it out "
+                                                   "for all of yours)"),
     "categories_no_cycle": ("parentId", "a category cannot be placed under itself or its own sub-category"),
     "categories_not_own_parent": ("parentId", "a category cannot be its own parent"),
     "categories_parent_id_fkey": ("parentId", "no such parent category"),

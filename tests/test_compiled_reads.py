@@ -36,7 +36,7 @@ from gql.schema import build_schema
 from gql.seed import SeedOptions, seed_database
 from gql.settings import Settings
 from tests.conftest import WORLD_JWT_SECRET
-from tests.support import ServerThread, drop, scratch_database
+from tests.support import GraphQLClient, ServerThread, drop, scratch_database
 from tests.world import World, build_world
 
 pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
@@ -83,7 +83,6 @@ async def servers(server_url: str, migrated_template: str) -> AsyncIterator[Serv
     with ServerThread(create_app(base, url)) as compiled, \
             ServerThread(create_app(dataclasses.replace(base, compiled_reads=False), url)) as interpreted:
         async with httpx.AsyncClient(base_url=compiled.url, timeout=60) as http:
-            from tests.support import GraphQLClient
             world = await build_world(url, GraphQLClient(http))
             # A review waiting for moderation (it has a link), and a business in draft.
             pending = await world.reviewer.client.mutate(
@@ -624,3 +623,37 @@ async def test_recording_traffic_compiles_and_answers_as_the_interpreter(servers
         assert (figures["views"], figures["directions"]) == (4, 2)
     finally:
         await conn.close()
+
+
+async def test_a_key_without_the_read_scope_reads_as_the_public_in_both_executors(servers: Servers) -> None:
+    """WRITE_REVIEW or WEBHOOKS alone reads nothing of its user's: not the owner's draft, `me`,
+    `myBusinesses`, the report, nor the draft's edits in the change page - what an anonymous
+    caller gets, compiled and interpreted alike (a READ key still reads as its user)."""
+    world = servers.world
+    secrets = {}
+    async with httpx.AsyncClient(base_url=servers.compiled, timeout=60) as http:
+        owner = GraphQLClient(http, world.owner.token)
+        for scopes in (["WRITE_REVIEW"], ["WEBHOOKS"], ["READ"]):
+            made = await owner.mutate(
+                """mutation($s: [ApiKeyScope!]!) { createApiKey(name: "scopes", scopes: $s) {
+                     created { secret } errors { code } } }""", {"s": scopes})
+            assert made["errors"] == [], made
+            secrets[scopes[0]] = made["created"]["secret"]
+    reads = [("""query($id: ID!) { business(id: $id) { id name status } }""", {"id": world.draft_id}),
+             ("""{ me { id apiKeys { id } sessions { id } webhooks { id } } }""", {}),
+             ("""{ myBusinesses { items { role business { id } } } }""", {}),
+             ("""query($id: ID!) { businessAnalytics(businessId: $id) { totalViews } }""",
+              {"id": world.listed_id}),
+             ("""query($id: ID!) { businessAnalytics(businessId: $id) { totalViews } }""",
+              {"id": world.draft_id}),
+             ("""{ changes(first: 100) { events { entityId tombstone } } }""", {})]
+    async with httpx.AsyncClient(timeout=60) as http:
+        for query, variables in reads:
+            public = without_extensions(await ask(http, servers.compiled, None, query, variables))
+            for url in (servers.compiled, servers.interpreted):
+                for scope in ("WRITE_REVIEW", "WEBHOOKS"):
+                    answer = without_extensions(await ask(http, url, secrets[scope], query, variables))
+                    assert answer == public, (url, scope, query, answer, public)
+        for url in (servers.compiled, servers.interpreted):
+            draft = await ask(http, url, secrets["READ"], reads[0][0], reads[0][1])
+            assert draft["data"]["business"]["name"] == "Draft Pizza", "READ reads as the owner"

@@ -242,3 +242,30 @@ async def test_a_signed_in_devices_socket_outlives_its_access_token(api: Api) ->
         finally:
             await conn.close()
         assert (await feed.events(1))[0]["op"] == "INSERT"
+
+
+async def test_a_password_reset_revokes_the_accounts_api_keys_and_pauses_its_webhooks(api: Api) -> None:
+    email, signed = await api.sign_up()
+    made = await api.payload('mutation { createApiKey(name: "left behind", scopes: [READ, WEBHOOKS]) '
+                             '{ created { secret key { id } } errors { code } } }', token=signed["token"])
+    key = made["created"]["secret"]
+    assert (await api.call(ME, token=key)).status_code == 200
+    conn = await asyncpg.connect(api.database_url)
+    try:  # a webhook registered with the key and one with the session (the endpoint is not called here)
+        await conn.execute(
+            "insert into webhook_subscriptions (user_id, api_key_id, url, topics, secret_sealed, cursor)"
+            " select $1, k, 'https://hooks.example/x', '{business}', '\\x00', 0 from unnest(array[$2, null]::uuid[]) k",
+            signed["user"]["id"], made["created"]["key"]["id"])
+    finally:
+        await conn.close()
+    await api.payload(f'mutation {{ requestPasswordReset(email: "{email}") {{ accepted }} }}')
+    token = code_in([m for m in await outbox(api) if m.recipient == email][-1].body)
+    done = await api.payload('mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) '
+                             '{ accepted errors { code } } }', {"t": token, "p": "a brand new passphrase"})
+    assert done == {"accepted": True, "errors": []}
+    assert (await api.call(ME, token=key)).status_code == 401, "the key made before the reset is revoked"
+    back = await api.payload(LOG_IN, {"email": email, "password": "a brand new passphrase"})
+    hooks = await api.payload("{ me { webhooks { status pausedReason } apiKeys { revokedAt } } }", token=back["token"])
+    assert [h["status"] for h in hooks["webhooks"]] == ["PAUSED", "PAUSED"]
+    assert all("password was reset" in h["pausedReason"] for h in hooks["webhooks"])
+    assert [k["revokedAt"] is not None for k in hooks["apiKeys"]] == [True]

@@ -244,3 +244,36 @@ async def test_endpoints_and_scopes_are_checked(setup: Setup) -> None:
                     "http://[::127.0.0.1]/h", "http://[::ffff:0:7f00:1]/h"):
         assert await url_problem(private, allow_private=False) is not None, private
     assert await url_problem("http://127.0.0.1:9/h", allow_private=True) is None
+
+
+async def test_a_webhook_reads_within_its_keys_scope_and_businesses(setup: Setup, receiver: tuple[Receiver, str]) -> None:
+    """A webhook made by a key without READ gets what the public may see; one made by a key
+    limited to business A gets no tombstone of the user's business B."""
+    state, url = receiver
+    mine = await business(setup, setup.owner, "Shop A")
+    write_only = (await setup.owner.mutate(CREATE_KEY, {"scopes": ["WEBHOOKS"]}))["created"]["secret"]
+    limited = (await setup.owner.mutate("""mutation($b: [ID!]) { createApiKey(name: "a", scopes: [READ, WEBHOOKS],
+      businessIds: $b) { created { secret } errors { code } } }""", {"b": [mine]}))["created"]["secret"]
+    hooks = {}
+    for name, key in (("write_only", write_only), ("limited", limited)):
+        made = await setup.owner.as_user(key).mutate(CREATE_HOOK, {"url": url, "topics": ["BUSINESS"]})
+        assert made["errors"] == [], made
+        hooks[made["created"]["webhook"]["id"]] = name
+    draft = await business(setup, setup.owner, "Other Draft B", publish=False)
+    assert (await setup.owner.mutate(UPDATE, {"id": draft, "input": {"phone": "+1 512 555 0198"}, "v": 1}))["errors"] == []
+    deleted = await setup.owner.mutate("""mutation($id: ID!) { deleteBusiness(id: $id) { errors { code } } }""",
+                                       {"id": draft})
+    assert deleted["errors"] == []
+    assert (await setup.owner.mutate(UPDATE, {"id": mine, "input": {"phone": "+1 512 555 0197"}, "v": 1}))["errors"] == []
+
+    def received(name: str) -> list[dict[str, Any]]:
+        with state.lock:
+            return [e for _, body, status in state.requests if 200 <= status < 300
+                    for e in json.loads(body)["events"] if hooks[json.loads(body)["subscription"]] == name]
+
+    async def both_saw_the_last() -> bool:
+        return all(mine in [e["entityId"] for e in received(name) if e["op"] == "UPDATE"] for name in hooks.values())
+
+    await wait_for(both_saw_the_last, timeout=20)
+    for name in sorted(hooks.values()):  # (limited first)
+        assert draft not in [e["entityId"] for e in received(name)], name

@@ -1,9 +1,29 @@
 -- Who is asking: read from the transaction-local claims the server sets per request, and
 -- the errors the write functions raise for the API to turn into UserErrors.
 
-create function api.claims() returns jsonb
+-- The claims as the server set them for the transaction (an API key's scopes and businesses
+-- included). Read identity through api.claims(), which applies the read scope.
+create function api.given_claims() returns jsonb
 language sql stable parallel safe as $$
     select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb)
+$$;
+
+-- May the caller read as its user? A user's own token may; an API key only with the 'read'
+-- scope: without it a key reads what an anonymous caller reads.
+create function api.key_may_read() returns boolean
+language sql stable parallel safe as $$
+    select not (api.given_claims() ? 'scopes') or (api.given_claims() -> 'scopes') ? 'read'
+$$;
+
+-- Who is asking, for everything that decides by identity (policies, read functions, the
+-- checks of write functions): the given claims, or none ('{}', anonymous) for a key without
+-- the read scope - except inside a write function, which runs with gql.writing on (a SET
+-- clause of its own, undone when it returns) and so sees what it changes as its user. A
+-- write's payload is then read outside it, as the key may read (api.shown).
+create function api.claims() returns jsonb
+language sql stable parallel safe as $$
+    select case when api.key_may_read() or current_setting('gql.writing', true) = 'on'
+                then api.given_claims() else '{}'::jsonb end
 $$;
 
 create function api.current_user_id() returns uuid
@@ -31,7 +51,9 @@ language plpgsql stable as $$
 declare
     me uuid := api.current_user_id();
 begin
-    if me is null then
+    if me is null and api.given_claims() ? 'sub' then  -- (an API key without the read scope)
+        perform api.raise_user_error('GQ403', null, 'this API key lacks the read scope');
+    elsif me is null then
         perform api.raise_user_error('GQ401', null, 'sign in first');
     end if;
     return me;

@@ -118,18 +118,35 @@ language sql immutable parallel safe as $$ select 3 $$;
 create function api_private.flag_weight_age() returns interval
 language sql immutable parallel safe as $$ select interval '7 days' $$;
 
-create function api_private.flag_weight(flagger uuid) returns integer
+-- A flag's weight: a moderator's or administrator's hides at once - when it was made with
+-- those powers (review_flags.by_moderator, from the request's claims: a key limited to
+-- businesses carries none), never by looking the flagger up in user_roles.
+create function api_private.flag_weight(flagger uuid, by_moderator boolean) returns integer
 language sql stable security definer set search_path = public, pg_temp as $$
     select case
-        when exists (select 1 from user_roles r where r.user_id = flagger
-                                                   and r.role in ('admin', 'moderator'))
-            then api_private.review_flag_threshold()
+        when by_moderator then api_private.review_flag_threshold()
         when exists (select 1 from users u where u.id = flagger
                                              and u.created_at <= now() - api_private.flag_weight_age())
             then 1
         else 0
     end
 $$;
+
+-- Whether a new flag carries moderator powers is the claims' to say, not the inserter's.
+-- (Outside a request - maintenance, tests - the row says.)
+create function api_private.review_flags_powers() returns trigger
+language plpgsql as $$
+begin
+    if current_user in ('gql_anonymous', 'gql_user', 'gql_admin') then
+        new.by_moderator := new.user_id = api.current_user_id()
+                            and (api.has_role('moderator') or api.has_role('admin'));
+    end if;
+    return new;
+end
+$$;
+
+create trigger review_flags_powers before insert on review_flags
+    for each row execute function api_private.review_flags_powers();
 
 create function api_private.review_flags_count() returns trigger
 language plpgsql security definer set search_path = public, pg_temp as $$
@@ -139,13 +156,13 @@ begin
     -- The row lock taken here orders racing flags of one review, and the sum after it sees
     -- every flag committed before (a new snapshot per statement).
     update business_reviews set flag_count = flag_count + 1 where id = new.review_id;
-    if api_private.flag_weight(new.user_id) = 0 then
+    if api_private.flag_weight(new.user_id, new.by_moderator) = 0 then
         return null;
     end if;
     -- The flags since a moderator last decided: publishing resets flag_count to 0, so they
     -- are the newest flag_count ones.
-    select sum(api_private.flag_weight(f.user_id)) into weight
-      from (select g.user_id from review_flags g where g.review_id = new.review_id
+    select sum(api_private.flag_weight(f.user_id, f.by_moderator)) into weight
+      from (select g.user_id, g.by_moderator from review_flags g where g.review_id = new.review_id
              order by g.created_at desc, g.user_id
              limit (select r.flag_count from business_reviews r where r.id = new.review_id)) f;
     update business_reviews

@@ -11,7 +11,8 @@ $$;
 -- areas: [{"exterior": ring, "holes": [ring, ...], "geojson": {...}}, ...]; replaces the
 -- business's service areas (an empty list removes them).
 create function api.set_service_areas(business_id uuid, areas jsonb) returns void
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 begin
     perform api.require_writer('write:business');
     perform api.check_business_editable(business_id);

@@ -159,10 +159,24 @@ begin
 end
 $$;
 
+-- What a write's payload shows of the business it wrote: all of it to a caller who reads as
+-- its user; to an API key without the read scope, what the public may read of it (RLS, outside
+-- the write: gql.writing off here), else null.
+create function api.shown(written businesses) returns businesses
+language plpgsql volatile set gql.writing = 'off' as $$
+begin
+    if written.id is not null and not api.key_may_read() then
+        select * into written from businesses b where b.id = written.id;
+    end if;
+    return written;
+end
+$$;
+
 -- input: the columns to set, as JSON with column names as keys.
 create function api.create_business(input jsonb, publish boolean, idempotency_key text)
 returns businesses
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:business');
     earlier uuid := api.claim_idempotency_key(idempotency_key, 'createBusiness');
@@ -170,7 +184,7 @@ declare
 begin
     if earlier is not null then
         select * into result from businesses where id = earlier;
-        return result;
+        return api.shown(result);
     end if;
     if api.claims() ? 'businesses' then  -- (a key for some businesses acts for those only)
         perform api.raise_user_error('GQ403', null, 'this API key acts for some businesses only');
@@ -193,14 +207,15 @@ begin
       from jsonb_populate_record(null::businesses, input) r
     returning * into result;
     perform api.settle_idempotency_key(idempotency_key, result.id);
-    return result;
+    return api.shown(result);
 end
 $$;
 
 -- patch: the columns to change, as JSON; absent keys keep their value.
 create function api.update_business(business_id uuid, expected_version integer, patch jsonb)
 returns businesses
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     result businesses;
 begin
@@ -226,13 +241,14 @@ begin
         perform api.check_business_editable(business_id);
         perform api.raise_user_error('GQ404', 'id', 'no such business');
     end if;
-    return result;
+    return api.shown(result);
 end
 $$;
 
 create function api.set_business_status(business_id uuid, new_status text, reason text)
 returns businesses
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     result businesses;
 begin
@@ -244,7 +260,7 @@ begin
            suspension_reason = case when new_status = 'suspended' then reason end
      where b.id = business_id
     returning b.* into result;
-    return result;
+    return api.shown(result);
 end
 $$;
 
@@ -252,7 +268,8 @@ $$;
 -- PostgreSQL refuses an UPDATE whose new row the updater could not see; the owner (or an
 -- administrator) check is therefore made here, explicitly.
 create function api.delete_business(business_id uuid) returns uuid
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 begin
     perform api.require_writer('write:business');
     if not exists (select 1 from businesses b where b.id = business_id and b.deleted_at is null

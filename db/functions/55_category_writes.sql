@@ -2,7 +2,8 @@
 
 -- input: slug, name, parent_id, description, icon, sort_order as JSON.
 create function api.create_category(input jsonb, idempotency_key text) returns categories
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     earlier uuid;
     result categories;
@@ -25,7 +26,8 @@ end
 $$;
 
 create function api.update_category(category_id uuid, patch jsonb) returns categories
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     result categories;
 begin

@@ -35,7 +35,8 @@ $$;
 -- address and message sealed by the server). Good for 7 days, once.
 create function api.invite_manager(business_id uuid, email_lookup bytea, email_sealed bytea, token_hash bytea,
                                    body_sealed bytea, out invitation_id uuid, out expires_at timestamptz)
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:business');
     invitee uuid;
@@ -75,7 +76,8 @@ $$;
 
 -- The invitee accepts with the code: they must be signed in with the address it was sent to.
 create function api.accept_manager_invitation(token_hash bytea) returns uuid
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:business');
     invitation manager_invitations;
@@ -94,6 +96,8 @@ begin
         perform api.raise_user_error('GQ403', 'token', 'the invitation was sent to another address');
     elsif not exists (select 1 from businesses b where b.id = invitation.business_id and b.deleted_at is null) then
         perform api.raise_user_error('GQ404', 'token', 'the business no longer exists');
+    elsif not api.key_reaches(invitation.business_id) then
+        perform api.raise_user_error('GQ403', 'token', 'this API key does not act for that business');
     end if;
     insert into business_managers (business_id, user_id) values (invitation.business_id, me)
         on conflict do nothing;
@@ -104,11 +108,13 @@ $$;
 
 -- The owner (or an administrator) removes a manager; a manager may also leave.
 create function api.remove_manager(business_id uuid, user_id uuid) returns boolean
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:business');
 begin
-    if not (api.owns_business(remove_manager.business_id) or api.has_role('admin') or me = remove_manager.user_id) then
+    if not (api.owns_business(remove_manager.business_id) or api.has_role('admin')
+            or (me = remove_manager.user_id and api.key_reaches(remove_manager.business_id))) then
         perform api.raise_user_error('GQ403', 'businessId', 'only the owner may remove a manager');
     end if;
     delete from business_managers m where m.business_id = remove_manager.business_id
@@ -127,7 +133,8 @@ $$;
 
 -- The owner (or an administrator) withdraws an invitation not yet accepted.
 create function api.revoke_manager_invitation(invitation_id uuid) returns boolean
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     invitation manager_invitations;
 begin
@@ -145,7 +152,8 @@ $$;
 
 -- A signed-in user asks to own a published listing that has no owner; an administrator decides.
 create function api.claim_business(business_id uuid, message text) returns business_claims
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:business');
     claim business_claims;
@@ -153,6 +161,9 @@ begin
     if not exists (select 1 from businesses b where b.id = claim_business.business_id and b.deleted_at is null
                                                 and b.status = 'active') then
         perform api.raise_user_error('GQ404', 'businessId', 'no such business');
+    end if;
+    if not api.key_reaches(claim_business.business_id) then
+        perform api.raise_user_error('GQ403', 'businessId', 'this API key does not act for that business');
     end if;
     if exists (select 1 from businesses b where b.id = claim_business.business_id and b.owner_id is not null) then
         perform api.raise_user_error('GQ419', 'businessId', 'this business has an owner already');
@@ -167,7 +178,8 @@ $$;
 -- Administrators: approve (the claimant becomes the owner; other pending claims of the
 -- business are rejected) or reject, with a note (required to reject).
 create function api.decide_business_claim(claim_id uuid, approve boolean, note text) returns business_claims
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_admin();
     writer uuid := api.require_writer('write:business');

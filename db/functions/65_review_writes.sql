@@ -26,11 +26,23 @@ language sql stable security definer set search_path = public, pg_temp as $$
      where r.author_id = api.current_user_id() and r.created_at > now() - interval '1 hour'
 $$;
 
+-- What a write's payload shows of the review it wrote (see api.shown(businesses)).
+create function api.shown(written business_reviews) returns business_reviews
+language plpgsql volatile set gql.writing = 'off' as $$
+begin
+    if written.id is not null and not api.key_may_read() then
+        select * into written from business_reviews r where r.id = written.id;
+    end if;
+    return written;
+end
+$$;
+
 create function api.create_review(
     business_id uuid, rating integer, title text, content text, visit_date date,
     idempotency_key text
 ) returns business_reviews
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:review');
     earlier uuid := api.claim_idempotency_key(idempotency_key, 'createReview');
@@ -38,11 +50,14 @@ declare
 begin
     if earlier is not null then
         select * into result from business_reviews r where r.id = earlier;
-        return result;
+        return api.shown(result);
     end if;
     if not exists (select 1 from businesses b where b.id = business_id
                      and b.status = 'active' and b.deleted_at is null) then
         perform api.raise_user_error('GQ404', 'businessId', 'no such business');
+    end if;
+    if not api.key_reaches(business_id) then
+        perform api.raise_user_error('GQ403', 'businessId', 'this API key does not act for that business');
     end if;
     if api.runs_business(business_id) then
         perform api.raise_user_error('GQ403', 'businessId', 'you cannot review a business you run');
@@ -60,7 +75,7 @@ begin
             api.new_review_status(title, content))
     returning * into result;
     perform api.settle_idempotency_key(idempotency_key, result.id);
-    return result;
+    return api.shown(result);
 end
 $$;
 
@@ -70,7 +85,7 @@ language plpgsql stable as $$
 declare
     review record;
 begin
-    select r.author_id, r.created_at into review from business_reviews r
+    select r.author_id, r.created_at, r.business_id into review from business_reviews r
      where r.id = review_id and r.deleted_at is null;
     if not found then
         perform api.raise_user_error('GQ404', 'id', 'no such review');
@@ -78,13 +93,17 @@ begin
     if review.author_id is distinct from api.current_user_id() and not api.has_role('admin') then
         perform api.raise_user_error('GQ403', 'id', 'only its author may change a review');
     end if;
+    if not api.key_reaches(review.business_id) then
+        perform api.raise_user_error('GQ403', 'id', 'this API key does not act for that business');
+    end if;
 end
 $$;
 
 -- patch: rating, title, content, visit_date as JSON; absent keys keep their value.
 create function api.update_review(review_id uuid, expected_version integer, patch jsonb)
 returns business_reviews
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     result business_reviews;
 begin
@@ -100,19 +119,21 @@ begin
         perform api.explain_review_not_changed(review_id);
         perform api.raise_user_error('GQ404', 'id', 'no such review');
     end if;
-    return result;
+    return api.shown(result);
 end
 $$;
 
 -- Soft delete, by its author or an administrator. Security definer for the reason given at
 -- api.delete_business; the check is made here.
 create function api.delete_review(review_id uuid) returns uuid
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     author uuid;
+    business uuid;
 begin
     perform api.require_writer('write:review');
-    select r.author_id into author from business_reviews r
+    select r.author_id, r.business_id into author, business from business_reviews r
      where r.id = review_id and r.deleted_at is null
        and (r.status = 'published' or r.author_id = api.current_user_id() or api.has_role('admin'));
     if not found then
@@ -120,6 +141,9 @@ begin
     end if;
     if author is distinct from api.current_user_id() and not api.has_role('admin') then
         perform api.raise_user_error('GQ403', 'id', 'only its author may delete a review');
+    end if;
+    if not api.key_reaches(business) then
+        perform api.raise_user_error('GQ403', 'id', 'this API key does not act for that business');
     end if;
     update business_reviews r set deleted_at = now() where r.id = review_id;
     return review_id;
@@ -143,7 +167,8 @@ $$;
 
 create function api.respond_to_review(review_id uuid, content text, idempotency_key text)
 returns review_responses
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 #variable_conflict use_column
 declare
     me uuid := api.require_writer('write:review');
@@ -170,12 +195,16 @@ $$;
 
 -- helpful: true or false casts or changes the caller's vote; null withdraws it.
 create function api.vote_review(review_id uuid, helpful boolean) returns business_reviews
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 #variable_conflict use_column
 declare
     me uuid := api.require_writer('write:review');
     review business_reviews := api.visible_review(review_id, 'reviewId');
 begin
+    if not api.key_reaches(review.business_id) then
+        perform api.raise_user_error('GQ403', 'reviewId', 'this API key does not act for that business');
+    end if;
     if review.author_id = me then
         perform api.raise_user_error('GQ403', 'reviewId', 'you cannot vote on your own review');
     end if;
@@ -187,18 +216,22 @@ begin
         on conflict (review_id, user_id) do update set helpful = excluded.helpful;
     end if;
     select * into review from business_reviews r where r.id = vote_review.review_id;
-    return review;
+    return api.shown(review);
 end
 $$;
 
 -- Flag a review (once per user). Returns the review, or null once enough flags hid it
 -- (api_private.review_flags_count says whose flags count).
 create function api.flag_review(review_id uuid, reason text) returns business_reviews
-language plpgsql volatile as $$
+language plpgsql volatile
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('write:review');
     review business_reviews := api.visible_review(review_id, 'reviewId');
 begin
+    if not api.key_reaches(review.business_id) then
+        perform api.raise_user_error('GQ403', 'reviewId', 'this API key does not act for that business');
+    end if;
     if review.author_id = me then
         perform api.raise_user_error('GQ403', 'reviewId', 'you cannot flag your own review');
     end if;
@@ -207,7 +240,7 @@ begin
     on conflict do nothing;
     select * into review from business_reviews r
      where r.id = flag_review.review_id and r.status = 'published';
-    return review;
+    return api.shown(review);
 end
 $$;
 
@@ -217,7 +250,8 @@ $$;
 -- role check is made here.
 create function api.moderate_review(review_id uuid, decision text, note text)
 returns business_reviews
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     result business_reviews;
     why text := nullif(btrim(note), '');
@@ -245,6 +279,13 @@ begin
     end if;
     insert into moderation_decisions (review_id, moderator_id, decision, note)
     values (review_id, api.current_user_id(), decision, why);
+    -- The payload, to a key without the read scope: the review only if the public may read it
+    -- (security definer: RLS does not apply here, so the public rule is spelt out).
+    if not api.key_may_read() and not (result.status = 'published' and exists (
+            select 1 from businesses b where b.id = result.business_id and b.status = 'active'
+                                         and b.deleted_at is null)) then
+        return null;
+    end if;
     return result;
 end
 $$;

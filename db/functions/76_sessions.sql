@@ -127,8 +127,11 @@ begin
 end
 $$;
 
--- A password reset, all of it or nothing: the code is spent, the new hash set, the account's
--- other reset codes voided, and every session ends (a stolen one included).
+-- A password reset (account recovery), all of it or nothing: the code is spent, the new hash
+-- set, the account's other reset codes voided, every session ends, every API key is revoked
+-- (whoever held the account may have made some), and every active webhook is paused for the
+-- owner to check and resume (one made by the intruder's session would go on sending the
+-- account's data to their endpoint).
 create function api_private.reset_password(token_hash bytea, password_hash text) returns uuid
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
@@ -138,6 +141,10 @@ begin
     update account_tokens t set used_at = now()
      where t.user_id = account and t.purpose = 'password_reset' and t.used_at is null;
     perform api_private.revoke_sessions(account, null, 'the password was reset');
+    update api_keys k set revoked_at = now() where k.user_id = account and k.revoked_at is null;
+    update webhook_subscriptions w
+       set status = 'paused', paused_reason = 'the password was reset: check the webhook, then resume it'
+     where w.user_id = account and w.status = 'active';
     return account;
 end
 $$;

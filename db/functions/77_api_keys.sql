@@ -5,7 +5,8 @@
 -- and passes its hash and display prefix. Businesses named must be ones the user runs.
 create function api.create_api_key(name text, scopes text[], business_ids uuid[], expires_at timestamptz,
                                    secret_hash bytea, prefix text) returns api_keys
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_user();
     made api_keys;
@@ -15,6 +16,10 @@ begin
     end if;
     if expires_at is not null and expires_at <= now() then
         perform api.raise_user_error('GQ400', 'expiresAt', 'expiresAt must be in the future');
+    end if;
+    if cardinality(business_ids) not between 1 and 100 then
+        perform api.raise_user_error('GQ400', 'businessIds',
+                                     'businessIds must name 1 to 100 businesses (leave it out for all of yours)');
     end if;
     if exists (select 1 from unnest(business_ids) b where not api.manages_business(b)) then
         perform api.raise_user_error('GQ403', 'businessIds', 'a key can act only for businesses you run');
@@ -36,7 +41,8 @@ language sql stable security definer set search_path = public, pg_temp as $$
 $$;
 
 create function api.revoke_api_key(key_id uuid) returns api_keys
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     revoked api_keys;
 begin
@@ -61,7 +67,8 @@ $$;
 -- the requests counted since this process last asked (`uses`) are added to its usage.
 create function api_private.key_identity(secret_hash bytea, uses integer,
                                          out key_id uuid, out user_id uuid, out roles text[],
-                                         out scopes text[], out business_ids uuid[], out refused text)
+                                         out scopes text[], out business_ids uuid[], out expires_at timestamptz,
+                                         out refused text)
 language plpgsql volatile security definer set search_path = public, pg_temp as $$
 declare
     k api_keys;
@@ -90,5 +97,6 @@ begin
                   else '{}' end;
     scopes := k.scopes;
     business_ids := k.business_ids;
+    expires_at := k.expires_at;  -- (a server caching the identity refuses it from then on)
 end
 $$;

@@ -5,7 +5,8 @@
 -- A new subscription starts at the change log's end: it gets what happens from now on.
 create function api.create_webhook(url text, topics text[], business_id uuid, secret_sealed bytea)
 returns webhook_subscriptions
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('webhooks');
     made webhook_subscriptions;
@@ -33,12 +34,17 @@ $$;
 -- Pause, resume (optionally from an earlier cursor still in the log), or delete one's own.
 create function api.set_webhook_state(webhook_id uuid, active boolean, from_seq bigint, remove boolean)
 returns webhook_subscriptions
-language plpgsql volatile security definer set search_path = public, pg_temp as $$
+language plpgsql volatile security definer set search_path = public, pg_temp
+    set gql.writing = 'on' as $$
 declare
     me uuid := api.require_writer('webhooks');
     changed webhook_subscriptions;
 begin
-    select * into changed from webhook_subscriptions w where w.id = webhook_id and w.user_id = me for update;
+    -- (a key limited to businesses manages the webhooks registered with it only)
+    select * into changed from webhook_subscriptions w
+     where w.id = webhook_id and w.user_id = me
+       and (not (api.claims() ? 'businesses') or w.api_key_id = nullif(api.claims() ->> 'key', '')::uuid)
+       for update;
     if not found then
         perform api.raise_user_error('GQ404', 'id', 'no such webhook');
     end if;

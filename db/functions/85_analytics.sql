@@ -101,7 +101,10 @@ language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
     report jsonb;
 begin
-    if not exists (select 1 from businesses b where b.id = p_business_id and b.deleted_at is null) then
+    -- A business the caller may not see is answered as an unknown one (a hidden draft's id
+    -- is not confirmed); one they see but do not run is refused.
+    if not exists (select 1 from businesses b where b.id = p_business_id and b.deleted_at is null
+                     and (b.status = 'active' or api.manages_business(b.id) or api.has_role('admin'))) then
         perform api.raise_user_error('GQ404', 'businessId', 'no such business');
     end if;
     if not (api.manages_business(p_business_id) or api.has_role('admin')) then

@@ -67,15 +67,27 @@ async def load_changed(loaders: Loaders, change: Change) -> asyncpg.Record | Non
             return await loaders.category_by_id.load(change.entity_id)
 
 
-def as_seen_by(identity: Identity, change: Change, row: asyncpg.Record | None) -> VisibleChange | None:
-    own = identity.user_id is not None and identity.user_id == change.actor_id
+async def tombstones_seen(loaders: Loaders, changes: list[Change],
+                          rows: list[asyncpg.Record | None]) -> set[int]:
+    """Of the changes whose object the caller cannot see now, those it could see before (a
+    tombstone is its due): the change log's row-level policy decides (change_log_visible:
+    the public's, administrators', and stakeholders' within what their key reaches), in the
+    caller's transaction."""
+    gone = [c.seq for c, r in zip(changes, rows, strict=True) if r is None and c.op != "INSERT"]
+    if not gone:
+        return set()
+    found = await loaders.db.fetch("select seq from change_log where seq = any($1::bigint[])", gone)
+    return {r["seq"] for r in found}
+
+
+def as_seen_by(identity: Identity, change: Change, row: asyncpg.Record | None,
+               tombstone: bool) -> VisibleChange | None:
+    """`tombstone`: whether the caller could see the object before (tombstones_seen)."""
+    own = identity.reads_as_user and identity.user_id is not None and identity.user_id == change.actor_id
     client_id = change.client_id if own else None
     if row is not None:
         return VisibleChange(change, row, client_id)
-    could_see_before = change.op != "INSERT" and (
-        change.was_public or identity.database_role == "gql_admin"
-        or (identity.user_id is not None and identity.user_id in change.stakeholders))
-    return VisibleChange(change, None, client_id) if could_see_before else None
+    return VisibleChange(change, None, client_id) if tombstone else None
 
 
 class SharedViews:
@@ -103,14 +115,17 @@ class SharedViews:
         return await asyncio.shield(future)
 
     async def _read(self, identity: Identity, change: Change) -> VisibleChange | None:
-        async def read() -> asyncpg.Record | None:
+        async def read() -> tuple[asyncpg.Record | None, bool]:
             db = RequestDatabase(self._pool, identity, slots=self.slots)
             try:
-                return await load_changed(Loaders(db), change)
+                loaders = Loaders(db)
+                row = await load_changed(loaders, change)
+                return row, change.seq in await tombstones_seen(loaders, [change], [row])
             finally:
                 await db.finish(commit=False)
-        row = await retrying(read, what=f"re-reading change {change.seq}", within=self._outage_seconds)
-        return as_seen_by(identity, change, row)
+        row, tombstone = await retrying(read, what=f"re-reading change {change.seq}",
+                                        within=self._outage_seconds)
+        return as_seen_by(identity, change, row, tombstone)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import asyncio
 from gql.auth import Identity
 from gql.loaders import Loaders
 from gql.realtime.change import Change
-from gql.realtime.feed import VisibleChange, as_seen_by, load_changed
+from gql.realtime.feed import VisibleChange, as_seen_by, load_changed, tombstones_seen
 from gql.resolvers.paging import decode_cursor, encode_cursor
 
 CURSOR_KIND = "CHANGES"
@@ -26,6 +26,7 @@ def decode_change_cursor(cursor: str | None, argument: str = "after") -> int | N
 async def visible_changes(loaders: Loaders, identity: Identity,
                           changes: list[Change]) -> list[VisibleChange]:
     """Re-read a page of changes in the caller's own transaction (batched by the loaders)."""
-    rows = await asyncio.gather(*(load_changed(loaders, c) for c in changes))
-    seen = (as_seen_by(identity, c, r) for c, r in zip(changes, rows, strict=True))
+    rows = list(await asyncio.gather(*(load_changed(loaders, c) for c in changes)))
+    tombstones = await tombstones_seen(loaders, changes, rows)
+    seen = (as_seen_by(identity, c, r, c.seq in tombstones) for c, r in zip(changes, rows, strict=True))
     return [v for v in seen if v is not None]

@@ -1,0 +1,1 @@
+alter table review_flags drop column by_moderator;
