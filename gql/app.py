@@ -42,6 +42,7 @@ from gql.context import Context
 from gql.database import create_pool
 from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
 from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
+from gql.http_caching import FAILED, labelled_for_caches
 from gql.logs import configure as configure_logging
 from gql.maintenance import run_periodically
 from gql.metrics import (
@@ -128,6 +129,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _answer_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = Request(scope).headers.get("accept")
+        if scope["method"] == "GET":
+            send = labelled_for_caches(Request(scope), send, self.settings.get_max_age_seconds)
         try:
             checked = await check_request(scope, receive, self.settings.limits.max_body_bytes)
             receive = checked.receive
@@ -232,11 +235,19 @@ class GraphQLApp(GraphQL[Context, None]):
         """With graphql-response+json, a request that failed before execution has no `data`
         and status 400."""
         processed = await super().process_result(request, result)
+        setattr(request.state, FAILED, bool(result.errors))
         sub_response: Response = request.state.sub_response
         if sub_response.media_type == GRAPHQL_RESPONSE and isinstance(result, PreExecutionError):
             processed.pop("data", None)
             sub_response.status_code = 400
         return processed
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL only for a browser asking for a page (text/html): a GET that carries a
+        document or a persisted document's hash, or accepts anything (fetch's `*/*`), is a read."""
+        params = request.query_params
+        return (request.method == "GET" and params.get("query") is None and params.get("extensions") is None
+                and "text/html" in request.headers.get("accept", ""))
 
     @property
     def graphql_ide_html(self) -> str:

@@ -90,6 +90,8 @@ class Settings:
     """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
     """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
+    get_max_age_seconds: int = 10
+    """How long shared caches may keep an anonymous GET read (GQL_GET_MAX_AGE_SECONDS; 0: never)."""
     compiled_reads: bool = True
     """Answer the queries the compiler covers with one SQL statement (GQL_COMPILED_READS=0: never)."""
 
@@ -121,6 +123,7 @@ class Settings:
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             cors_allow_headers=allowed_request_headers(env.get("GQL_CORS_ALLOW_HEADERS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
+            get_max_age_seconds=int(env.get("GQL_GET_MAX_AGE_SECONDS") or 10),
             compiled_reads=(env.get("GQL_COMPILED_READS") or "1") not in {"0", "false", "no"},
             trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),
             account_recheck_seconds=float(env.get("GQL_ACCOUNT_RECHECK_SECONDS") or 5),

@@ -37,6 +37,30 @@ async def test_queries_over_get(client: GraphQLClient) -> None:
     assert len(response.json()["data"]["categories"]) == 5
 
 
+async def test_anonymous_get_reads_are_cacheable_and_nothing_personal_is(client: GraphQLClient) -> None:
+    read = {"query": "{ categories { slug } }"}
+    answer = await client.http.get("/graphql", params=read, headers={"accept": "application/json"})
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "public, max-age=10"
+    assert {"Accept", "Authorization"} <= {v.strip() for v in answer.headers["vary"].split(",")}
+    mine = await client.http.get("/graphql", params=read, headers={"authorization": "Bearer x.y.z"})
+    assert mine.headers["cache-control"] == "private, no-store"  # (refused, and personal anyway)
+    failed = await client.http.get("/graphql", params={"query": "{ nope }"})
+    assert failed.headers["cache-control"] == "private, no-store"
+    page = await client.http.get("/graphql", headers={"accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html") and page.headers["cache-control"] == "private, no-store"
+    assert "Accept" in page.headers["vary"]
+
+
+async def test_a_hash_only_get_is_a_read_not_graphiql(client: GraphQLClient) -> None:
+    """fetch() sends Accept: */* by default; only a page request (text/html) gets GraphiQL."""
+    hashed = {"extensions": json.dumps({"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}})}
+    for accept in ("*/*", "application/json"):
+        answer = await client.http.get("/graphql", params=hashed, headers={"accept": accept})
+        assert answer.headers["content-type"].startswith("application/"), (accept, answer.text[:100])
+        assert answer.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+        assert answer.headers["cache-control"] == "private, no-store"  # (the next one may find it)
+
+
 async def test_queries_over_websocket_with_graphql_transport_ws(api_server: ServerThread) -> None:
     url = f"ws://127.0.0.1:{api_server.port}/graphql"
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:
