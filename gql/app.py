@@ -28,6 +28,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import PreExecutionError
@@ -50,6 +51,7 @@ from gql.metrics import (
     WEBSOCKETS,
     ProcessSampler,
     ResponseCounter,
+    count_errors,
     leave,
     metrics_endpoint,
     observe_request,
@@ -88,7 +90,8 @@ class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings, *, tracing: bool = False, **kwargs: Any) -> None:
-        schema = build_schema(debug_sql=settings.debug_sql, tracing=tracing)
+        schema = build_schema(debug_sql=settings.debug_sql, tracing=tracing,
+                              introspection=settings.introspection, max_batch=settings.limits.max_batch)
         self.core_schema = schema._schema  # for compiled reads (gql/compiled/fast_path.py)
         super().__init__(
             schema,
@@ -132,7 +135,8 @@ class GraphQLApp(GraphQL[Context, None]):
         if scope["method"] == "GET":
             send = labelled_for_caches(Request(scope), send, self.settings.get_max_age_seconds)
         try:
-            checked = await check_request(scope, receive, self.settings.limits.max_body_bytes)
+            checked = await check_request(scope, receive, self.settings.limits.max_body_bytes,
+                                          self.settings.limits.max_batch)
             receive = checked.receive
         except BadRequest as refused:
             await error_response(refused.status, str(refused), code=refused.code, accept=accept)(
@@ -196,12 +200,35 @@ class GraphQLApp(GraphQL[Context, None]):
             return 0
         return self.hub.subscriber_count + (self.live.member_count - 1 if self.live else 0)
 
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        """An `application/graphql` body is the document itself (operationName and variables
+        may come in the query string)."""
+        content_type = (request_adapter.content_type or "").split(";")[0].strip().lower()
+        if request_adapter.method != "POST" or content_type != "application/graphql":
+            return await super().parse_http_body(request_adapter)
+        params = self.parse_query_params(request_adapter.query_params)
+        return GraphQLRequestData(query=(await request_adapter.get_body()).decode("utf-8"),
+                                  variables=params.get("variables"),
+                                  operation_name=params.get("operationName"),
+                                  extensions=params.get("extensions"), protocol="http")
+
+    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,
+                                context: Context, root_value: Any, sub_response: Response) -> Any:
+        """A batch (a JSON array body) runs one operation after another, in its order: its
+        mutations apply in the order sent, and it holds one pool connection at a time."""
+        if not isinstance(request_data, list):
+            return await super().execute_operation(request, request_adapter, request_data, context,
+                                                   root_value, sub_response)
+        return [await self.execute_single(request, request_adapter, sub_response, context, root_value, data)
+                for data in request_data]
+
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,
                              context: Context, root_value: Any, request_data: Any) -> Any:
         if self.persisted is not None:  # a hash in place of the document (persisted documents)
             try:
                 query = await self.persisted.document_for(request_data.query, request_data.extensions)
-            except GraphQLError as refused:
+            except GraphQLError as refused:  # (not executed, so counted here)
+                count_errors([refused])
                 return PreExecutionError(data=None, errors=[refused])
             request_data = dataclasses.replace(request_data, query=query)
         try:
@@ -259,7 +286,10 @@ class GraphQLApp(GraphQL[Context, None]):
         return self.settings.allowed_origins.allows(origin)
 
     def encode_json(self, data: object) -> str | bytes:
-        """A compiled read's data is PostgreSQL's JSON text, copied into the body unparsed."""
+        """A compiled read's data is PostgreSQL's JSON text, copied into the body unparsed (a
+        batch's answers each so)."""
+        if isinstance(data, list):
+            return "[" + ",".join(_text(self.encode_json(item)) for item in data) + "]"
         if isinstance(data, dict) and isinstance(data.get("data"), RawJSON):
             rest = {key: value for key, value in data.items() if key != "data"}
             return '{"data":' + str(data["data"]) + ("," + json.dumps(rest)[1:] if rest else "}")
@@ -320,6 +350,10 @@ class GraphQLApp(GraphQL[Context, None]):
             _watch_token(context.request, context, self.holders)
         unset: UnsetType = UNSET
         return unset
+
+
+def _text(encoded: str | bytes) -> str:
+    return encoded if isinstance(encoded, str) else encoded.decode()
 
 
 def _bounded_messages(receive: Receive, send: Send, limit: int) -> Receive:

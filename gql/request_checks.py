@@ -3,7 +3,8 @@
 The body is read here, at most `max_body_bytes` of it (a larger one is answered 413 and read
 no further), then checked: a JSON body must be valid UTF-8, nested at most MAX_JSON_DEPTH
 deep, an object whose `query` and `operationName` are strings, `variables` and `extensions`
-objects (a GET's parameters likewise). Every refusal is a 4xx whose body is a GraphQL error
+objects, or an array of at most `max_batch` such objects (a batch); a GET's parameters
+likewise; an `application/graphql` body, text. Every refusal is a 4xx whose body is a GraphQL error
 naming what was wrong. What passes is handed on unchanged. (Text inside the arguments is
 checked by the schema, for every transport: gql/schema/text_inputs.py.)
 """
@@ -39,7 +40,8 @@ class CheckedRequest:
     """A JSON POST body, as parsed here (for gql/compiled/fast_path.py)."""
 
 
-async def check_request(scope: Scope, receive: Receive, max_body_bytes: int) -> CheckedRequest:
+async def check_request(scope: Scope, receive: Receive, max_body_bytes: int,
+                        max_batch: int) -> CheckedRequest:
     """The request, read and checked; raises BadRequest."""
     request = Request(scope)
     if request.method == "GET":
@@ -47,8 +49,14 @@ async def check_request(scope: Scope, receive: Receive, max_body_bytes: int) -> 
         return CheckedRequest(receive)
     body = await _read_body(request, receive, max_body_bytes)
     parsed = None
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
-        parsed = _check_json_body(body)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        checked = _check_json_body(body, max_batch)
+        parsed = checked if isinstance(checked, dict) else None
+    elif content_type == "application/graphql":  # the document itself
+        problem = text_problem(_utf8(body))
+        if problem:
+            raise BadRequest(f"The document {problem}.")
     return CheckedRequest(_replay(body), parsed)
 
 
@@ -84,19 +92,31 @@ def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
     return receive
 
 
-def _check_json_body(body: bytes) -> dict[str, Any]:
+def _utf8(body: bytes) -> str:
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The request body is not valid UTF-8.") from None
+
+
+def _check_json_body(body: bytes, max_batch: int) -> dict[str, Any] | list[dict[str, Any]]:
+    """An operation (an object), or a batch of them (an array of at most max_batch)."""
     try:
-        data = json.loads(text)
+        data = json.loads(_utf8(body))
     except RecursionError:
         raise BadRequest(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
+    if isinstance(data, list):
+        if not 0 < len(data) <= max_batch:
+            raise BadRequest(f"A batch holds 1 to {max_batch} operations; this one has {len(data)}.")
+        if not all(isinstance(item, dict) for item in data):
+            raise BadRequest("Each operation of a batch must be a JSON object with a `query`.")
+        for item in data:
+            _check_fields(item)
+        return data
     if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object with a `query`.")
+        raise BadRequest("The request body must be a JSON object with a `query`, or an array of them.")
     _check_fields(data)
     return data
 

@@ -26,6 +26,8 @@ class RequestLimits:
     idle_in_transaction_timeout_ms: int = 10_000
     pool_acquire_timeout_seconds: float = 5.0
     """How long a request waits for a pool connection before it is answered 503."""
+    max_batch: int = 10
+    """Operations in one batched request (a JSON array body), run one after another."""
 
     def session_settings(self) -> dict[str, str]:
         """PostgreSQL settings of every pooled connection (maintenance lifts them locally)."""
@@ -90,6 +92,8 @@ class Settings:
     """How long a token's account state (deleted? roles?) may be taken from the cache."""
     persisted_documents: str = "apq"
     """apq: automatic persisted queries, any document runs; allowlist: registered ones only."""
+    introspection: bool = True
+    """Answer __schema and __type queries (GQL_INTROSPECTION=off: refused, for production)."""
     get_max_age_seconds: int = 10
     """How long shared caches may keep an anonymous GET read (GQL_GET_MAX_AGE_SECONDS; 0: never)."""
     compiled_reads: bool = True
@@ -123,6 +127,7 @@ class Settings:
             allowed_origins=AllowedOrigins.parse(env.get("GQL_ALLOWED_ORIGINS")),
             cors_allow_headers=allowed_request_headers(env.get("GQL_CORS_ALLOW_HEADERS")),
             persisted_documents=(env.get("GQL_PERSISTED_DOCUMENTS") or "apq").lower(),
+            introspection=(env.get("GQL_INTROSPECTION") or "on").lower() not in {"off", "0", "false", "no"},
             get_max_age_seconds=int(env.get("GQL_GET_MAX_AGE_SECONDS") or 10),
             compiled_reads=(env.get("GQL_COMPILED_READS") or "1") not in {"0", "false", "no"},
             trusted_proxies=parse_trusted(env.get("GQL_TRUSTED_PROXIES")),
@@ -141,6 +146,7 @@ class Settings:
                 lock_timeout_ms=int(env.get("GQL_LOCK_TIMEOUT_MS") or 2_000),
                 idle_in_transaction_timeout_ms=int(env.get("GQL_IDLE_IN_TRANSACTION_TIMEOUT_MS") or 10_000),
                 pool_acquire_timeout_seconds=float(env.get("GQL_POOL_ACQUIRE_TIMEOUT_SECONDS") or 5),
+                max_batch=int(env.get("GQL_MAX_BATCH") or 10),
             ),
             hub=HubSettings(
                 retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),

@@ -61,6 +61,55 @@ async def test_a_hash_only_get_is_a_read_not_graphiql(client: GraphQLClient) -> 
         assert answer.headers["cache-control"] == "private, no-store"  # (the next one may find it)
 
 
+async def test_batched_operations_answer_in_order(client: GraphQLClient) -> None:
+    """Apollo's BatchHttpLink: an array body, an array answer, each operation on its own."""
+    batch = [{"query": "{ categories { slug } }"}, {"query": "query Bad { nope }"},
+             {"query": "query($s: String!) { category(slug: $s) { slug } }", "variables": {"s": "restaurants"}}]
+    answer = await client.http.post("/graphql", json=batch)
+    assert answer.status_code == 200
+    first, bad, third = answer.json()
+    assert len(first["data"]["categories"]) == 5 and "nope" in bad["errors"][0]["message"]
+    assert third["data"] == {"category": {"slug": "restaurants"}}
+    too_many = await client.http.post("/graphql", json=[{"query": "{ categories { slug } }"}] * 11)
+    assert too_many.status_code == 400 and "1 to 10 operations" in too_many.json()["errors"][0]["message"]
+    for bad_batch in ([], [1, 2], [{"query": 1}]):
+        assert (await client.http.post("/graphql", json=bad_batch)).status_code == 400, bad_batch
+
+
+async def test_a_document_sent_as_application_graphql(client: GraphQLClient) -> None:
+    answer = await client.http.post("/graphql", content=b"query Slugs { categories { slug } }",
+                                    headers={"content-type": "application/graphql"})
+    assert answer.status_code == 200 and len(answer.json()["data"]["categories"]) == 5
+    named = await client.http.post("/graphql?operationName=B", content=b"query A { __typename } query B { categories { slug } }",
+                                   headers={"content-type": "application/graphql"})
+    assert len(named.json()["data"]["categories"]) == 5
+    broken = await client.http.post("/graphql", content=b"{ categories \xff }", headers={"content-type": "application/graphql"})
+    assert broken.status_code == 400 and "UTF-8" in broken.json()["errors"][0]["message"]
+
+
+async def test_persisted_query_misses_are_counted(client: GraphQLClient) -> None:
+    def misses(metrics: str) -> float:
+        line = next((x for x in metrics.splitlines()
+                     if x.startswith('gql_graphql_errors_total{code="PERSISTED_QUERY_NOT_FOUND"}')), None)
+        return float(line.split()[-1]) if line else 0.0
+
+    before = misses((await client.http.get("/metrics")).text)
+    await client.http.post("/graphql", json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "1" * 64}}})
+    assert misses((await client.http.get("/metrics")).text) == before + 1
+
+
+async def test_introspection_can_be_turned_off(seeded_url: str) -> None:
+    settings = Settings.from_env({"GQL_INTROSPECTION": "off"})
+    with ServerThread(create_app(settings, seeded_url)) as server:
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            refused = (await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})).json()
+            assert "introspection" in refused["errors"][0]["message"].lower()
+            named = (await http.post("/graphql", json={"query": '{ __type(name: "Business") { name } }'})).json()
+            assert "introspection" in named["errors"][0]["message"].lower()
+            plain = (await http.post("/graphql", json={"query": "{ __typename categories { slug } }"})).json()
+            assert plain["data"]["__typename"] == "Query"
+
+
 async def test_queries_over_websocket_with_graphql_transport_ws(api_server: ServerThread) -> None:
     url = f"ws://127.0.0.1:{api_server.port}/graphql"
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:

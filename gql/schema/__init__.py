@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -131,10 +132,14 @@ class DirectorySchema(ErrorReportingSchema):
                                      allowed, operation_extensions)
 
 
-def build_schema(*, debug_sql: bool = False, tracing: bool = False) -> strawberry.Schema:
+def build_schema(*, debug_sql: bool = False, tracing: bool = False, introspection: bool = True,
+                 max_batch: int = 10) -> strawberry.Schema:
     extensions: list[Any] = [graphql_extension()] if tracing else []
+    rules: list[Any] = [DocumentCost, TextLiterals]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     extensions += [
-        lambda: AddValidationRules([DocumentCost, TextLiterals]),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: DocumentCache(DOCUMENTS),
         TextVariables,  # after the cache, which sets the document's own validation errors
@@ -145,4 +150,5 @@ def build_schema(*, debug_sql: bool = False, tracing: bool = False) -> strawberr
         lambda: CompiledReads(report=debug_sql),
     ]
     return DirectorySchema(query=Query, mutation=Mutation, subscription=Subscription,
-                                extensions=extensions, execution_context_class=SharedEventExecutor)
+                           extensions=extensions, execution_context_class=SharedEventExecutor,
+                           config=StrawberryConfig(batching_config={"max_operations": max_batch}))
