@@ -30,7 +30,11 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
@@ -80,8 +84,9 @@ MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
 MIN_SOCKET_RECHECK_SECONDS = 0.2
 MAX_CONNECTIONS_PER_SOCKET = 2
 """Pool connections one WebSocket's operations and subscription events may hold at once."""
-SUBSCRIPTIONS_OVER_HTTP = ("Subscriptions are served over WebSocket (graphql-transport-ws at /graphql), "
-                           "not in answer to one HTTP request.")
+SUBSCRIPTIONS_OVER_HTTP = ("Subscriptions are served as streams: over WebSocket (graphql-transport-ws at "
+                           "/graphql), or over HTTP with Accept: text/event-stream (graphql-sse) or "
+                           "Accept: multipart/mixed;subscriptionSpec=1.0 (Apollo's multipart subscriptions).")
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -97,7 +102,9 @@ class GraphQLApp(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql",
             # The legacy graphql-ws subprotocol has no connection-init timeout: not offered.
-            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            # Over HTTP: graphql-sse (distinct connections) and Apollo's multipart subscriptions.
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL,
+                                    MULTIPART_SUBSCRIPTION_PROTOCOL],
             connection_init_wait_timeout=timedelta(seconds=10),
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
             **kwargs,

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
-from gql.auth import ANONYMOUS, Identity
+from gql.auth import ANONYMOUS, Identity, InvalidToken
 from gql.client_address import client_address
 from gql.database import RequestDatabase
 from gql.loaders import Loaders
@@ -94,6 +95,21 @@ class Context:
             self.socket_writer = SocketWriter(websocket.send_text, websocket.close,
                                               self.settings.hub.socket_backlog_bytes)
         return self.socket_writer
+
+    async def recheck_account(self) -> None:
+        """Before a stream over HTTP sends an event: the token still stands for the account as
+        it was (a WebSocket has a watcher for this, which closes it). Refused (UNAUTHENTICATED,
+        ending the stream) when the session ended, the account is gone, or its roles or key
+        changed what it may see: the client subscribes again."""
+        if self.identity.is_anonymous or self.holders is None or isinstance(self.request, WebSocket):
+            return
+        try:
+            now = await self.holders.current(self.identity)
+        except InvalidToken as refused:
+            raise GraphQLError(f"Invalid token: {refused}", extensions={"code": "UNAUTHENTICATED"}) from None
+        if now.sees_as() != self.identity.sees_as():
+            raise GraphQLError("what this account may see changed: subscribe again",
+                               extensions={"code": "UNAUTHENTICATED"})
 
     @property
     def client_address(self) -> str | None:

@@ -57,7 +57,7 @@ async def check_request(scope: Scope, receive: Receive, max_body_bytes: int,
         problem = text_problem(_utf8(body))
         if problem:
             raise BadRequest(f"The document {problem}.")
-    return CheckedRequest(_replay(body), parsed)
+    return CheckedRequest(_replay(body, receive), parsed)
 
 
 async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
@@ -80,16 +80,18 @@ async def _read_body(request: Request, receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
+    """The body read here, then the client's own messages (a stream's response listens for
+    the real disconnect)."""
     sent = False
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
-    return receive
+    return replayed
 
 
 def _utf8(body: bytes) -> str:

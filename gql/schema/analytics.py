@@ -193,5 +193,6 @@ async def analytics_updates(info: Info, business_id: strawberry.ID) -> AsyncGene
         now = await resolvers.analytics_now(info.context, business)
         if now != last:
             last = now
+            await info.context.recheck_account()
             yield AnalyticsTick(business_id=business_id, at=datetime.now(UTC), **now)
         await asyncio.sleep(resolvers.TICK_SECONDS)

@@ -145,6 +145,7 @@ async def _stream(info: Info, accepts: feed.ChangeFilter,
         await ctx.live.follow(ctx, ctx.writer(), socket_operation.id, statement, accepts, position)
         return
     async for seen in feed.follow(ctx.hub, ctx.views, identity_now, accepts, position):
+        await ctx.recheck_account()
         yield ChangeEvent.shared(seen)
 
 
