@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from tests.test_realtime import hub_settled, rename
 from tests.test_policies import new_business
+from tests.test_realtime import hub_settled, rename
 from tests.world import LOG_IN, PASSWORD, World
 
 SSE = "text/event-stream"
