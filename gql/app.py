@@ -39,6 +39,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from gql import http_streams
 from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.client_ids import client_id_problem
 from gql.compiled import fast_path
@@ -93,6 +94,7 @@ class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI app with our per-request context and token checks."""
 
     graphql_transport_ws_handler_class = TransportWSHandler
+    stream_transport_classes_by_protocol = http_streams.TRANSPORTS
 
     def __init__(self, settings: Settings, *, tracing: bool = False, **kwargs: Any) -> None:
         schema = build_schema(debug_sql=settings.debug_sql, tracing=tracing,

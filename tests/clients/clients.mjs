@@ -1,0 +1,63 @@
+// Real clients against the server, one scenario per run (tests/test_clients.py drives them):
+//   node clients.mjs subscribe <apollo|urql|sse> <url> <businessId>
+//       prints {"ready":true} once subscribed, then {"event": <first event>} and exits
+//   node clients.mjs batch <url>           Apollo's BatchHttpLink: two queries in one request
+// Every line printed is JSON; a failure prints {"error": "..."} and exits 1.
+import { ApolloClient, InMemoryCache, HttpLink, gql } from "@apollo/client";
+import { BatchHttpLink } from "@apollo/client/link/batch-http";
+import { Client as UrqlClient, fetchExchange } from "@urql/core";
+import { createClient as createSseClient } from "graphql-sse";
+
+const CHANGED = `subscription Changed($id: ID!) { businessChanged(id: $id) { op node { ... on Business { name } } } }`;
+const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
+const fail = (error) => { print({ error: String(error?.message ?? error) }); process.exit(1); };
+const [scenario, ...args] = process.argv.slice(2);
+
+function apolloSubscribe(url, id, onEvent) {
+  const client = new ApolloClient({ link: new HttpLink({ uri: url }), cache: new InMemoryCache() });
+  return client.subscribe({ query: gql(CHANGED), variables: { id } }).subscribe({
+    next: (result) => (result.error ? fail(result.error) : onEvent(result.data.businessChanged)),
+    error: fail,
+  });
+}
+
+function urqlSubscribe(url, id, onEvent) {
+  const client = new UrqlClient({ url, exchanges: [fetchExchange], fetchSubscriptions: true });
+  return client.subscription(CHANGED, { id }).subscribe((result) =>
+    result.error ? fail(result.error) : onEvent(result.data.businessChanged));
+}
+
+function sseSubscribe(url, id, onEvent) {
+  const client = createSseClient({ url, singleConnection: false });
+  return client.subscribe({ query: CHANGED, variables: { id } }, {
+    next: (result) => (result.errors ? fail(JSON.stringify(result.errors)) : onEvent(result.data.businessChanged)),
+    error: fail,
+    complete: () => {},
+  });
+}
+
+async function main() {
+  if (scenario === "subscribe") {
+    const [kind, url, id] = args;
+    const subscribe = { apollo: apolloSubscribe, urql: urqlSubscribe, sse: sseSubscribe }[kind];
+    subscribe(url, id, (event) => { print({ event }); process.exit(0); });
+    print({ ready: true });
+    setTimeout(() => fail("no event within 60 s"), 60_000);
+  } else if (scenario === "batch") {
+    const [url] = args;
+    let requests = 0;
+    const counting = (input, init) => { requests += 1; return fetch(input, init); };
+    const client = new ApolloClient({ link: new BatchHttpLink({ uri: url, batchMax: 5, batchInterval: 20, fetch: counting }),
+                                      cache: new InMemoryCache() });
+    const [a, b] = await Promise.all([
+      client.query({ query: gql`query Roots { categories { slug } }` }),
+      client.query({ query: gql`query One($slug: String!) { category(slug: $slug) { slug } }`, variables: { slug: "restaurants" } }),
+    ]);
+    print({ requests, roots: a.data.categories.length, one: b.data.category });
+    process.exit(0);
+  } else {
+    fail(`unknown scenario ${scenario}`);
+  }
+}
+
+main().catch(fail);

@@ -1,0 +1,67 @@
+"""The clients people use, run with Node against a live server (tests/clients): Apollo Client's
+HttpLink (multipart subscriptions) and BatchHttpLink, urql's fetchSubscriptions, and the
+graphql-sse client. Each is the library as published, not a re-implementation of its protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import ServerThread
+from tests.test_policies import new_business
+from tests.test_realtime import hub_settled, rename
+from tests.world import World
+
+CLIENTS_DIR = Path(__file__).with_name("clients")
+
+
+def node() -> str:
+    npm, found = shutil.which("npm"), shutil.which("node")
+    if npm is None or found is None:
+        pytest.skip("Node.js is not installed (.ci/run installs it)")
+    if not (CLIENTS_DIR / "node_modules" / "@apollo" / "client").exists():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=CLIENTS_DIR, check=True, capture_output=True)
+    return found
+
+
+async def line_of(process: asyncio.subprocess.Process) -> dict[str, Any]:
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    assert line, f"the client exited: {(await process.communicate())[1].decode()[-2000:]}"
+    answer: dict[str, Any] = json.loads(line)
+    assert "error" not in answer, answer
+    return answer
+
+
+async def test_apollo_urql_and_graphql_sse_receive_a_change_over_http(world: World) -> None:
+    business_id = await new_business(world)
+    url = f"http://127.0.0.1:{world.port}/graphql"
+    processes = [await asyncio.create_subprocess_exec(node(), "clients.mjs", "subscribe", kind, url, business_id,
+                                                      cwd=CLIENTS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for kind in ("apollo", "urql", "sse")]
+    try:
+        for process in processes:
+            assert await line_of(process) == {"ready": True}
+        await hub_settled(world, 3)  # each client's stream is open and following
+        await rename(world, business_id, "Seen by every client")
+        for process in processes:
+            event = (await line_of(process))["event"]
+            assert event["op"] == "UPDATE" and event["node"]["name"] == "Seen by every client", event
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
+
+
+def test_apollo_batch_http_link_sends_one_request_for_two_queries(api_server: ServerThread) -> None:
+    done = subprocess.run([node(), "clients.mjs", "batch", f"{api_server.url}/graphql"], cwd=CLIENTS_DIR,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == {"requests": 1, "roots": 5, "one": {"__typename": "Category", "slug": "restaurants"}}
