@@ -44,6 +44,7 @@ from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.client_ids import client_id_problem
 from gql.compiled import fast_path
 from gql.compiled.extension import RawJSON
+from gql.compiled.plans import PLANS
 from gql.context import Context
 from gql.database import create_pool
 from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
@@ -69,6 +70,7 @@ from gql.realtime.hub import ChangeHub
 from gql.replica import READ_AFTER, ReplicaRouter, stop_watching
 from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
+from gql.schema.document_cache import DOCUMENTS
 from gql.sealing import check_data_key
 from gql.settings import Settings
 from gql.socket_credentials import socket_credentials
@@ -423,6 +425,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         start_tracing()
     graphql = GraphQLApp(settings, tracing=tracing)
     OPERATION_NAMES.listed = settings.metrics_operations
+    DOCUMENTS.resize(settings.caches.documents_bytes)
+    PLANS.resize(settings.caches.plans_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -435,7 +439,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         graphql.holders = TokenHolders(graphql.pool, settings.account_recheck_seconds,
                                        settings.limits.pool_acquire_timeout_seconds,
                                        settings.api_key_requests_per_minute)
-        graphql.persisted = PersistedDocuments(graphql.pool, settings.persisted_documents)
+        graphql.persisted = PersistedDocuments(graphql.pool, settings.persisted_documents,
+                                               settings.caches.persisted_bytes)
         graphql.views = SharedViews(graphql.pool, settings.hub.outage_seconds,
                                     asyncio.Semaphore(max(1, settings.pool_max_size // 2)))
         replica_pool = None

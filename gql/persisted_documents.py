@@ -4,7 +4,8 @@
   sha256Hash}`): a known hash runs its document; an unknown one is answered
   PERSISTED_QUERY_NOT_FOUND, and the client sends hash and document once, after which the
   hash alone works (also over GET, so HTTP caches can serve reads). Documents learnt this way
-  are kept in memory, bounded in bytes, per process.
+  are kept in memory per process, as text, bounded by the memory that text and its hash hold
+  (GQL_PERSISTED_CACHE_BYTES; the parsed form is in the documents' cache, bounded apart).
 - Trusted documents: the operator registers a client's documents ahead of time
   (`python -m gql documents register FILE...`, into the persisted_documents table). With
   GQL_PERSISTED_DOCUMENTS=allowlist only registered documents run, whether sent by hash or in
@@ -24,13 +25,14 @@ import asyncpg
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gql.bounded_cache import BoundedCache
+from gql.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
 
 APQ = "apq"
 ALLOWLIST = "allowlist"
 MODES = (APQ, ALLOWLIST)
 HASH = re.compile(r"[0-9a-f]{64}")
 LEARNT_BYTES = 8 * 1024 * 1024
+"""The default bound (GQL_PERSISTED_CACHE_BYTES): ~20,000 documents of 150 characters."""
 MAX_DOCUMENT_BYTES = 64 * 1024
 
 
@@ -38,17 +40,23 @@ def sha256_of(document: str) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 
 
+def learnt_bytes(sha256: str, document: str) -> int:
+    """What a learnt document holds: its text, its hash (the key) and the bookkeeping; the
+    text shares nothing with the parsed document (which is a cache of its own)."""
+    return KEY_BYTES + str_bytes(sha256) + str_bytes(document)
+
+
 def _error(message: str, code: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code})
 
 
 class PersistedDocuments:
-    def __init__(self, pool: asyncpg.Pool, mode: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, mode: str, max_bytes: int = LEARNT_BYTES) -> None:
         if mode not in MODES:
             raise ValueError(f"GQL_PERSISTED_DOCUMENTS must be one of {', '.join(MODES)}, not {mode!r}")
         self._pool = pool
         self.mode = mode
-        self._learnt: BoundedCache[str] = BoundedCache(LEARNT_BYTES, MAX_DOCUMENT_BYTES)  # APQ
+        self._learnt: BoundedCache[str] = BoundedCache(max_bytes)  # APQ
         self._registered: dict[str, str] = {}  # trusted documents found so far (immutable)
 
     async def registered(self, sha256: str) -> str | None:
@@ -75,8 +83,8 @@ class PersistedDocuments:
             if sha256_of(query) != sha256:
                 raise _error("The sha256Hash does not match the document sent.",
                              "PERSISTED_QUERY_HASH_MISMATCH")
-            if self.mode == APQ:
-                self._learnt.keep(sha256, query, len(query))
+            if self.mode == APQ and len(query) <= MAX_DOCUMENT_BYTES:
+                self._learnt.keep(sha256, query, learnt_bytes(sha256, query))
             return query
         learnt = self._learnt.get(sha256) if self.mode == APQ else None
         document = learnt or await self.registered(sha256)

@@ -37,6 +37,21 @@ class RequestLimits:
 
 
 @dataclass(frozen=True)
+class CacheLimits:
+    """Memory each per-process cache may hold, in bytes, as charged by the estimates measured
+    beside each cache (gql/bounded_cache.py); apps of one process share the caches, and the
+    last app created sizes them. 56 MB in all by default, as charged: less is really held, as
+the estimates are over the measure (tests/test_memory.py)."""
+
+    documents_bytes: int = 32 * 1024 * 1024
+    """Parsed and validated documents (GQL_DOCUMENT_CACHE_BYTES; gql/schema/document_cache.py)."""
+    plans_bytes: int = 16 * 1024 * 1024
+    """Compiled statements (GQL_PLAN_CACHE_BYTES; gql/compiled/plans.py)."""
+    persisted_bytes: int = 8 * 1024 * 1024
+    """Documents learnt by hash, automatic persisted queries (GQL_PERSISTED_CACHE_BYTES)."""
+
+
+@dataclass(frozen=True)
 class WebhookSettings:
     allow_private: bool = False
     """Endpoints on loopback, private and link-local addresses (GQL_WEBHOOK_ALLOW_PRIVATE=1)."""
@@ -98,6 +113,7 @@ class Settings:
     """How long shared caches may keep an anonymous GET read (GQL_GET_MAX_AGE_SECONDS; 0: never)."""
     compiled_reads: bool = True
     """Answer the queries the compiler covers with one SQL statement (GQL_COMPILED_READS=0: never)."""
+    caches: CacheLimits = field(default_factory=lambda: CacheLimits())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -147,6 +163,11 @@ class Settings:
                 idle_in_transaction_timeout_ms=int(env.get("GQL_IDLE_IN_TRANSACTION_TIMEOUT_MS") or 10_000),
                 pool_acquire_timeout_seconds=float(env.get("GQL_POOL_ACQUIRE_TIMEOUT_SECONDS") or 5),
                 max_batch=int(env.get("GQL_MAX_BATCH") or 10),
+            ),
+            caches=CacheLimits(
+                documents_bytes=int(env.get("GQL_DOCUMENT_CACHE_BYTES") or 32 * 1024 * 1024),
+                plans_bytes=int(env.get("GQL_PLAN_CACHE_BYTES") or 16 * 1024 * 1024),
+                persisted_bytes=int(env.get("GQL_PERSISTED_CACHE_BYTES") or 8 * 1024 * 1024),
             ),
             hub=HubSettings(
                 retention_hours=float(env.get("GQL_CHANGE_RETENTION_HOURS") or 168),

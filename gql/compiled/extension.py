@@ -13,7 +13,7 @@ from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
 from gql.compiled.compiler import NotCompiled
-from gql.compiled.plans import planned, remember
+from gql.compiled.plans import compiled_names, planned
 from gql.context import Context
 from gql.outage import DatabaseUnavailable
 from gql.user_errors import from_postgres
@@ -78,7 +78,10 @@ class CompiledReads(SchemaExtension):
             return
         execution.result = ExecutionResult(data=RawJSON(data))  # type: ignore[arg-type]
         self.executor = "compiled on the replica" if context.db.served_by_replica else "compiled"
-        remember(execution.query, execution.operation_name, execution.graphql_document)
+        from gql.schema.document_cache import DOCUMENTS  # here: gql.schema imports this module
+
+        DOCUMENTS.note_compiled(execution.query, execution.graphql_document,
+                                compiled_names(execution.operation_name, execution.graphql_document))
 
     def get_results(self) -> dict[str, Any]:
         return {"executor": self.executor} if self.report else {}

@@ -18,11 +18,12 @@ from graphql import GraphQLSchema, get_operation_ast
 from starlette.responses import Response
 
 from gql.compiled.compiler import NotCompiled
-from gql.compiled.plans import KNOWN_DOCUMENTS, document_key, planned
+from gql.compiled.plans import planned
 from gql.database import RequestDatabase
 from gql.graphql_http import error_response, negotiate
 from gql.metrics import note_operation
 from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
+from gql.schema.document_cache import DOCUMENTS
 from gql.schema.text_inputs import variable_problem
 from gql.settings import Settings
 
@@ -38,7 +39,7 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
     query, operation_name, variables = body.get("query"), body.get("operationName"), body.get("variables")
     if not isinstance(query, str) or "extensions" in body or settings.persisted_documents != "apq":
         return None
-    document = KNOWN_DOCUMENTS.get(document_key(query, operation_name))
+    document = DOCUMENTS.compiled(query, operation_name if isinstance(operation_name, str) else None)
     if document is None:
         return None
     if any(variable_problem(value, f"${name}") for name, value in (variables or {}).items()):

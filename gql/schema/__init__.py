@@ -21,7 +21,7 @@ from gql.metrics import NOT_EXECUTED, note_operation
 from gql.outage import DatabaseUnavailable
 from gql.persisted_documents import TrustedDocumentsOnly
 from gql.schema.changes import Subscription
-from gql.schema.document_cache import DocumentCache, Documents
+from gql.schema.document_cache import DOCUMENTS, DocumentCache
 from gql.schema.document_cost import DocumentCost
 from gql.schema.error_reporting import (
     UNEXPECTED_ERROR,
@@ -114,7 +114,6 @@ class OperationLabel(SchemaExtension):
 # Bounds on what one document may ask for, so a single request cannot exhaust the server:
 # tokens when parsing; depth, aliases and selections after fragment expansion when validating.
 MAX_TOKENS = 5000
-DOCUMENTS = Documents()
 
 
 class DirectorySchema(ErrorReportingSchema):
