@@ -291,13 +291,21 @@ def documents(settings: Settings, args: argparse.Namespace) -> int:
     async def run(conn: asyncpg.Connection) -> None:
         await Migrator(conn).up()
         new = 0
-        for sha256, document, source in found:
-            added = await conn.fetchval("select api_private.register_document($1, $2, $3)",
-                                        sha256, document, source)
-            new += bool(added)
+        async with conn.transaction():  # (all of them or, on an id naming another document, none)
+            for registration in found:
+                added = await conn.fetchval("select api_private.register_document($1, $2, $3)",
+                                            registration.sha256, registration.document, registration.source)
+                for document_id in registration.ids:
+                    await conn.execute("select api_private.register_document_id($1, $2)", document_id,
+                                       registration.sha256)
+                new += bool(added)
         print(f"registered {new} new document(s); {len(found) - new} were registered already")
 
-    _run_on_database(settings, run)
+    try:
+        _run_on_database(settings, run)
+    except asyncpg.UniqueViolationError as exc:  # an id that names another document: nothing registered
+        print(f"error: {exc}; nothing was registered", file=sys.stderr)
+        return 1
     return 0
 
 

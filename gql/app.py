@@ -63,7 +63,7 @@ from gql.metrics import (
     observe_request,
 )
 from gql.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
-from gql.persisted_documents import PersistedDocuments
+from gql.persisted_documents import DOCUMENT_ID, PersistedDocuments
 from gql.realtime.audiences import LiveFeed
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
@@ -213,10 +213,18 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
         """An `application/graphql` body is the document itself (operationName and variables
-        may come in the query string)."""
+        may come in the query string). A registered document's id sent as `documentId` or
+        `doc_id` (instead of the document) travels on in the extensions."""
         content_type = (request_adapter.content_type or "").split(";")[0].strip().lower()
         if request_adapter.method != "POST" or content_type != "application/graphql":
-            return await super().parse_http_body(request_adapter)
+            parsed = await super().parse_http_body(request_adapter)
+            if isinstance(parsed, GraphQLRequestData) and not parsed.query:
+                raw = (request_adapter.query_params if request_adapter.method == "GET"
+                       else self.parse_json(await request_adapter.get_body()))
+                document_id = raw.get("documentId") or raw.get("doc_id")
+                if isinstance(document_id, str):
+                    parsed.extensions = {**(parsed.extensions or {}), DOCUMENT_ID: document_id}
+            return parsed
         params = self.parse_query_params(request_adapter.query_params)
         return GraphQLRequestData(query=(await request_adapter.get_body()).decode("utf-8"),
                                   variables=params.get("variables"),

@@ -22,7 +22,8 @@ from starlette.types import Message, Receive, Scope
 from gql.plain_text import text_problem
 
 MAX_JSON_DEPTH = 64
-REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict}
+REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict,
+                  "documentId": str, "doc_id": str}
 
 
 class BadRequest(Exception):
@@ -152,7 +153,7 @@ def request_text_problem(data: dict[str, Any]) -> str | None:
     """Why the document, operation name or extensions are not text this server can hash, log
     and answer with (a lone UTF-16 surrogate, a NUL), or None. (Variables are the schema's to
     check: its error names the variable.)"""
-    for name in ("query", "operationName"):
+    for name in ("query", "operationName", "documentId", "doc_id"):
         value = data.get(name)
         problem = text_problem(value) if isinstance(value, str) else None
         if problem:

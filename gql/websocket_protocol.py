@@ -22,6 +22,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
 )
 
+from gql.metrics import count_errors
+from gql.persisted_documents import DOCUMENT_ID
 from gql.request_checks import request_text_problem
 
 
@@ -42,12 +44,36 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
         return None  # (the reference closes the socket on a syntax error or an unknown operationName)
 
-    async def run_operation(self, operation: Operation[Any, Any]) -> None:
-        problem = request_text_problem({"query": operation.query, "operationName": operation.operation_name})
-        if problem:  # not text this server can hash or log (the HTTP edge refuses it as a 400)
-            refused = GraphQLError(f"{problem}.", extensions={"code": "BAD_REQUEST"})
-            await operation.send_initial_errors([refused])
+    async def handle_subscribe(self, message: Any) -> None:
+        """Before the operation starts: text this server cannot hash or log (a lone surrogate)
+        is refused, and a persisted document's hash or id in place of the document
+        (`extensions.persistedQuery`, `documentId`) is looked up, as over HTTP; a refusal or a
+        miss is an `error` for that operation."""
+        payload, operation_id = message.get("payload"), message.get("id")
+        if not (isinstance(payload, dict) and isinstance(operation_id, str) and self.connection_acknowledged
+                and operation_id not in self.operations):
+            await super().handle_subscribe(message)  # (the protocol's own refusals)
             return
+        try:
+            problem = request_text_problem(payload)
+            if problem:
+                raise GraphQLError(f"{problem}.", extensions={"code": "BAD_REQUEST"})
+            persisted = getattr(self.view, "persisted", None)
+            if persisted is not None and not payload.get("query"):
+                given = payload.get("extensions")
+                extensions: dict[str, Any] = given if isinstance(given, dict) else {}
+                if isinstance(payload.get("documentId"), str):
+                    extensions = {**extensions, DOCUMENT_ID: payload["documentId"]}
+                if extensions:
+                    message = {**message, "payload": {**payload, "query": await persisted.document_for(
+                        None, extensions)}}
+        except GraphQLError as refused:
+            count_errors([refused])
+            await self.send_message({"id": operation_id, "type": "error", "payload": [refused.formatted]})
+            return
+        await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
         CURRENT_OPERATION.set(SocketOperation(operation.id, operation.query, operation.variables,
                                               operation.operation_name))
         await super().run_operation(operation)

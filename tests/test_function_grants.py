@@ -38,6 +38,8 @@ INTERNALS = {
     "api_private.flag_weight": "select api_private.flag_weight(gen_random_uuid())",
     "api_private.run_compiled": "select api_private.run_compiled('gql_admin', '{}', '', 'select 1', '{}')",
     "api_private.register_document": "select api_private.register_document(repeat('0', 64), 'x', null)",
+    "api_private.register_document_id": "select api_private.register_document_id('x', repeat('0', 64))",
+    "api_private.registered_document": "select api_private.registered_document('x')",
 }
 
 
