@@ -65,3 +65,42 @@ def test_apollo_batch_http_link_sends_one_request_for_two_queries(api_server: Se
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout) == {"requests": 1, "roots": 5, "one": {"__typename": "Category", "slug": "restaurants"}}
+
+
+async def test_apollo_persisted_query_link_in_allowlist_mode(seeded_url: str, tmp_path: Path) -> None:
+    """The manifest as Apollo's own tool generates it from the client's operations, registered
+    as is; Apollo Client then sends only the ids it computes, and the allow-list serves them."""
+    import os
+    import sys
+
+    from gql.app import create_app
+    from gql.settings import Settings
+    from tests.support import REPOSITORY
+
+    manifest = tmp_path / "persisted-query-manifest.json"
+    (tmp_path / "config.json").write_text(json.dumps({
+        "documents": [str(CLIENTS_DIR / "operations" / "*.graphql")], "output": str(manifest)}))
+    subprocess.run([node(), "node_modules/.bin/generate-persisted-query-manifest", "--config",
+                    str(tmp_path / "config.json")], cwd=CLIENTS_DIR, check=True, capture_output=True, timeout=120)
+    registered = subprocess.run([sys.executable, "-m", "gql", "documents", "register", str(manifest)], cwd=REPOSITORY,
+                                env={**os.environ, "DATABASE_URL": seeded_url}, capture_output=True, text=True, timeout=120)
+    assert registered.returncode == 0, registered.stderr
+    with ServerThread(create_app(Settings.from_env({"GQL_PERSISTED_DOCUMENTS": "allowlist"}), seeded_url)) as server:
+        done = subprocess.run([node(), "clients.mjs", "persisted", f"{server.url}/graphql", str(manifest)],
+                              cwd=CLIENTS_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == {"roots": 5, "sentDocument": False}
+
+
+def test_graphql_ws_runs_a_document_by_its_hash_alone(api_server: ServerThread) -> None:
+    import httpx
+
+    from gql.persisted_documents import sha256_of
+
+    document = "query ByHashFromGraphqlWs { categories { slug } }"
+    httpx.post(f"{api_server.url}/graphql", json={  # (learnt once, as automatic persisted queries go)
+        "query": document, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(document)}}})
+    done = subprocess.run([node(), "clients.mjs", "ws-hash", f"ws://127.0.0.1:{api_server.port}/graphql",
+                           sha256_of(document)], cwd=CLIENTS_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(json.loads(done.stdout)["data"]["categories"]) == 5

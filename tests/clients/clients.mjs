@@ -2,11 +2,19 @@
 //   node clients.mjs subscribe <apollo|urql|sse> <url> <businessId>
 //       prints {"ready":true} once subscribed, then {"event": <first event>} and exits
 //   node clients.mjs batch <url>           Apollo's BatchHttpLink: two queries in one request
+//   node clients.mjs persisted <url> <manifest>   Apollo's persisted-query link, ids from the
+//                                                 manifest generate-persisted-query-manifest wrote
+//   node clients.mjs ws-hash <wsUrl> <sha256>     graphql-ws sending a hash and no document
 // Every line printed is JSON; a failure prints {"error": "..."} and exits 1.
 import { ApolloClient, InMemoryCache, HttpLink, gql } from "@apollo/client";
 import { BatchHttpLink } from "@apollo/client/link/batch-http";
 import { Client as UrqlClient, fetchExchange } from "@urql/core";
 import { createClient as createSseClient } from "graphql-sse";
+import { createClient as createWsClient } from "graphql-ws";
+import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
+import { generatePersistedQueryIdsFromManifest } from "@apollo/persisted-query-lists";
+import { readFile } from "node:fs/promises";
+import WebSocket from "ws";
 
 const CHANGED = `subscription Changed($id: ID!) { businessChanged(id: $id) { op node { ... on Business { name } } } }`;
 const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
@@ -54,6 +62,28 @@ async function main() {
       client.query({ query: gql`query One($slug: String!) { category(slug: $slug) { slug } }`, variables: { slug: "restaurants" } }),
     ]);
     print({ requests, roots: a.data.categories.length, one: b.data.category });
+    process.exit(0);
+  } else if (scenario === "persisted") {
+    const [url, manifestPath] = args;
+    const sent = [];
+    const recording = (input, init) => { sent.push(JSON.parse(init.body)); return fetch(input, init); };
+    const ids = generatePersistedQueryIdsFromManifest({
+      loadManifest: async () => JSON.parse(await readFile(manifestPath, "utf8")) });
+    const link = new PersistedQueryLink(ids).concat(new HttpLink({ uri: url, fetch: recording }));
+    const client = new ApolloClient({ link, cache: new InMemoryCache() });
+    const result = await client.query({ query: gql`query AllowedRoots { categories { slug } }` });
+    print({ roots: result.data.categories.length, sentDocument: sent.some((body) => "query" in body && body.query) });
+    process.exit(0);
+  } else if (scenario === "ws-hash") {
+    const [url, sha256] = args;
+    const client = createWsClient({ url, webSocketImpl: WebSocket, lazy: true });
+    const result = await new Promise((resolve, reject) => {
+      let value;
+      client.subscribe({ query: "", extensions: { persistedQuery: { version: 1, sha256Hash: sha256 } } },
+                       { next: (v) => { value = v; }, error: reject, complete: () => resolve(value) });
+    });
+    await client.dispose();
+    print(result);
     process.exit(0);
   } else {
     fail(`unknown scenario ${scenario}`);
