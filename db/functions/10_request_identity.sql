@@ -26,6 +26,21 @@ language sql stable parallel safe as $$
                 then api.given_claims() else '{}'::jsonb end
 $$;
 
+-- What a write's payload shows of the row it wrote (a business, a review): all of it to a
+-- caller who reads as its user; to an API key without the read scope, what the public may
+-- read of it (RLS, outside the write: gql.writing off here), else an empty row (null id).
+create function api.shown(written anyelement) returns anyelement
+language plpgsql volatile set gql.writing = 'off' as $$
+declare
+    written_id uuid := (to_jsonb(written) ->> 'id')::uuid;
+begin
+    if written_id is not null and not api.key_may_read() then
+        execute format('select * from %s where id = $1', pg_typeof(written)) into written using written_id;
+    end if;
+    return written;
+end
+$$;
+
 create function api.current_user_id() returns uuid
 language sql stable parallel safe as $$
     select nullif(api.claims() ->> 'sub', '')::uuid

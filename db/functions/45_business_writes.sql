@@ -159,19 +159,6 @@ begin
 end
 $$;
 
--- What a write's payload shows of the business it wrote: all of it to a caller who reads as
--- its user; to an API key without the read scope, what the public may read of it (RLS, outside
--- the write: gql.writing off here), else null.
-create function api.shown(written businesses) returns businesses
-language plpgsql volatile set gql.writing = 'off' as $$
-begin
-    if written.id is not null and not api.key_may_read() then
-        select * into written from businesses b where b.id = written.id;
-    end if;
-    return written;
-end
-$$;
-
 -- input: the columns to set, as JSON with column names as keys.
 create function api.create_business(input jsonb, publish boolean, idempotency_key text)
 returns businesses

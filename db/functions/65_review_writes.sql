@@ -26,17 +26,6 @@ language sql stable security definer set search_path = public, pg_temp as $$
      where r.author_id = api.current_user_id() and r.created_at > now() - interval '1 hour'
 $$;
 
--- What a write's payload shows of the review it wrote (see api.shown(businesses)).
-create function api.shown(written business_reviews) returns business_reviews
-language plpgsql volatile set gql.writing = 'off' as $$
-begin
-    if written.id is not null and not api.key_may_read() then
-        select * into written from business_reviews r where r.id = written.id;
-    end if;
-    return written;
-end
-$$;
-
 create function api.create_review(
     business_id uuid, rating integer, title text, content text, visit_date date,
     idempotency_key text
