@@ -39,7 +39,7 @@ FULL = int(os.environ.get("GQL_MEMORY_DOCUMENTS") or 0)
 2 shared cores: ~200 new documents a second, each parsed, validated and compiled; too slow
 for the suite). Unset: 20,000 documents against caches limited to 2 MB and 1 MB, which fill
 after ~1,100 documents and are then pushed out ~20 times over (plans) to ~100 times over
-(documents): the same code, bounded sooner, in ~45 s."""
+(documents): the same code, bounded sooner, in about a minute."""
 DOCUMENTS = FULL or 20_000
 WARM_UP = 25_000 if FULL else 2_000
 """Enough distinct documents to fill every cache (the plans' at the default 16 MB, ~18,000
