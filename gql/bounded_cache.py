@@ -75,10 +75,3 @@ class BoundedCache(Generic[V]):
     def size(self) -> int:
         """The bytes its entries hold, as estimated."""
         return self._total
-
-    @property
-    def max_total(self) -> int:
-        return self._max_total
-
-    def __len__(self) -> int:
-        return len(self._items)
