@@ -282,3 +282,20 @@ async def test_a_hidden_drafts_report_is_answered_as_an_unknown_business(world: 
         draft = (await who.execute(report, {"id": world.draft_id}))["errors"][0]
         unknown = (await who.execute(report, {"id": "00000000-0000-4000-8000-000000000000"}))["errors"][0]
         assert (draft["message"], draft["extensions"]["code"]) == (unknown["message"], unknown["extensions"]["code"])
+
+
+async def test_a_key_for_one_business_lists_itself_and_its_own_webhooks_only(world: World) -> None:
+    """The user's other keys and webhooks would tell its other businesses (their ids, endpoints)."""
+    await make_key(world, ["READ"])  # another key of the user's, for all its businesses
+    limited = await make_key(world, ["READ", "WEBHOOKS"], [world.listed_id])
+    conn = await asyncpg.connect(world.url)
+    try:  # (registered directly: this server resolves no endpoint's name)
+        for url, key in (("https://example.com/all", None), ("https://example.com/one", limited["key"]["id"])):
+            await conn.execute("""insert into webhook_subscriptions (user_id, api_key_id, url, topics, secret_sealed, cursor)
+                                  values ($1, $2, $3, '{business}', '\\x00', 0)""", world.owner.id, key, url)
+    finally:
+        await conn.close()
+    seen = (await as_key(world, limited).data("{ me { apiKeys { id } webhooks { url } } }"))["me"]
+    assert seen == {"apiKeys": [{"id": limited["key"]["id"]}], "webhooks": [{"url": "https://example.com/one"}]}
+    everything = (await world.owner.client.data("{ me { apiKeys { id } webhooks { url } } }"))["me"]
+    assert len(everything["apiKeys"]) >= 2 and {"url": "https://example.com/all"} in everything["webhooks"]

@@ -35,9 +35,14 @@ begin
 end
 $$;
 
+-- The user's keys; a key limited to businesses sees itself only (the others would tell the
+-- user's other businesses).
 create function api.my_api_keys() returns setof api_keys
 language sql stable security definer set search_path = public, pg_temp as $$
-    select * from api_keys k where k.user_id = api.current_user_id() order by k.created_at desc limit 100
+    select * from api_keys k
+     where k.user_id = api.current_user_id()
+       and (not api.claims() ? 'businesses' or k.id = (api.claims() ->> 'key')::uuid)
+     order by k.created_at desc limit 100
 $$;
 
 create function api.revoke_api_key(key_id uuid) returns api_keys

@@ -26,9 +26,14 @@ begin
 end
 $$;
 
+-- The user's webhooks; a key limited to businesses sees those registered with it only (as it
+-- manages only those: set_webhook_state).
 create function api.my_webhooks() returns setof webhook_subscriptions
 language sql stable security definer set search_path = public, pg_temp as $$
-    select * from webhook_subscriptions w where w.user_id = api.current_user_id() order by w.created_at limit 20
+    select * from webhook_subscriptions w
+     where w.user_id = api.current_user_id()
+       and (not api.claims() ? 'businesses' or w.api_key_id = (api.claims() ->> 'key')::uuid)
+     order by w.created_at limit 20
 $$;
 
 -- Pause, resume (optionally from an earlier cursor still in the log), or delete one's own.
