@@ -216,40 +216,59 @@ class GraphQLApp(GraphQL[Context, None]):
         may come in the query string). A registered document's id sent as `documentId` or
         `doc_id` (instead of the document) travels on in the extensions."""
         content_type = (request_adapter.content_type or "").split(";")[0].strip().lower()
-        if request_adapter.method != "POST" or content_type != "application/graphql":
-            parsed = await super().parse_http_body(request_adapter)
-            if isinstance(parsed, GraphQLRequestData) and not parsed.query:
-                raw = (request_adapter.query_params if request_adapter.method == "GET"
-                       else self.parse_json(await request_adapter.get_body()))
-                document_id = raw.get("documentId") or raw.get("doc_id")
-                if isinstance(document_id, str):
-                    parsed.extensions = {**(parsed.extensions or {}), DOCUMENT_ID: document_id}
+        if request_adapter.method == "POST" and content_type == "application/graphql":
+            params = self.parse_query_params(request_adapter.query_params)
+            return GraphQLRequestData(query=(await request_adapter.get_body()).decode("utf-8"),
+                                      variables=params.get("variables"),
+                                      operation_name=params.get("operationName"),
+                                      extensions=params.get("extensions"), protocol="http")
+        parsed = await super().parse_http_body(request_adapter)
+        operations = parsed if isinstance(parsed, list) else [parsed]
+        if all(data.query for data in operations):
             return parsed
-        params = self.parse_query_params(request_adapter.query_params)
-        return GraphQLRequestData(query=(await request_adapter.get_body()).decode("utf-8"),
-                                  variables=params.get("variables"),
-                                  operation_name=params.get("operationName"),
-                                  extensions=params.get("extensions"), protocol="http")
+        raw = (request_adapter.query_params if request_adapter.method == "GET"
+               else self.parse_json(await request_adapter.get_body()))
+        for data, sent in zip(operations, raw if isinstance(parsed, list) else [raw], strict=True):
+            document_id = sent.get("documentId") or sent.get("doc_id")
+            if not data.query and isinstance(document_id, str):
+                data.extensions = {**(data.extensions or {}), DOCUMENT_ID: document_id}
+        return parsed
 
     async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,
                                 context: Context, root_value: Any, sub_response: Response) -> Any:
-        """A batch (a JSON array body) runs one operation after another, in its order: its
-        mutations apply in the order sent, and it holds one pool connection at a time."""
-        if not isinstance(request_data, list):
-            return await super().execute_operation(request, request_adapter, request_data, context,
-                                                   root_value, sub_response)
-        return [await self.execute_single(request, request_adapter, sub_response, context, root_value, data)
-                for data in request_data]
+        """Each operation's document first (a persisted document's, when a hash or id stands in
+        its place). A batch (a JSON array body) runs one operation after another, in its order:
+        its mutations apply in the order sent, and it holds one pool connection at a time."""
+        if isinstance(request_data, list):
+            return [await self._execute_one(request, request_adapter, sub_response, context, root_value, data)
+                    for data in request_data]
+        with_document = await self._with_document(request_data)
+        if isinstance(with_document, PreExecutionError):
+            return with_document
+        return await super().execute_operation(request, request_adapter, with_document, context, root_value,
+                                               sub_response)
+
+    async def _execute_one(self, request: Request, request_adapter: Any, sub_response: Response,
+                           context: Context, root_value: Any, request_data: Any) -> Any:
+        with_document = await self._with_document(request_data)
+        if isinstance(with_document, PreExecutionError):
+            return with_document
+        return await self.execute_single(request, request_adapter, sub_response, context, root_value,
+                                         with_document)
+
+    async def _with_document(self, request_data: GraphQLRequestData
+                             ) -> GraphQLRequestData | PreExecutionError:
+        if self.persisted is None:
+            return request_data
+        try:
+            query = await self.persisted.document_for(request_data.query, request_data.extensions)
+        except GraphQLError as refused:  # (not executed, so counted here)
+            count_errors([refused])
+            return PreExecutionError(data=None, errors=[refused])
+        return dataclasses.replace(request_data, query=query)
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,
                              context: Context, root_value: Any, request_data: Any) -> Any:
-        if self.persisted is not None:  # a hash in place of the document (persisted documents)
-            try:
-                query = await self.persisted.document_for(request_data.query, request_data.extensions)
-            except GraphQLError as refused:  # (not executed, so counted here)
-                count_errors([refused])
-                return PreExecutionError(data=None, errors=[refused])
-            request_data = dataclasses.replace(request_data, query=query)
         try:
             result = await super().execute_single(request, request_adapter, sub_response, context,
                                                   root_value, request_data)
@@ -292,7 +311,7 @@ class GraphQLApp(GraphQL[Context, None]):
         """GraphiQL only for a browser asking for a page (text/html): a GET that carries a
         document or a persisted document's hash, or accepts anything (fetch's `*/*`), is a read."""
         params = request.query_params
-        return (request.method == "GET" and params.get("query") is None and params.get("extensions") is None
+        return (request.method == "GET" and not {"query", "extensions", "documentId", "doc_id"} & set(params)
                 and "text/html" in request.headers.get("accept", ""))
 
     @property

@@ -51,7 +51,7 @@ async def check_request(scope: Scope, receive: Receive, max_body_bytes: int,
     body = await _read_body(request, receive, max_body_bytes)
     parsed = None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
+    if "application/json" in content_type:  # (what Strawberry reads as JSON: application/jsonx too)
         checked = _check_json_body(body, max_batch)
         parsed = checked if isinstance(checked, dict) else None
     elif content_type == "application/graphql":  # the document itself
@@ -116,11 +116,11 @@ def _check_json_body(body: bytes, max_batch: int) -> dict[str, Any] | list[dict[
         if not all(isinstance(item, dict) for item in data):
             raise BadRequest("Each operation of a batch must be a JSON object with a `query`.")
         for item in data:
-            _check_fields(item)
+            check_fields(item)
         return data
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object with a `query`, or an array of them.")
-    _check_fields(data)
+    check_fields(data)
     return data
 
 
@@ -135,21 +135,21 @@ def _check_get(request: Request) -> None:
                 raise BadRequest(f"`{name}` is nested more than {MAX_JSON_DEPTH} levels deep.") from None
             except ValueError:
                 raise BadRequest(f"`{name}` is not valid JSON.") from None
-    _check_fields(data)
+    check_fields(data)
 
 
-def _check_fields(data: dict[str, Any]) -> None:
+def check_fields(data: dict[str, Any]) -> None:
     for name, kind in REQUEST_FIELDS.items():
         value = data.get(name)
         if value is not None and not isinstance(value, kind):
             expected = "a string" if kind is str else "an object"
             raise BadRequest(f"`{name}` must be {expected}.")
-    problem = request_text_problem(data)
+    problem = _request_text_problem(data)
     if problem:
         raise BadRequest(f"{problem}.")
 
 
-def request_text_problem(data: dict[str, Any]) -> str | None:
+def _request_text_problem(data: dict[str, Any]) -> str | None:
     """Why the document, operation name or extensions are not text this server can hash, log
     and answer with (a lone UTF-16 surrogate, a NUL), or None. (Variables are the schema's to
     check: its error names the variable.)"""

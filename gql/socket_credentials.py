@@ -17,13 +17,15 @@ def socket_credentials(params: dict[str, Any]) -> str | None:
     """The Authorization header value the payload carries: `Authorization` in any case
     (graphql-ws's connectionParams), `headers.Authorization` (Apollo's and Hasura's docs), or
     a bare `authToken` / `token`. None for an anonymous payload (empty, or only a clientId).
-    ValueError, saying what to send, for anything else or a token that is not text."""
+    ValueError, saying what to send, for anything else, two different credentials (which one
+    was meant?) or a token that is not text."""
     headers = params.get("headers")
     places = [*params.items(), *(headers.items() if isinstance(headers, dict) else ())]
     found = [value for key, value in places if isinstance(key, str) and key.lower() == "authorization"]
-    bare = params.get("authToken", params.get("token"))
-    if not found and bare is not None:
-        found = [f"Bearer {bare}" if isinstance(bare, str) else bare]
+    found += [f"Bearer {bare}" if isinstance(bare, str) else bare
+              for bare in (params.get("authToken"), params.get("token")) if bare is not None]
+    if len({repr(value) for value in found}) > 1:
+        raise ValueError("connection_init carries two different credentials; send one")
     if not found:
         if set(params) - NOT_CREDENTIALS:
             raise ValueError(f"connection_init carries no credentials this server reads; send {SHAPES}, "

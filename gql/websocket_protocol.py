@@ -24,7 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 
 from gql.metrics import count_errors
 from gql.persisted_documents import DOCUMENT_ID
-from gql.request_checks import request_text_problem
+from gql.request_checks import BadRequest, check_fields
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         return None  # (the reference closes the socket on a syntax error or an unknown operationName)
 
     async def handle_subscribe(self, message: Any) -> None:
-        """Before the operation starts: text this server cannot hash or log (a lone surrogate)
-        is refused, and a persisted document's hash or id in place of the document
+        """Before the operation starts: the payload is checked as an HTTP request's body is
+        (field types; text this server cannot hash or log, such as a lone surrogate), and a
+        persisted document's hash or id in place of the document
         (`extensions.persistedQuery`, `documentId`) is looked up, as over HTTP; a refusal or a
         miss is an `error` for that operation."""
         payload, operation_id = message.get("payload"), message.get("id")
@@ -55,9 +56,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             await super().handle_subscribe(message)  # (the protocol's own refusals)
             return
         try:
-            problem = request_text_problem(payload)
-            if problem:
-                raise GraphQLError(f"{problem}.", extensions={"code": "BAD_REQUEST"})
+            try:
+                check_fields(payload)  # (the same checks as an HTTP request's)
+            except BadRequest as refused:
+                raise GraphQLError(str(refused), extensions={"code": refused.code}) from None
             persisted = getattr(self.view, "persisted", None)
             if persisted is not None and not payload.get("query"):
                 given = payload.get("extensions")

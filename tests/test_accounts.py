@@ -202,7 +202,11 @@ async def test_websocket_identity_comes_from_connection_init(world: World) -> No
                   {"authorization": f"Bearer {world.owner.token}"}, {"authToken": world.owner.token}):
         assert await ws_session(world, shape) == ("ok", {"email": world.owner.email}), shape
     # Something, but no credentials in a shape read here: refused, never served as anonymous.
-    for unread in ({"Auth": world.owner.token}, {"headers": {"X-Token": world.owner.token}}, {"jwt": "x"}):
+    for unread in ({"Auth": world.owner.token}, {"headers": {"X-Token": world.owner.token}}, {"jwt": "x"},
+                   # two different credentials: which one was meant?
+                   {"Authorization": f"Bearer {world.owner.token}", "authorization": "Bearer junk"},
+                   {"Authorization": f"Bearer {world.owner.token}", "headers": {"Authorization": "Bearer junk"}},
+                   {"token": world.owner.token, "authToken": "junk"}):
         assert await ws_session(world, unread) == ("closed", 4403), unread
     for bad in ("expired", "forged with another key"):
         assert await ws_session(world, {"Authorization": f"Bearer {BAD_TOKENS[bad]}"}) == ("closed", 4403)

@@ -294,3 +294,31 @@ async def test_malformed_urls_in_every_url_field_are_refused_naming_it(world: Wo
         assert refused_naming(answer, "createWebhook", "url"), (url, answer)
     after = await world.owner.client.data("query($id: ID!) { business(id: $id) { version } }", {"id": world.listed_id})
     assert after == before  # nothing changed
+
+
+async def test_json_under_any_json_content_type_is_checked_alike(world: World) -> None:
+    """What the server reads as JSON (application/json, application/jsonx, ...) gets every
+    check of a JSON body: depth, UTF-8, field types, text."""
+    bodies = [b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+              json.dumps({"query": "{ __typename }", "operationName": LONE_SURROGATE}).encode(),
+              b'{"query": "{ __typename \xff}"}', b'{"query": 5}']
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{world.port}", timeout=60) as http:
+        for content_type in ("application/json", "application/jsonx", "application/json-seq", "text/x-application/json"):
+            for body in bodies:
+                answer = await http.post("/graphql", content=body, headers={"content-type": content_type})
+                assert answer.status_code == 400, (content_type, body[:50], answer.status_code, answer.text[:200])
+
+
+async def test_malformed_websocket_payloads_are_errors_for_that_operation(world: World) -> None:
+    from tests.support import FeedClient
+
+    async with FeedClient(world.port) as client:
+        for number, payload in enumerate(({"query": 5}, {"query": "{ __typename }", "variables": [1]},
+                                          {"query": "{ __typename }", "extensions": "x"},
+                                          {"query": "{ __typename }", "documentId": 7}), start=1):
+            await client.ws.send(json.dumps({"id": str(number), "type": "subscribe", "payload": payload}))
+            message = await client.message()
+            assert message["id"] == str(number) and message["type"] == "error", (payload, message)
+            assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+        await client.ws.send(json.dumps({"id": "ok", "type": "subscribe", "payload": {"query": "{ __typename }"}}))
+        assert (await client.message())["type"] == "next"  # the socket is still open

@@ -105,3 +105,23 @@ async def test_a_subscription_without_a_streaming_accept_is_told_the_ways(world:
         answer = await http.post("/graphql", json={"query": CHANGED, "variables": {"id": world.listed_id}})
     message = answer.json()["errors"][0]["message"]
     assert answer.status_code == 400 and all(w in message for w in ("WebSocket", "text/event-stream", "multipart"))
+
+
+async def test_a_persisted_subscription_streams_by_its_hash(world: World) -> None:
+    from gql.persisted_documents import sha256_of
+
+    business_id = await new_business(world)
+    hashed = {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(CHANGED)}}
+    headers = {"accept": SSE}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{world.port}", timeout=30) as http:
+        async with http.stream("POST", "/graphql", headers=headers, json={  # hash and document, once
+                "query": CHANGED, "extensions": hashed, "variables": {"id": business_id}}) as first:
+            assert first.status_code == 200
+        await hub_settled(world, 0)
+        async with http.stream("POST", "/graphql", headers=headers, json={
+                "extensions": hashed, "variables": {"id": business_id}}) as response:
+            assert response.status_code == 200 and response.headers["content-type"].startswith(SSE)
+            stream = Stream(response, SSE)
+            await hub_settled(world, 1)
+            await rename(world, business_id, "Streamed by hash")
+            assert (await stream.next())["data"]["businessChanged"]["node"] == {"name": "Streamed by hash"}

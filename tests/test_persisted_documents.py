@@ -157,6 +157,11 @@ async def test_allowlist_takes_the_manifests_clients_write(seeded_url: str, tmp_
             assert over_get.json()["data"] == relay
             refused = (await http.post("/graphql", json={"documentId": "not-registered"})).json()
             assert refused["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED"
+            batch = (await http.post("/graphql", json=[{"documentId": relay_id}, {"doc_id": relay_id},
+                                                      {"extensions": persisted(stripped)}])).json()
+            assert [answer["data"] == relay for answer in batch] == [True, True, False] and "errors" not in batch[2]
+            page = await http.get("/graphql", params={"documentId": relay_id}, headers={"accept": "text/html"})
+            assert page.json()["data"] == relay  # a read, not GraphiQL
         async with FeedClient(server.port) as client:
             answer = await subscribe_raw(client, {"documentId": relay_id})
             assert answer["type"] == "next" and answer["payload"]["data"] == relay
