@@ -104,3 +104,15 @@ def test_graphql_ws_runs_a_document_by_its_hash_alone(api_server: ServerThread) 
                            sha256_of(document)], cwd=CLIENTS_DIR, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(json.loads(done.stdout)["data"]["categories"]) == 5
+
+
+def test_urql_persisted_exchange_sends_the_hash_alone_once_known(api_server: ServerThread) -> None:
+    """urql's automatic persisted queries: the hash (by GET) misses once, the document follows,
+    and from then on the hash alone is sent and answered."""
+    done = subprocess.run([node(), "clients.mjs", "urql-persisted", f"{api_server.url}/graphql"], cwd=CLIENTS_DIR,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["answers"] == [5, 5]
+    assert result["sent"][0]["hasQuery"] is False and result["sent"][-1] == {"method": "GET", "hasQuery": False}, result
+    assert sum(1 for request in result["sent"] if request["hasQuery"]) == 1, result

@@ -5,10 +5,13 @@
 //   node clients.mjs persisted <url> <manifest>   Apollo's persisted-query link, ids from the
 //                                                 manifest generate-persisted-query-manifest wrote
 //   node clients.mjs ws-hash <wsUrl> <sha256>     graphql-ws sending a hash and no document
+//   node clients.mjs urql-persisted <url>          urql's persistedExchange (automatic persisted
+//                                                 queries), the same query twice
 // Every line printed is JSON; a failure prints {"error": "..."} and exits 1.
 import { ApolloClient, InMemoryCache, HttpLink, gql } from "@apollo/client";
 import { BatchHttpLink } from "@apollo/client/link/batch-http";
 import { Client as UrqlClient, fetchExchange } from "@urql/core";
+import { persistedExchange } from "@urql/exchange-persisted";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
 import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
@@ -84,6 +87,26 @@ async function main() {
     });
     await client.dispose();
     print(result);
+    process.exit(0);
+  } else if (scenario === "urql-persisted") {
+    const [url] = args;
+    const sent = [];
+    const recording = (input, init) => {
+      const address = new URL(typeof input === "string" ? input : input.url);
+      sent.push({ method: init?.method ?? "GET", hasQuery: address.searchParams.has("query")
+                  || Boolean(init?.body && JSON.parse(init.body).query) });
+      return fetch(input, init);
+    };
+    const client = new UrqlClient({ url, fetch: recording, requestPolicy: "network-only",
+                                    exchanges: [persistedExchange({ preferGetForPersistedQueries: true }), fetchExchange] });
+    const query = "query UrqlPersisted { categories { slug } }";
+    const answers = [];
+    for (const _ of [1, 2]) {
+      const result = await client.query(query, {}).toPromise();
+      if (result.error) fail(result.error);
+      answers.push(result.data.categories.length);
+    }
+    print({ answers, sent });
     process.exit(0);
   } else {
     fail(`unknown scenario ${scenario}`);
