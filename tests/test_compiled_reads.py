@@ -45,7 +45,7 @@ ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
 SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
 ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses",
-         "autocomplete", "me", "businessAnalytics", "changes", "platformStats")
+         "autocomplete", "me", "businessAnalytics", "changes", "platformStats", "myBusinesses")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
 INTERPRETED = {("Me", "email")}
 TODAY = datetime.now(UTC).date()
@@ -468,6 +468,32 @@ async def test_me_compiles_unless_it_asks_for_the_sealed_email(servers: Servers)
                 assert fast["extensions"]["executor"].startswith(executor)
                 assert without_extensions(fast) == without_extensions(slow)
                 assert (fast["data"]["me"] is None) is (role == "anonymous")
+
+
+MINE = """query($first: Int!, $after: String) { myBusinesses(first: $first, after: $after) {
+  items { role business { id name status } managers { id displayName } } endCursor hasNextPage } }"""
+
+
+async def test_my_businesses_compile_and_page_as_the_interpreter(servers: Servers) -> None:
+    async with httpx.AsyncClient(timeout=60) as http:
+        for role in ROLES:
+            after: str | None = None
+            for _page in range(4):
+                variables = {"first": 1, "after": after}
+                fast = await ask(http, servers.compiled, servers.tokens[role], MINE, variables)
+                slow = await ask(http, servers.interpreted, servers.tokens[role], MINE, variables)
+                assert fast["extensions"]["executor"] == "compiled" and fast["extensions"]["sqlStatements"] == 1
+                assert without_extensions(fast) == without_extensions(slow), role
+                page = fast["data"]["myBusinesses"]
+                if not page["hasNextPage"]:
+                    break
+                after = page["endCursor"]
+            if role == "owner":
+                assert after is not None, "the owner runs more than one business: several pages"
+        for bad in (0, 101):
+            fast = await ask(http, servers.compiled, servers.tokens["owner"], MINE, {"first": bad})
+            slow = await ask(http, servers.interpreted, servers.tokens["owner"], MINE, {"first": bad})
+            assert without_extensions(fast) == without_extensions(slow) and fast["errors"][0]["extensions"]["argument"] == "first"
 
 
 ANALYTICS = """query($id: ID!, $from: Date, $to: Date) { businessAnalytics(businessId: $id, from: $from, to: $to) {

@@ -10,6 +10,9 @@ language plpgsql stable as $$
 declare
     me uuid := api.current_user_id();
 begin
+    if me is null then  -- (anonymous: nothing, and no read of business_managers, not granted to it)
+        return;
+    end if;
     return query
     select b.* from (select o.id from businesses o where o.owner_id = me
                      union

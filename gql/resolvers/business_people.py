@@ -27,8 +27,6 @@ INVITATION = ("You are invited to manage a business listed in the directory. Sig
 async def my_businesses(ctx: Context, first: int, after: str | None) -> tuple[list[asyncpg.Record], bool]:
     key = decode_cursor(after, MINE_ORDER, [datetime.fromisoformat, UUID])
     since, last_id = (datetime.fromisoformat(key[0]), UUID(key[1])) if key else (None, None)
-    if ctx.identity.is_anonymous:
-        return [], False
     rows = await ctx.db.fetch(BUSINESS_SELECT.format(fn="api.my_businesses($1, $2, $3)"),
                               first + 1, since, last_id)
     return rows[:first], len(rows) > first

@@ -32,6 +32,13 @@ def check_first(first: int, argument: str = "first") -> int:
     return first
 
 
+def check_page_size(first: int, argument: str = "first") -> int:
+    """The size of a page of items (queues and lists that are not connections): 1 to 100."""
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadArgument(argument, f"must be between 1 and {MAX_PAGE_SIZE}")
+    return first
+
+
 def encode_cursor(order: str, key: Sequence[Any]) -> str:
     """The same text as SQL's api.page_cursor, so that both executors hand out equal cursors:
     jsonb's rendering of [order, key] (", " between items, non-ASCII as is), numbers that

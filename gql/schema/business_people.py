@@ -11,10 +11,10 @@ from uuid import UUID
 import strawberry
 
 from gql.context import Context
-from gql.errors import BadArgument
 from gql.resolvers import business_people as resolvers
 from gql.resolvers import users as user_resolvers
 from gql.resolvers.inputs import input_id
+from gql.resolvers.paging import check_page_size
 from gql.resolvers.writes import perform
 from gql.schema.business import Business, maybe_business
 from gql.schema.business_mutations import BusinessPayload
@@ -22,7 +22,6 @@ from gql.schema.user import User, maybe_user
 from gql.schema.user_error import UserError, payload
 
 Info = strawberry.Info[Context, None]
-MAX_PAGE = 100
 
 
 @strawberry.enum
@@ -51,8 +50,7 @@ class MyBusinesses:
 
 
 async def my_businesses(info: Info, first: int, after: str | None) -> MyBusinesses:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadArgument("first", f"must be between 1 and {MAX_PAGE}")
+    check_page_size(first)
     rows, more = await resolvers.my_businesses(info.context, first, after)
     me = info.context.identity.user_id
     return MyBusinesses(
@@ -129,8 +127,7 @@ class BusinessClaims:
 
 
 async def business_claims(info: Info, status: ClaimStatus, first: int, after: str | None) -> BusinessClaims:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadArgument("first", f"must be between 1 and {MAX_PAGE}")
+    check_page_size(first)
     rows, more = await resolvers.claims(info.context, status.value, first, after)
     return BusinessClaims(items=[BusinessClaim.from_row(r) for r in rows],
                           end_cursor=resolvers.claims_cursor(rows[-1]) if rows else after, has_next_page=more)

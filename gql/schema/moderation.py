@@ -11,14 +11,12 @@ import strawberry
 from strawberry.types import Info
 
 from gql.context import Context
-from gql.errors import BadArgument
 from gql.resolvers import moderation as resolvers
 from gql.resolvers import users as user_resolvers
+from gql.resolvers.paging import check_page_size
 from gql.schema.review import Review
 from gql.schema.review_mutations import ModerationDecision
 from gql.schema.user import User, maybe_user
-
-MAX_PAGE = 100
 
 
 @strawberry.type
@@ -68,8 +66,7 @@ def _item(row: Any) -> ModerationItem:
 
 
 async def moderation_queue(info: Info, first: int, after: str | None) -> ModerationQueue:
-    if not 1 <= first <= MAX_PAGE:
-        raise BadArgument("first", f"must be between 1 and {MAX_PAGE}")
+    check_page_size(first)
     rows, more = await resolvers.queue(info.context, first, after)
     return ModerationQueue(items=[_item(r) for r in rows],
                            end_cursor=resolvers.cursor_of(rows[-1]) if rows else after, has_next_page=more)
