@@ -496,6 +496,47 @@ async def test_my_businesses_compile_and_page_as_the_interpreter(servers: Server
             assert without_extensions(fast) == without_extensions(slow) and fast["errors"][0]["extensions"]["argument"] == "first"
 
 
+CLAIMS = """query($status: ClaimStatus!, $first: Int!, $after: String) { businessClaims(status: $status, first: $first, after: $after) {
+  items { id status message createdAt decidedAt decisionNote business { id name } claimant { displayName } } endCursor hasNextPage } }"""
+
+
+async def test_business_claims_compile_and_page_as_the_interpreter(servers: Servers) -> None:
+    world = servers.world
+    conn = await connect(world.url)
+    try:  # listings without an owner, claimed by two people
+        unowned = [str(r[0]) for r in await conn.fetch(
+            "select id from businesses where owner_id is null and status = 'active' and deleted_at is null"
+            " order by id limit 2")]
+    finally:
+        await conn.close()
+    assert len(unowned) == 2
+    claim = """mutation($id: ID!, $m: String!) { claimBusiness(businessId: $id, message: $m) { errors { code } } }"""
+    async with httpx.AsyncClient(base_url=servers.compiled, timeout=60) as http:
+        for person in (world.reviewer, world.other):
+            for business_id in unowned:
+                made = await GraphQLClient(http).as_user(person.token).mutate(
+                    claim, {"id": business_id, "m": f"I run it ({person.email})"})
+                assert made["errors"] == [] or made["errors"][0]["code"] == "CONFLICT", made  # (once per module)
+    async with httpx.AsyncClient(timeout=60) as http:
+        for role in ROLES:
+            after: str | None = None
+            for _page in range(5):
+                variables = {"status": "PENDING", "first": 1, "after": after}
+                fast = await ask(http, servers.compiled, servers.tokens[role], CLAIMS, variables)
+                slow = await ask(http, servers.interpreted, servers.tokens[role], CLAIMS, variables)
+                assert without_extensions(fast) == without_extensions(slow), role
+                if role == "anonymous":  # refused in SQL: the interpreter says so
+                    assert fast["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+                    break
+                assert fast["extensions"]["executor"] == "compiled" and fast["extensions"]["sqlStatements"] == 1
+                page = fast["data"]["businessClaims"]
+                if not page["hasNextPage"]:
+                    break
+                after = page["endCursor"]
+            if role == "admin":
+                assert after is not None, "an administrator sees every pending claim: several pages"
+
+
 ANALYTICS = """query($id: ID!, $from: Date, $to: Date) { businessAnalytics(businessId: $id, from: $from, to: $to) {
   from to totalViews uniqueVisitors averageTimeOnPageSeconds bounceRate clickThroughRate
   clicks { call website directions share save } daily { date views uniqueVisitors clicks }

@@ -46,7 +46,7 @@ from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 from gql.errors import BadArgument
 from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, SEARCH_RESULTS, Ordering
 from gql.resolvers.analytics import window
-from gql.resolvers.business_people import MINE_ORDER
+from gql.resolvers.business_people import CLAIMS_ORDER, MINE_ORDER
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
 from gql.resolvers.changes import decode_change_cursor
@@ -757,28 +757,49 @@ def _categories_of(c: _Compiler, f: Field) -> str:
                                  f" join api.categories_by_id({ids}) {{a}} on {{a}}.id = {o}.id", f"{o}.n")
 
 
-def _my_businesses(c: _Compiler, f: Field) -> str:
-    """What the caller owns or manages, newest first, in pages (api.my_businesses; nothing
-    when anonymous): the positions' ids and cursors once, read by the page's fields."""
+def _item_page(c: _Compiler, f: Field, page_type: str, order: str,
+               rows: Callable[[str, str, str], str]) -> str:
+    """A page of items (`items`, `endCursor`, `hasNextPage`: myBusinesses, businessClaims) over a
+    set-returning call of (first + 1, after's created_at, after's id), rows in their order;
+    cursors of (created_at, id) as paging.encode_cursor makes them. The rows are read once."""
     first, after = check_page_size(f.args["first"]), f.args["after"]
-    key = decode_cursor(after, MINE_ORDER, [datetime.fromisoformat, UUID])
+    key = decode_cursor(after, order, [datetime.fromisoformat, UUID])
     since, last_id = (datetime.fromisoformat(key[0]), UUID(key[1])) if key else (None, None)
-    p, m = c.alias(), c.alias()
-    cursor = f"api.page_cursor('{MINE_ORDER}', jsonb_build_array({_key_sql(m, 'created_at')}, {m}.id))"
-    page = (f"(select array_agg({m}.id order by {m}.ordinality) as ids,"
-            f" array_agg({cursor} order by {m}.ordinality) as cursors,"
+    p, t, m = c.alias(), c.alias(), c.alias()
+    cursor = f"api.page_cursor('{order}', jsonb_build_array({_key_sql(m, 'created_at')}, {m}.id))"
+    call = rows(c.param(first + 1, "int"), c.param(since, "timestamptz"), c.param(last_id, "uuid"))
+    page = (f"(select array_agg({t}.m order by {t}.n) as rows,"
+            f" array_agg({t}.cursor order by {t}.n) as cursors,"
             f" {c.param(first, 'int')} as first, {c.param(after, 'text')} as after"
-            f" from api.my_businesses({c.param(first + 1, 'int')}, {c.param(since, 'timestamptz')},"
-            f" {c.param(last_id, 'uuid')}) with ordinality {m}) {p}")
-    return f"(select {c.object_json('MyBusinesses', f.selections, p)} from {page})"
+            f" from (select {m} as m, row_number() over () as n, {cursor} as cursor"
+            f" from {call} {m}) {t}) {p}")
+    return f"(select {c.object_json(page_type, f.selections, p)} from {page})"
 
 
-def _managed_businesses(c: _Compiler, f: Field) -> str:
-    o, b = c.alias(), c.alias()
-    item = c.object_json("ManagedBusiness", f.selections, b)
-    return (f"(select coalesce(json_agg({item} order by {o}.n), '[]'::json)"
-            f" from unnest({f.source}.ids[1:{f.source}.first]) with ordinality {o}(id, n)"
-            f" join lateral api.businesses_by_id(array[{o}.id]) {b} on true)")
+def _page_of(item_type: str) -> dict[str, Callable[[_Compiler, Field], str]]:
+    """The fields of an _item_page's page."""
+    def items(c: _Compiler, f: Field) -> str:
+        o = c.alias()
+        item = c.object_json(item_type, f.selections, o)
+        return (f"(select coalesce(json_agg({item} order by {o}.ordinality), '[]'::json)"
+                f" from unnest({f.source}.rows[1:{f.source}.first]) with ordinality {o})")
+    return {
+        "items": items,
+        "endCursor": lambda _c, f: (f"coalesce({f.source}.cursors[{f.source}.first],"
+                                    f" {f.source}.cursors[cardinality({f.source}.cursors)],"
+                                    f" {f.source}.after)"),
+        "hasNextPage": lambda _c, f: f"coalesce(cardinality({f.source}.rows) > {f.source}.first, false)",
+    }
+
+
+def _my_businesses(c: _Compiler, f: Field) -> str:
+    return _item_page(c, f, "MyBusinesses", MINE_ORDER, lambda *args: f"api.my_businesses({', '.join(args)})")
+
+
+def _business_claims(c: _Compiler, f: Field) -> str:
+    status = c.param(f.args["status"], "text")
+    return _item_page(c, f, "BusinessClaims", CLAIMS_ORDER,
+                      lambda *args: f"api.business_claims({status}, {', '.join(args)})")
 
 
 def _managers(c: _Compiler, f: Field) -> str:
@@ -814,7 +835,6 @@ INTERPRETED, with the reason (tests/test_compiled_reads.py holds both to the sch
 
 INTERPRETED = {
     "Query.moderationQueue": "not compiled yet: flags and earlier decisions per review",
-    "Query.businessClaims": "not compiled yet: claims with their claimant and business",
     "Query.operationsReport": "administrators' statistics from pg_stat_statements and the catalogs: rare, "
                               "not worth a statement of its own",
     "Me.email": "sealed: opened with the data key in Python, never in SQL",
@@ -830,12 +850,18 @@ _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category"
                     "searchBusinesses": _search_businesses, "autocomplete": _autocomplete,
                     "businessAnalytics": _business_analytics, "platformStats": _platform_stats,
                     "changes": _changes,
-                    "me": lambda c, f: c.one("Me", f, "api.me() {a}"), "myBusinesses": _my_businesses}
-_FIELDS["MyBusinesses"] = {
-    "items": _managed_businesses,
-    "endCursor": lambda _c, f: (f"coalesce({f.source}.cursors[{f.source}.first],"
-                                f" {f.source}.cursors[cardinality({f.source}.cursors)], {f.source}.after)"),
-    "hasNextPage": lambda _c, f: f"coalesce(cardinality({f.source}.ids) > {f.source}.first, false)",
+                    "me": lambda c, f: c.one("Me", f, "api.me() {a}"), "myBusinesses": _my_businesses,
+                    "businessClaims": _business_claims}
+_FIELDS["MyBusinesses"] = _page_of("ManagedBusiness")
+_FIELDS["BusinessClaims"] = _page_of("BusinessClaim")
+_FIELDS["BusinessClaim"] = {
+    **_columns(id="id", message="message", decisionNote="decision_note"),
+    "status": lambda _c, f: f"upper({f.source}.status)",
+    "createdAt": _timestamp("created_at"),
+    "decidedAt": _timestamp("decided_at"),
+    "business": lambda c, f: c.one("Business", f,
+                                   f"api.businesses_by_id(array[{f.source}.business_id]) {{a}}"),
+    "claimant": _profile("claimant_id"),
 }
 _FIELDS["ManagedBusiness"] = {
     "business": lambda c, f: c.object_json("Business", f.selections, f.source),
