@@ -537,6 +537,45 @@ async def test_business_claims_compile_and_page_as_the_interpreter(servers: Serv
                 assert after is not None, "an administrator sees every pending claim: several pages"
 
 
+QUEUE = """query($first: Int!, $after: String) { moderationQueue(first: $first, after: $after) {
+  items { review { id rating status author { displayName } } waitingSince flags { reason flaggedAt }
+          history { decision note decidedAt moderator { displayName } } } endCursor hasNextPage } }"""
+
+
+async def test_the_moderation_queue_compiles_and_pages_as_the_interpreter(servers: Servers) -> None:
+    world = servers.world
+    async with httpx.AsyncClient(base_url=servers.compiled, timeout=60) as http:
+        admin = GraphQLClient(http).as_user(world.admin.token)
+        published = [r for r in servers.review_ids[:3]]
+        flag = """mutation($id: ID!, $reason: String!) { flagReview(reviewId: $id, reason: $reason) { errors { code } } }"""
+        for reason, person in (("spam", world.reviewer), ("off-topic", world.other)):
+            for review_id in published:
+                await GraphQLClient(http).as_user(person.token).mutate(flag, {"id": review_id, "reason": reason})
+        decided = await admin.mutate("""mutation($id: ID!) { moderateReview(id: $id, decision: PUBLISH, note: "fine") {
+          errors { code } } }""", {"id": published[0]})
+        assert decided["errors"] == [], decided
+        await GraphQLClient(http).as_user(world.other.token).mutate(flag, {"id": published[0], "reason": "again"})
+        for role in ROLES:
+            after: str | None = None
+            for _page in range(6):
+                variables = {"first": 2, "after": after}
+                fast = await ask(http, servers.compiled, servers.tokens[role], QUEUE, variables)
+                slow = await ask(http, servers.interpreted, servers.tokens[role], QUEUE, variables)
+                assert without_extensions(fast) == without_extensions(slow), role
+                if role != "admin":  # refused in SQL to all but moderators and administrators
+                    assert fast["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
+                    break
+                assert fast["extensions"]["executor"] == "compiled" and fast["extensions"]["sqlStatements"] == 1
+                page = fast["data"]["moderationQueue"]
+                if any(item["history"] for item in page["items"]):
+                    assert any(item["flags"] for item in page["items"])
+                if not page["hasNextPage"]:
+                    break
+                after = page["endCursor"]
+            if role == "admin":
+                assert after is not None, "several pages"
+
+
 ANALYTICS = """query($id: ID!, $from: Date, $to: Date) { businessAnalytics(businessId: $id, from: $from, to: $to) {
   from to totalViews uniqueVisitors averageTimeOnPageSeconds bounceRate clickThroughRate
   clicks { call website directions share save } daily { date views uniqueVisitors clicks }

@@ -4,8 +4,12 @@
 -- those). It waits since its first such flag, else since it was last edited, else written.
 -- Each item carries its newest 50 flags and 20 decisions.
 -- Security definer: pending reviews of others are hidden from moderators by RLS.
+-- One review waiting for a moderator (a named type: a compiled read keeps rows of it).
+create type api.moderation_item as (review business_reviews, waiting_since timestamptz, flags jsonb,
+                                    decisions jsonb);
+
 create function api.moderation_queue(p_first integer, p_after_at timestamptz, p_after_id uuid)
-returns table (review business_reviews, waiting_since timestamptz, flags jsonb, decisions jsonb)
+returns setof api.moderation_item
 language plpgsql stable security definer set search_path = public, pg_temp as $$
 begin
     perform api.require_moderator();

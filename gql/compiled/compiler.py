@@ -51,6 +51,7 @@ from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
 from gql.resolvers.changes import decode_change_cursor
 from gql.resolvers.ids import parse_id
+from gql.resolvers.moderation import QUEUE_ORDER
 from gql.resolvers.paging import check_first, check_page_size, decode_cursor
 from gql.resolvers.search import Point, SearchRequest, checked_autocomplete, checked_radius
 
@@ -757,16 +758,17 @@ def _categories_of(c: _Compiler, f: Field) -> str:
                                  f" join api.categories_by_id({ids}) {{a}} on {{a}}.id = {o}.id", f"{o}.n")
 
 
-def _item_page(c: _Compiler, f: Field, page_type: str, order: str,
-               rows: Callable[[str, str, str], str]) -> str:
-    """A page of items (`items`, `endCursor`, `hasNextPage`: myBusinesses, businessClaims) over a
-    set-returning call of (first + 1, after's created_at, after's id), rows in their order;
-    cursors of (created_at, id) as paging.encode_cursor makes them. The rows are read once."""
+def _item_page(c: _Compiler, f: Field, page_type: str, order: str, rows: Callable[[str, str, str], str],
+               key_of: Callable[[str], str] = lambda m: f"{_key_sql(m, 'created_at')}, {m}.id") -> str:
+    """A page of items (`items`, `endCursor`, `hasNextPage`: myBusinesses, businessClaims,
+    moderationQueue) over a set-returning call of (first + 1, the cursor's time, its id), rows in
+    their order; cursors of (time, id) as paging.encode_cursor makes them (`key_of` a row: the
+    time as api.iso_timestamp writes it, and the id). The rows are read once."""
     first, after = check_page_size(f.args["first"]), f.args["after"]
     key = decode_cursor(after, order, [datetime.fromisoformat, UUID])
     since, last_id = (datetime.fromisoformat(key[0]), UUID(key[1])) if key else (None, None)
     p, t, m = c.alias(), c.alias(), c.alias()
-    cursor = f"api.page_cursor('{order}', jsonb_build_array({_key_sql(m, 'created_at')}, {m}.id))"
+    cursor = f"api.page_cursor('{order}', jsonb_build_array({key_of(m)}))"
     call = rows(c.param(first + 1, "int"), c.param(since, "timestamptz"), c.param(last_id, "uuid"))
     page = (f"(select array_agg({t}.m order by {t}.n) as rows,"
             f" array_agg({t}.cursor order by {t}.n) as cursors,"
@@ -802,6 +804,17 @@ def _business_claims(c: _Compiler, f: Field) -> str:
                       lambda *args: f"api.business_claims({status}, {', '.join(args)})")
 
 
+def _moderation_queue(c: _Compiler, f: Field) -> str:
+    return _item_page(c, f, "ModerationQueue", QUEUE_ORDER,
+                      lambda *args: f"api.moderation_queue({', '.join(args)})",
+                      lambda m: f"api.iso_timestamp({m}.waiting_since), ({m}.review).id")
+
+
+def _json_timestamp(key: str) -> Callable[[_Compiler, Field], str]:
+    """A timestamp in the parent's JSON value, as the interpreter writes a DateTime."""
+    return lambda _c, f: f"api.iso_timestamp(({f.source} ->> '{key}')::timestamptz)"
+
+
 def _managers(c: _Compiler, f: Field) -> str:
     """The business's managers (api.managers_of: for its owner, managers and administrators),
     by id, as the interpreter lists them."""
@@ -834,7 +847,6 @@ _FIELDS: dict[str, dict[str, Callable[[_Compiler, Field], str]]] = {}
 INTERPRETED, with the reason (tests/test_compiled_reads.py holds both to the schema)."""
 
 INTERPRETED = {
-    "Query.moderationQueue": "not compiled yet: flags and earlier decisions per review",
     "Query.operationsReport": "administrators' statistics from pg_stat_statements and the catalogs: rare, "
                               "not worth a statement of its own",
     "Me.email": "sealed: opened with the data key in Python, never in SQL",
@@ -851,9 +863,26 @@ _FIELDS["Query"] = {"business": _business, "businesses": _businesses, "category"
                     "businessAnalytics": _business_analytics, "platformStats": _platform_stats,
                     "changes": _changes,
                     "me": lambda c, f: c.one("Me", f, "api.me() {a}"), "myBusinesses": _my_businesses,
-                    "businessClaims": _business_claims}
+                    "businessClaims": _business_claims, "moderationQueue": _moderation_queue}
 _FIELDS["MyBusinesses"] = _page_of("ManagedBusiness")
 _FIELDS["BusinessClaims"] = _page_of("BusinessClaim")
+_FIELDS["ModerationQueue"] = _page_of("ModerationItem")
+_FIELDS["ModerationItem"] = {
+    "review": lambda c, f: c.one("Review", f, f"(select ({f.source}.review).*) {{a}}"),
+    "waitingSince": _timestamp("waiting_since"),
+    "flags": _json_list("ReviewFlagNote", "flags", column=True),
+    "history": _json_list("ModerationRecord", "decisions", column=True),
+}
+_FIELDS["ReviewFlagNote"] = {"reason": lambda _c, f: f"{f.source} ->> 'reason'",
+                             "flaggedAt": _json_timestamp("flagged_at")}
+_FIELDS["ModerationRecord"] = {
+    "decision": lambda _c, f: (f"case {f.source} ->> 'decision' when 'published' then 'PUBLISH'"
+                               " else 'REJECT' end"),
+    "note": lambda _c, f: f"{f.source} ->> 'note'",
+    "decidedAt": _json_timestamp("decided_at"),
+    "moderator": lambda c, f: c.one(
+        "User", f, f"api.user_profiles(array[({f.source} ->> 'moderator_id')::uuid]) {{a}}"),
+}
 _FIELDS["BusinessClaim"] = {
     **_columns(id="id", message="message", decisionNote="decision_note"),
     "status": lambda _c, f: f"upper({f.source}.status)",
