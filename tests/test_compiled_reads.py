@@ -45,7 +45,8 @@ ROLES = ("anonymous", "reviewer", "owner", "manager", "admin")
 SCHEMA = build_schema()._schema
 # Fields whose arguments the generator knows how to fill; others are left out.
 ROOTS = ("business", "businesses", "category", "categories", "review", "searchBusinesses", "nearbyBusinesses",
-         "autocomplete", "me", "businessAnalytics", "changes", "platformStats", "myBusinesses")
+         "autocomplete", "me", "businessAnalytics", "changes", "platformStats", "myBusinesses",
+         "businessClaims", "moderationQueue")
 # Fields the compiler leaves to the interpreter, asked for now and then (the fallback).
 INTERPRETED = {("Me", "email")}
 TODAY = datetime.now(UTC).date()
