@@ -70,3 +70,11 @@ REVIEWS = Ordering({
     "LOWEST_RATING": ("rating", "created_at", "id"),
     "MOST_HELPFUL": ("helpful_count", "created_at", "id"),
 })
+
+# Item pages (not connections), each by (a time, an id) with its own cursor kind:
+MINE_ORDER = "mine"
+"""api.my_businesses: newest first."""
+CLAIMS_ORDER = "claims"
+"""api.business_claims: pending ones oldest first, decided ones newest first."""
+QUEUE_ORDER = "waiting"
+"""api.moderation_queue: the longest waiting first."""

@@ -44,14 +44,21 @@ from graphql import (
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from gql.errors import BadArgument
-from gql.orderings import BUSINESSES, COLUMN_TYPES, REVIEWS, SEARCH_RESULTS, Ordering
+from gql.orderings import (
+    BUSINESSES,
+    CLAIMS_ORDER,
+    COLUMN_TYPES,
+    MINE_ORDER,
+    QUEUE_ORDER,
+    REVIEWS,
+    SEARCH_RESULTS,
+    Ordering,
+)
 from gql.resolvers.analytics import window
-from gql.resolvers.business_people import CLAIMS_ORDER, MINE_ORDER
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
 from gql.resolvers.changes import decode_change_cursor
 from gql.resolvers.ids import parse_id
-from gql.resolvers.moderation import QUEUE_ORDER
 from gql.resolvers.paging import check_first, check_page_size, decode_cursor
 from gql.resolvers.search import Point, SearchRequest, checked_autocomplete, checked_radius
 

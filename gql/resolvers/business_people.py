@@ -13,12 +13,12 @@ from gql import sealing
 from gql.context import Context
 from gql.errors import refusals_as_errors
 from gql.loaders import BUSINESS_SELECT
+from gql.orderings import CLAIMS_ORDER, MINE_ORDER
 from gql.resolvers.accounts import EMAIL, new_secret, secret_hash
 from gql.resolvers.inputs import invalid
 from gql.resolvers.paging import decode_cursor, encode_cursor
 from gql.resolvers.writes import call
 
-MINE_ORDER = "mine"
 INVITATION = ("You are invited to manage a business listed in the directory. Sign in (or sign up) "
               "with this address to see which, and accept with this code within 7 days: {token}")
 """(Nothing the inviter wrote goes into the message: it goes to any address.)"""
@@ -67,9 +67,6 @@ async def claim(ctx: Context, business_id: UUID, message: str) -> asyncpg.Record
 
 async def decide(ctx: Context, claim_id: UUID, approve: bool, note: str | None) -> asyncpg.Record | None:
     return await call(ctx, "select * from api.decide_business_claim($1, $2, $3)", claim_id, approve, note)
-
-
-CLAIMS_ORDER = "claims"
 
 
 async def claims(ctx: Context, status: str, first: int, after: str | None) -> tuple[list[Any], bool]:

@@ -9,9 +9,8 @@ import asyncpg
 
 from gql.context import Context
 from gql.errors import refusals_as_errors
+from gql.orderings import QUEUE_ORDER
 from gql.resolvers.paging import decode_cursor, encode_cursor
-
-QUEUE_ORDER = "waiting"
 
 
 async def queue(ctx: Context, first: int, after: str | None) -> tuple[list[asyncpg.Record], bool]:
