@@ -142,9 +142,10 @@ class GraphQLApp(GraphQL[Context, None]):
             observe_request(scope.setdefault("state", {}), time.perf_counter() - started)
 
     async def _answer_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        accept = Request(scope).headers.get("accept")
-        if scope["method"] == "GET":
-            send = labelled_for_caches(Request(scope), send, self.settings.get_max_age_seconds)
+        sent = Request(scope)
+        accept = sent.headers.get("accept")
+        if sent.method == "GET":
+            send = labelled_for_caches(sent, send, self.settings.get_max_age_seconds)
         try:
             checked = await check_request(scope, receive, self.settings.limits.max_body_bytes,
                                           self.settings.limits.max_batch)

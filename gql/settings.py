@@ -41,7 +41,7 @@ class CacheLimits:
     """Memory each per-process cache may hold, in bytes, as charged by the estimates measured
     beside each cache (gql/bounded_cache.py); apps of one process share the caches, and the
     last app created sizes them. 56 MB in all by default, as charged: less is really held, as
-the estimates are over the measure (tests/test_memory.py)."""
+    the estimates are over the measure (tests/test_memory.py)."""
 
     documents_bytes: int = 32 * 1024 * 1024
     """Parsed and validated documents (GQL_DOCUMENT_CACHE_BYTES; gql/schema/document_cache.py)."""
