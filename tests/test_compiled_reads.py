@@ -342,6 +342,15 @@ async def ask(http: httpx.AsyncClient, url: str, token: str | None, query: str,
     return body
 
 
+def key_order(value: Any) -> Any:
+    """The keys of every object in a response, in the order they were written."""
+    if isinstance(value, dict):
+        return [(k, key_order(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [key_order(v) for v in value]
+    return None
+
+
 def without_extensions(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "extensions"}
 
@@ -369,6 +378,9 @@ async def test_random_queries_answer_the_same_compiled_and_interpreted(servers: 
                 assert without_extensions(fast) == without_extensions(slow), \
                     f"query {n} as {role}:\n{query}\n{json.dumps(variables)}\n" \
                     f"compiled:    {json.dumps(fast)}\ninterpreted: {json.dumps(slow)}"
+                # Keys in selection order on both (GraphQL spec, "Serialization Format").
+                assert key_order(fast.get("data")) == key_order(slow.get("data")), \
+                    f"query {n} as {role}:\n{query}\ncompiled:    {json.dumps(fast)}\ninterpreted: {json.dumps(slow)}"
                 compiled_count += 1
                 assert fast["extensions"]["sqlStatements"] == 1
             cursors.extend(cursors_in(slow.get("data")))
@@ -677,9 +689,82 @@ def test_a_default_window_is_compiled_again_the_next_day() -> None:
     assert isinstance(fresh, plans.Statement) and fresh.valid_on == TODAY and str(TODAY) in fresh.params
     yesterday = TODAY - timedelta(days=1)
     stale = dataclasses.replace(fresh, valid_on=yesterday, params=[str(yesterday)])
-    plans.PLANS.keep(plans._plan_key(query, None, None), stale, 1000)
+    plans.PLANS.keep(plans._key([query, None, []], {}, fresh.shaping), stale, 1000)
     again = plans.planned(SCHEMA, document, query, None, None)
     assert again == fresh
+
+
+def test_a_plan_serves_every_value_of_a_variable_that_is_only_a_parameter() -> None:
+    """10,000 slugs compile once: the kept plan takes each request's value as its parameter.
+    A value that shapes the statement (a page size, an @include) keys a plan of its own."""
+    from graphql import parse
+
+    from gql.compiled import plans
+
+    def plan(query: str, variables: dict[str, Any]) -> plans.Statement:
+        found = plans.planned(SCHEMA, parse(query), query, None, variables)
+        assert isinstance(found, plans.Statement), found
+        return found
+
+    by_slug = "query($slug: String!) { business(slug: $slug) { id name } }"
+    first, second = plan(by_slug, {"slug": "first-slug"}), plan(by_slug, {"slug": "second-slug"})
+    assert first.sql is second.sql  # the same plan, not compiled again
+    assert "first-slug" in first.params and "second-slug" in second.params and "first-slug" not in second.params
+    assert [b.variable for b in second.bindings] == ["slug"] and not second.shaping
+
+    by_id = "query($id: ID!) { review(id: $id) { id } }"
+    one, two = plan(by_id, {"id": str(uuid.UUID(int=1))}), plan(by_id, {"id": str(uuid.UUID(int=2))})
+    assert one.sql is two.sql and str(uuid.UUID(int=2)) in two.params and str(uuid.UUID(int=1)) not in two.params
+    refused = plans.planned(SCHEMA, parse(by_id), by_id, None, {"id": "not-an-id"})
+    assert isinstance(refused, plans.NotCompiled) and "not-an-id" in str(refused)  # the interpreter says so
+    assert plan(by_id, {"id": str(uuid.UUID(int=3))}).sql is one.sql  # and the plan still serves the next
+
+    paged = "query($n: Int!, $more: Boolean!) { businesses(first: $n) { edges { node { id name @include(if: $more) } } } }"
+    small, large = plan(paged, {"n": 1, "more": False}), plan(paged, {"n": 2, "more": False})
+    assert small.sql is not large.sql and small.shaping == {"n", "more"}
+    assert plan(paged, {"n": 1, "more": False}).sql is small.sql
+    assert "name" in plan(paged, {"n": 1, "more": True}).sql and "'name'" not in small.sql
+
+    either = "query($id: ID, $slug: String) { business(id: $id, slug: $slug) { name } }"
+    by_name = plan(either, {"id": None, "slug": "some-slug"})
+    by_key = plan(either, {"id": str(uuid.UUID(int=4)), "slug": None})  # another shape: nullness is in the key
+    assert "businesses_by_slug" in by_name.sql and "businesses_by_id" in by_key.sql
+    assert isinstance(plans.planned(SCHEMA, parse(either), either, None, {"id": None, "slug": None}),
+                      plans.NotCompiled)
+    assert plan(either, {"id": None, "slug": "other-slug"}).params == ["other-slug"]
+
+
+BY_VARIABLES: list[tuple[str, str]] = [
+    ("query($slug: String!) { business(slug: $slug) { id name status } }", "slug"),
+    ("query($id: ID!) { business(id: $id) { name status reviews(first: 2) { edges { node { id } } } } }", "id"),
+    ("query($id: ID!) { review(id: $id) { status content } }", "review"),
+    ("query($slug: String!) { category(slug: $slug) { name } }", "category"),
+]
+
+
+async def test_one_plan_answers_each_value_as_the_interpreter(servers: Servers) -> None:
+    """The same document asked with one value after another (listed, draft, unknown, not an
+    ID) as each role: the kept plan, its parameters set per request, answers each as the
+    interpreter does, and a value the compiler would refuse is still the interpreter's."""
+    world = servers.world
+    async with httpx.AsyncClient(timeout=60) as http:
+        draft = await ask(http, servers.interpreted, servers.tokens["owner"],
+                          "query($id: ID!) { business(id: $id) { slug } }", {"id": world.draft_id})
+        values = {"slug": [servers.slugs[0], draft["data"]["business"]["slug"], "no-such-business", servers.slugs[1]],
+                  "id": [servers.business_ids[0], world.draft_id, str(uuid.UUID(int=7)), "not-an-id",
+                         servers.business_ids[1]],
+                  "review": [servers.review_ids[0], servers.review_ids[-1], "not-an-id", servers.review_ids[1]],
+                  "category": [servers.category_slugs[0], "no-such-category", servers.category_slugs[1]]}
+        for query, kind in BY_VARIABLES:
+            name = "slug" if kind in ("slug", "category") else "id"
+            for role in ROLES:
+                executors = []
+                for value in values[kind]:
+                    fast = await ask(http, servers.compiled, servers.tokens[role], query, {name: value})
+                    slow = await ask(http, servers.interpreted, servers.tokens[role], query, {name: value})
+                    assert without_extensions(fast) == without_extensions(slow), (query, role, value)
+                    executors.append(fast["extensions"]["executor"])
+                assert executors.count("compiled") >= len(values[kind]) - 1, (query, role, executors)
 
 
 async def test_a_report_with_every_field_skipped_is_still_refused_to_whom_it_is_refused(servers: Servers) -> None:

@@ -16,8 +16,8 @@ resolvers would refuse: the interpreter's error is then the only one there is.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -31,6 +31,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInputType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -40,7 +41,9 @@ from graphql import (
     Undefined,
     VariableNode,
     is_input_type,
+    visit,
 )
+from graphql.language import Visitor
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from gql.errors import BadArgument
@@ -69,6 +72,21 @@ MAX_OBJECT_KEYS = 50
 class NotCompiled(Exception):
     """The compiler does not cover this document (the message says why): interpret it."""
 
+    shaping: frozenset[str] = frozenset()
+    """The variables whose values led to this answer (see Statement.shaping)."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A parameter that is a variable's value as given (or as `convert` turns it): another
+    request of the same shape sets it from its own value, without compiling again."""
+
+    slot: int
+    variable: str
+    type_: GraphQLInputType
+    sql_type: str
+    convert: Callable[[Any], Any] | None = None
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -79,13 +97,19 @@ class Statement:
     """The UTC day it holds for, when it holds only for one (a default window ending today)."""
     writes: bool = False
     """A mutation's statement (it must run on the primary)."""
+    bindings: tuple[Binding, ...] = ()
+    """The parameters that are variables' values (gql/compiled/plans.py sets them per request)."""
+    shaping: frozenset[str] = frozenset()
+    """The variables whose values the statement's text depends on (a page size, a filter, an
+    @include): a plan is kept per value of these, and per presence and nullness of every
+    variable; any other variable is a Binding or not read at all."""
 
 
 def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
                   variables: dict[str, Any] | None) -> Statement:
     """A query, or one of the mutations in _FIELDS["Mutation"]."""
-    return _Compiler(schema, document, operation_name, variables or {},
-                     (OperationType.QUERY, OperationType.MUTATION)).statement()
+    return _compiled(_Compiler(schema, document, operation_name, variables or {},
+                               (OperationType.QUERY, OperationType.MUTATION)))
 
 
 def compile_event(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -93,8 +117,16 @@ def compile_event(schema: GraphQLSchema, document: DocumentNode, operation_name:
     """A sync-feed subscription's answer to one change: its `data` JSON, or null when the
     caller may not see the change (the change log's row-level policy decides). The first
     parameter is the change's position, set per event (EVENT_POSITION)."""
-    return _Compiler(schema, document, operation_name, variables or {},
-                     (OperationType.SUBSCRIPTION,)).statement()
+    return _compiled(_Compiler(schema, document, operation_name, variables or {},
+                               (OperationType.SUBSCRIPTION,)))
+
+
+def _compiled(compiler: _Compiler) -> Statement:
+    try:
+        return compiler.statement()
+    except NotCompiled as why:
+        why.shaping = frozenset(compiler.shaping)
+        raise
 
 
 EVENT_POSITION = 0
@@ -118,6 +150,12 @@ class _Compiler:
             raise NotCompiled(f"a {self.operation.operation.value}")
         self.fragments = {d.name.value: d for d in document.definitions
                           if isinstance(d, FragmentDefinitionNode)}
+        self.shaping: set[str] = set()
+        """Variables whose values shaped the statement so far (Statement.shaping)."""
+        self.bindings: list[Binding] = []
+        self.variable_types: dict[str, GraphQLInputType] = {}
+        self.given = {name for name, value in raw_variables.items() if value is not None}
+        """Variables given a value in the request (not defaulted, not null)."""
         self.variables = self._coerced_variables(raw_variables)
         event = self.operation.operation == OperationType.SUBSCRIPTION
         self.params: list[str | None] = [None] if event else []
@@ -139,53 +177,62 @@ class _Compiler:
             type_ = type_from_ast(self.schema, definition.type)
             if type_ is None or not is_input_type(type_):
                 raise NotCompiled(f"unknown type of ${name}")
+            self.variable_types[name] = type_
             if name in raw:
                 try:
                     values[name] = coerce_input_value(raw[name], type_)
                 except GraphQLError as exc:
+                    self.shaping.add(name)  # this value, not the next one of its shape
                     raise NotCompiled(f"${name}: {exc.message}") from exc
             elif definition.default_value is not None:
                 values[name] = value_from_ast(definition.default_value, type_)
         return values
 
-    def _arguments(self, parent: GraphQLObjectType, node: FieldNode) -> dict[str, Any]:
+    def _arguments(self, parent: GraphQLObjectType, node: FieldNode) -> Arguments:
         field_def = parent.fields[node.name.value]
         given = {a.name.value: a.value for a in node.arguments or ()}
-        values: dict[str, Any] = {}
+        arguments = Arguments(self.shaping)
         for name, arg in field_def.args.items():
             value_node = given.get(name)
             if value_node is None or (isinstance(value_node, VariableNode)
                                       and value_node.name.value not in self.variables):
-                values[name] = None if arg.default_value is Undefined else _plain(arg.default_value)
+                arguments.by_name[name] = None if arg.default_value is Undefined else plain(arg.default_value)
                 continue
+            arguments.reads[name] = _variables_in(value_node)
+            if isinstance(value_node, VariableNode) and value_node.name.value in self.given:
+                arguments.direct[name] = value_node.name.value
             value = value_from_ast(value_node, arg.type, self.variables)
             if value is Undefined:
                 raise NotCompiled(f"argument {name} is not valid")
-            values[name] = _plain(value)
-        return values
+            arguments.by_name[name] = plain(value)
+        return arguments
 
     def param(self, value: Any, sql_type: str) -> str:
+        self.params.append(param_text(value, sql_type))
+        index = len(self.params)
         if sql_type in ("text[]", "int2[]"):  # a JSON array, unpacked (an array literal would need quoting)
-            index = len(self.params) + 1
-            self.params.append(None if value is None else json.dumps(value))
             given = f"($1[{index}])::jsonb"
             element = sql_type.removesuffix("[]")
             return (f"case when {given} is not null then"
                     f" array(select e::{element} from jsonb_array_elements_text({given}) e) end")
-        if value is None:
-            text = None
-        elif isinstance(value, str):
-            text = value
-        elif isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, int | float | Decimal | UUID):
-            text = str(value)
-        elif isinstance(value, date):
-            text = value.isoformat()
-        else:
-            text = json.dumps(value)
-        self.params.append(text)
-        return f"($1[{len(self.params)}])::{sql_type}"
+        return f"($1[{index}])::{sql_type}"
+
+    def bound(self, f: Field, name: str, sql_type: str, convert: Callable[[Any], Any] | None = None) -> str:
+        """The parameter of argument `name`: bound to its variable when it is one, so that
+        the plan serves every value of it. `convert` (pure, of the value alone) makes the
+        parameter; a value it refuses keys the plan by that value."""
+        value, variable = f.args.by_name[name], f.args.direct.get(name)
+        if convert is not None:
+            try:
+                value = convert(value)
+            except Exception:
+                f.args.shaping.update(f.args.reads.get(name, ()))
+                raise
+        sql = self.param(value, sql_type)
+        if variable is not None:
+            self.bindings.append(Binding(len(self.params) - 1, variable, self.variable_types[variable],
+                                         sql_type, convert))
+        return sql
 
     def alias(self) -> str:
         self.aliases += 1
@@ -199,6 +246,7 @@ class _Compiler:
             if name not in ("skip", "include"):
                 continue
             (argument,) = directive.arguments
+            self.shaping.update(_variables_in(argument.value))
             value = value_from_ast(argument.value, self.schema.get_type("Boolean"),  # type: ignore[arg-type]
                                    self.variables)
             if value is Undefined or value is None:
@@ -272,17 +320,23 @@ class _Compiler:
     def statement(self) -> Statement:
         if self.operation.operation == OperationType.SUBSCRIPTION:
             data = self.object_json("Subscription", [self.operation.selection_set], "")
-            return Statement(f"select case when exists (select from change_log e where e.seq = {_EVENT})"
-                             f" then {data}::text end", self.params, self.valid_on)
+            return self._made(f"select case when exists (select from change_log e where e.seq = {_EVENT})"
+                              f" then {data}::text end")
         if self.operation.operation == OperationType.MUTATION:
             mutation = self.schema.mutation_type
             assert mutation is not None
             if len(self.collect(mutation, [self.operation.selection_set])) != 1:
                 raise NotCompiled("a mutation of several fields (they run one after another)")
             data = self.object_json("Mutation", [self.operation.selection_set], "")
-            return Statement(f"select {data}::text", self.params, self.valid_on, writes=True)
+            return self._made(f"select {data}::text", writes=True)
         data = self.object_json("Query", [self.operation.selection_set], "")
-        return Statement(f"select {data}::text", self.params, self.valid_on)
+        return self._made(f"select {data}::text")
+
+    def _made(self, sql: str, *, writes: bool = False) -> Statement:
+        shaping = frozenset(self.shaping)
+        # A variable read as a value somewhere is keyed by it: it needs no binding elsewhere.
+        bindings = tuple(b for b in self.bindings if b.variable not in shaping)
+        return Statement(sql, self.params, self.valid_on, writes, bindings, shaping)
 
     # --- shared shapes ------------------------------------------------------------------------
 
@@ -361,23 +415,82 @@ class _Compiler:
         return f"(select json_build_object({', '.join(parts)}) from ({inner}) {x} group by ())"
 
 
+@dataclass
+class Arguments(Mapping[str, Any]):
+    """A field's argument values. Reading one marks the variables it was made of as shaping
+    the statement (their values then key its plan); `_Compiler.bound` reads one without
+    that, as a parameter, and `given` asks only what every plan's key holds."""
+
+    shaping: set[str]
+    by_name: dict[str, Any] = field(default_factory=dict)
+    reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The variables each argument's value was made of."""
+    direct: dict[str, str] = field(default_factory=dict)
+    """Arguments that are one variable with a value, by the variable's name."""
+
+    def __getitem__(self, name: str) -> Any:
+        self.shaping.update(self.reads.get(name, ()))
+        return self.by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    def given(self, name: str) -> bool:
+        """Whether the argument has a value: the same for every request of a plan's shape
+        (an argument made of more than one variable is read)."""
+        if name in self.direct:
+            return True
+        return self[name] is not None
+
+
+def _variables_in(node: Any) -> frozenset[str]:
+    found: set[str] = set()
+
+    class Variables(Visitor):
+        def enter_variable(self, variable: VariableNode, *_: Any) -> None:
+            found.add(variable.name.value)
+
+    visit(node, Variables())
+    return frozenset(found)
+
+
+def param_text(value: Any, sql_type: str) -> str | None:
+    """A parameter's value as the text it is passed as ($1 is a text[])."""
+    if value is None:
+        return None
+    if sql_type in ("text[]", "int2[]"):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal | UUID):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return json.dumps(value)
+
+
 @dataclass(frozen=True)
 class Field:
     """A field being compiled: the SQL of its parent's row, its arguments, its selections."""
 
     source: str
-    args: dict[str, Any]
+    args: Arguments
     selections: list[SelectionSetNode]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Coerced values as the resolvers see them: enum values, not enum members."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -415,13 +528,12 @@ def _object(type_name: str, **columns: str) -> Callable[[_Compiler, Field], str]
 # --- Query ------------------------------------------------------------------------------------
 
 def _business(c: _Compiler, f: Field) -> str:
-    business_id, slug = f.args["id"], f.args["slug"]
-    if (business_id is None) == (slug is None):
+    by_id, by_slug = f.args.given("id"), f.args.given("slug")
+    if by_id == by_slug:
         raise BadArgument("id", 'or "slug": give exactly one of them')
-    if slug is not None:
-        return c.one("Business", f, f"api.businesses_by_slug(array[{c.param(slug, 'text')}]) {{a}}")
-    uuid = parse_id(business_id)
-    return c.one("Business", f, f"api.businesses_by_id(array[{c.param(uuid, 'uuid')}]) {{a}}")
+    if by_slug:
+        return c.one("Business", f, f"api.businesses_by_slug(array[{c.bound(f, 'slug', 'text')}]) {{a}}")
+    return c.one("Business", f, f"api.businesses_by_id(array[{c.bound(f, 'id', 'uuid', parse_id)}]) {{a}}")
 
 
 def _businesses(c: _Compiler, f: Field) -> str:
@@ -556,18 +668,16 @@ def _report(c: _Compiler, f: Field, type_name: str, report: str) -> str:
 
 
 def _record_view(c: _Compiler, f: Field) -> str:
-    a = f.args
-    return _recorded(c, f, f"api.record_business_view({c.param(_input_id(a['businessId']), 'uuid')},"
-                           f" {c.param(a['visitorId'], 'text')}, {c.param(a['referrer'], 'text')},"
-                           f" {c.param(a['timeOnPageSeconds'], 'integer')},"
-                           f" {c.param(a['bounced'], 'boolean')}, {c.param(a['clientEventId'], 'text')})")
+    return _recorded(c, f, f"api.record_business_view({c.bound(f, 'businessId', 'uuid', _input_id)},"
+                           f" {c.bound(f, 'visitorId', 'text')}, {c.bound(f, 'referrer', 'text')},"
+                           f" {c.bound(f, 'timeOnPageSeconds', 'integer')},"
+                           f" {c.bound(f, 'bounced', 'boolean')}, {c.bound(f, 'clientEventId', 'text')})")
 
 
 def _record_click(c: _Compiler, f: Field) -> str:
-    a = f.args
-    return _recorded(c, f, f"api.record_business_click({c.param(_input_id(a['businessId']), 'uuid')},"
-                           f" {c.param(a['visitorId'], 'text')}, {c.param(a['kind'], 'text')},"
-                           f" {c.param(a['clientEventId'], 'text')})")
+    return _recorded(c, f, f"api.record_business_click({c.bound(f, 'businessId', 'uuid', _input_id)},"
+                           f" {c.bound(f, 'visitorId', 'text')}, {c.bound(f, 'kind', 'text')},"
+                           f" {c.bound(f, 'clientEventId', 'text')})")
 
 
 def _recorded(c: _Compiler, f: Field, call: str) -> str:
@@ -685,7 +795,7 @@ def _tombstone(_c: _Compiler, f: Field) -> str:
 
 
 def _category(c: _Compiler, f: Field) -> str:
-    return c.one("Category", f, f"api.categories_by_slug(array[{c.param(f.args['slug'], 'text')}]) {{a}}")
+    return c.one("Category", f, f"api.categories_by_slug(array[{c.bound(f, 'slug', 'text')}]) {{a}}")
 
 
 def _categories(c: _Compiler, f: Field) -> str:
@@ -693,7 +803,7 @@ def _categories(c: _Compiler, f: Field) -> str:
 
 
 def _review(c: _Compiler, f: Field) -> str:
-    return c.one("Review", f, f"api.reviews_by_id(array[{c.param(parse_id(f.args['id']), 'uuid')}]) {{a}}")
+    return c.one("Review", f, f"api.reviews_by_id(array[{c.bound(f, 'id', 'uuid', parse_id)}]) {{a}}")
 
 
 # --- Business ---------------------------------------------------------------------------------
