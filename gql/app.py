@@ -47,6 +47,8 @@ from gql.compiled.extension import RawJSON
 from gql.compiled.plans import PLANS
 from gql.context import Context
 from gql.database import create_pool
+from gql.entities.columns import check_catalog
+from gql.entities.tables import TABLES
 from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
 from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
 from gql.http_caching import FAILED, labelled_for_caches
@@ -463,6 +465,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             session_settings=settings.limits.session_settings())
         async with graphql.pool.acquire() as conn:
             await check_data_key(conn, settings.data_key)
+            await check_catalog(conn, TABLES)  # a mismatch stops the server here, named
         graphql.hub = ChangeHub(database_url, graphql.pool, settings.hub, settings.broadcast_url)
         graphql.holders = TokenHolders(graphql.pool, settings.account_recheck_seconds,
                                        settings.limits.pool_acquire_timeout_seconds,

@@ -17,20 +17,14 @@ import asyncpg
 from strawberry.dataloader import DataLoader
 
 from gql.database import RequestDatabase
+from gql.entities.business import BUSINESSES
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Record = asyncpg.Record
 
 # The columns a Business is built from (not the search columns), and isOpenNow.
-BUSINESS_COLUMNS = (
-    "b.id, b.slug, b.name, b.description, b.short_description, b.status, b.tags, b.phone,"
-    " b.email, b.website, b.address_line1, b.address_line2, b.city, b.state, b.zip_code,"
-    " b.country, b.latitude, b.longitude, b.service_radius_meters, b.timezone, b.hours,"
-    " b.special_hours, b.rating_counts, b.review_count, b.rating_avg, b.verification_status,"
-    " b.version, b.created_at, b.updated_at, b.primary_category_id, b.secondary_category_ids,"
-    " b.owner_id, b.photos, b.logo_url, b.cover_url, b.price_level, b.attributes, b.social_links,"
-    " api.is_open_now(b) as is_open_now")
+BUSINESS_COLUMNS = BUSINESSES.select_list("b")
 BUSINESS_SELECT = "select " + BUSINESS_COLUMNS + " from {fn} b"
 
 

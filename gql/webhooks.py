@@ -41,6 +41,7 @@ from gql import sealing
 from gql.auth import Identity
 from gql.data_key import DataKey
 from gql.database import RequestDatabase
+from gql.entities.business import BUSINESSES
 from gql.http_urls import http_url_problem
 from gql.loaders import Loaders
 from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
@@ -117,13 +118,7 @@ class Refused:
 REFUSED = Refused()
 ANSWER_PREFIX = 200
 NODE_FIELDS = {
-    "Business": ("id", "slug", "name", "description", "short_description", "status", "tags", "phone",
-                 "email", "website", "address_line1", "address_line2", "city", "state", "zip_code", "country",
-                 "latitude", "longitude", "service_radius_meters", "timezone", "hours", "special_hours",
-                 "rating_counts",
-                 "review_count", "rating_avg", "version", "created_at", "updated_at", "primary_category_id",
-                 "secondary_category_ids", "owner_id", "photos", "logo_url", "cover_url", "price_level",
-                 "attributes", "social_links"),
+    "Business": BUSINESSES.webhook_columns(),
     "Review": ("id", "business_id", "author_id", "rating", "title", "content", "status",
                "visit_date",
                "helpful_count", "not_helpful_count", "version", "created_at", "updated_at"),

@@ -46,6 +46,8 @@ from graphql import (
 from graphql.language import Visitor
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
+from gql.entities.business import BUSINESSES as BUSINESS_TABLE
+from gql.entities.columns import Table
 from gql.errors import BadArgument
 from gql.orderings import (
     BUSINESSES,
@@ -505,6 +507,17 @@ def _columns(**columns: str) -> dict[str, Callable[[_Compiler, Field], str]]:
 
 def _timestamp(column: str) -> Callable[[_Compiler, Field], str]:
     return lambda _c, f: f"api.iso_timestamp({f.source}.{column})"
+
+
+def _upper(column: str) -> Callable[[_Compiler, Field], str]:
+    """An enum field: its stored value in capitals."""
+    return lambda _c, f: f"upper({f.source}.{column})"
+
+
+def _plain_fields(table: Table) -> dict[str, Callable[[_Compiler, Field], str]]:
+    """The fields of a table's registry (gql/entities) that show one column each."""
+    form = {"value": _column, "id": _column, "timestamp": _timestamp, "enum": _upper}
+    return {name: form[column.form](column.name) for name, column in table.fields().items()}
 
 
 def _key_sql(source: str, column: str) -> str:
@@ -1016,12 +1029,7 @@ _FIELDS["ManagedBusiness"] = {
     "managers": _managers,
 }
 _FIELDS["Business"] = {
-    **_columns(id="id", slug="slug", name="name", description="description",
-               shortDescription="short_description", tags="tags", phone="phone", email="email",
-               website="website", timezone="timezone", reviewCount="review_count", version="version",
-               serviceRadiusMeters="service_radius_meters"),
-    "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
-    "status": lambda _c, f: f"upper({f.source}.status)",
+    **_plain_fields(BUSINESS_TABLE),
     "isOpenNow": lambda _c, f: f"api.is_open_at({f.source}.hours, {f.source}.special_hours,"
                                f" {f.source}.timezone, now())",
     "rating": lambda _c, f: f"case when {f.source}.review_count > 0 then {f.source}.rating_avg end",
@@ -1036,7 +1044,6 @@ _FIELDS["Business"] = {
     "hours": _hours,
     "specialHours": _special_hours,
     "ratingDistribution": _rating_distribution,
-    **_columns(logoUrl="logo_url", coverUrl="cover_url", priceLevel="price_level"),
     "photos": _json_list("Photo", "photos", column=True),
     # Enum names are the stored values in capitals (gql/schema/listing.py).
     "attributes": lambda _c, f: (f"array(select upper(a) from unnest({f.source}.attributes)"

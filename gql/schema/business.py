@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gql.context import Context
+from gql.entities.business import BUSINESSES
 from gql.resolvers import categories as category_resolvers
 from gql.resolvers import reviews as review_resolvers
 from gql.resolvers import search as search_resolvers
@@ -143,26 +144,22 @@ class Business:
         counts = row["rating_counts"]
         has_location = row["latitude"] is not None
         return cls(
-            id=strawberry.ID(str(row["id"])), slug=row["slug"], name=row["name"],
-            description=row["description"], short_description=row["short_description"],
-            status=BusinessStatus(row["status"]), tags=list(row["tags"]), phone=row["phone"],
-            email=row["email"], website=row["website"],
+            **BUSINESSES.values(row), id=strawberry.ID(str(row["id"])),
+            status=BusinessStatus(row["status"]),
             address=Address(
                 line1=row["address_line1"], line2=row["address_line2"], city=row["city"],
                 state=row["state"], zip=row["zip_code"], country=row["country"],
             ),
             location=GeoPoint(latitude=row["latitude"], longitude=row["longitude"])
             if has_location else None,
-            timezone=row["timezone"], hours=_weekly_hours(row["hours"]),
+            hours=_weekly_hours(row["hours"]),
             special_hours=_special_hours(row["special_hours"]), is_open_now=row["is_open_now"],
             rating=float(row["rating_avg"]) if row["review_count"] else None,
-            review_count=row["review_count"],
             rating_distribution=[RatingCount(rating=r, count=counts[r - 1]) for r in range(5, 0, -1)],
-            verified=row["verification_status"] == "verified", version=row["version"],
-            created_at=row["created_at"], updated_at=row["updated_at"],
+            verified=row["verification_status"] == "verified",
             distance_meters=row.get("distance_meters"),
             bearing_degrees=float(row["bearing_degrees"]) if row.get("bearing_degrees") is not None else None,
-            service_radius_meters=row["service_radius_meters"], **listing_fields(row), _id=row["id"],
+            **listing_fields(row), _id=row["id"],
             _primary_category_id=row["primary_category_id"],
             _secondary_category_ids=list(row["secondary_category_ids"]), _owner_id=row["owner_id"],
         )

@@ -11,6 +11,8 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 
 from gql.context import Context
+from gql.entities.business import BUSINESSES
+from gql.entities.columns import attribute_of
 from gql.resolvers import business_writes as writes
 from gql.resolvers import service_areas
 from gql.resolvers.inputs import column_patch, input_id, invalid
@@ -106,32 +108,19 @@ class BusinessInput:
             special = {d.date.isoformat(): [[i.opens, i.closes] for i in d.intervals] for d in special}
         if isinstance(self.price_level, int) and not 1 <= self.price_level <= 4:
             raise invalid("priceLevel", "priceLevel must be 1 to 4")
+        # The inputs stored as something else than they are given; the others as they are.
+        stored = {
+            "primaryCategoryId": ids(self.primary_category_id, "primaryCategoryId"),
+            "secondaryCategoryIds": ids(self.secondary_category_ids, "secondaryCategoryIds"),
+            "website": checked_url(self.website, "website"), "hours": hours, "specialHours": special,
+            "photos": photos_column(self.photos), "logoUrl": checked_url(self.logo_url, "logoUrl"),
+            "coverUrl": checked_url(self.cover_url, "coverUrl"),
+            "attributes": attributes_column(self.attributes),
+            "socialLinks": social_links_column(self.social_links),
+        }
         return column_patch({
-            "name": ("name", self.name), "slug": ("slug", self.slug),
-            "legalName": ("legal_name", self.legal_name),
-            "description": ("description", self.description),
-            "shortDescription": ("short_description", self.short_description),
-            "primaryCategoryId": ("primary_category_id",
-                                  ids(self.primary_category_id, "primaryCategoryId")),
-            "secondaryCategoryIds": ("secondary_category_ids",
-                                     ids(self.secondary_category_ids, "secondaryCategoryIds")),
-            "tags": ("tags", self.tags), "phone": ("phone", self.phone),
-            "email": ("email", self.email), "website": ("website", checked_url(self.website, "website")),
-            "addressLine1": ("address_line1", self.address_line1),
-            "addressLine2": ("address_line2", self.address_line2),
-            "city": ("city", self.city), "state": ("state", self.state),
-            "zip": ("zip_code", self.zip), "country": ("country", self.country),
-            "latitude": ("latitude", self.latitude), "longitude": ("longitude", self.longitude),
-            "serviceRadiusMeters": ("service_radius_meters", self.service_radius_meters),
-            "timezone": ("timezone", self.timezone), "hours": ("hours", hours),
-            "specialHours": ("special_hours", special),
-            "photos": ("photos", photos_column(self.photos)),
-            "logoUrl": ("logo_url", checked_url(self.logo_url, "logoUrl")),
-            "coverUrl": ("cover_url", checked_url(self.cover_url, "coverUrl")),
-            "priceLevel": ("price_level", self.price_level),
-            "attributes": ("attributes", attributes_column(self.attributes)),
-            "socialLinks": ("social_links", social_links_column(self.social_links)),
-        })
+            name: (column, stored[name] if name in stored else getattr(self, attribute_of(name)))
+            for name, column in BUSINESSES.inputs().items()})
 
 
 @strawberry.type

@@ -126,7 +126,6 @@ def listing_fields(row: Any) -> dict[str, Any]:
     return {
         "photos": [Photo(url=p["url"], caption=p.get("caption"), primary=bool(p.get("primary")))
                    for p in row["photos"]],
-        "logo_url": row["logo_url"], "cover_url": row["cover_url"], "price_level": row["price_level"],
         "attributes": [BusinessAttribute(a) for a in row["attributes"]],
         "social_links": [SocialLink(platform=SocialPlatform(k), url=v)
                          for k, v in sorted(row["social_links"].items())],
