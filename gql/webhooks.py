@@ -42,6 +42,8 @@ from gql.auth import Identity
 from gql.data_key import DataKey
 from gql.database import RequestDatabase
 from gql.entities.business import BUSINESSES
+from gql.entities.category import CATEGORIES
+from gql.entities.review import RESPONSES, REVIEWS
 from gql.http_urls import http_url_problem
 from gql.loaders import Loaders
 from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
@@ -118,14 +120,8 @@ class Refused:
 REFUSED = Refused()
 ANSWER_PREFIX = 200
 NODE_FIELDS = {
-    "Business": BUSINESSES.webhook_columns(),
-    "Review": ("id", "business_id", "author_id", "rating", "title", "content", "status",
-               "visit_date",
-               "helpful_count", "not_helpful_count", "version", "created_at", "updated_at"),
-    "ReviewResponse": ("id", "review_id", "business_id", "responder_id", "content", "created_at",
-                       "updated_at"),
-    "Category": ("id", "parent_id", "slug", "name", "description", "icon", "sort_order", "active",
-                 "created_at", "updated_at"),
+    "Business": BUSINESSES.webhook_columns(), "Review": REVIEWS.webhook_columns(),
+    "ReviewResponse": RESPONSES.webhook_columns(), "Category": CATEGORIES.webhook_columns(),
 }
 """What a webhook's node holds of each object: what the GraphQL API shows of it, no more
 (moderators' notes, internal scores and counters stay out)."""

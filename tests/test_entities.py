@@ -13,7 +13,9 @@ import pytest
 from graphql import GraphQLInputObjectType, GraphQLObjectType
 
 from gql.entities.business import BUSINESSES
+from gql.entities.category import CATEGORIES
 from gql.entities.columns import CatalogMismatch, check_catalog
+from gql.entities.review import RESPONSES, REVIEWS
 from gql.entities.tables import TABLES
 from gql.schema import build_schema
 from tests.support import REPOSITORY, drop, scratch_database
@@ -21,11 +23,15 @@ from tests.support import REPOSITORY, drop, scratch_database
 SCHEMA = build_schema()._schema
 
 
-def test_each_business_field_and_input_the_registry_names_is_in_the_schema_and_back() -> None:
-    business = SCHEMA.get_type("Business")
+def test_each_field_and_input_the_registry_names_is_in_the_schema_and_back() -> None:
+    for type_name, table in {"Business": BUSINESSES, "Review": REVIEWS, "ReviewResponse": RESPONSES,
+                             "Category": CATEGORIES}.items():
+        type_ = SCHEMA.get_type(type_name)
+        assert isinstance(type_, GraphQLObjectType)
+        assert set(table.fields()) <= set(type_.fields), type_name
+    assert set(TABLES) == {BUSINESSES, REVIEWS, RESPONSES, CATEGORIES}
     business_input = SCHEMA.get_type("BusinessInput")
-    assert isinstance(business, GraphQLObjectType) and isinstance(business_input, GraphQLInputObjectType)
-    assert set(BUSINESSES.fields()) <= set(business.fields)
+    assert isinstance(business_input, GraphQLInputObjectType)
     # Every input field writes a column the registry names, and nothing else writes one.
     assert set(BUSINESSES.inputs()) == set(business_input.fields)
 

@@ -47,7 +47,10 @@ from graphql.language import Visitor
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from gql.entities.business import BUSINESSES as BUSINESS_TABLE
+from gql.entities.category import CATEGORIES as CATEGORY_TABLE
 from gql.entities.columns import Table
+from gql.entities.review import RESPONSES as RESPONSE_TABLE
+from gql.entities.review import REVIEWS as REVIEW_TABLE
 from gql.errors import BadArgument
 from gql.orderings import (
     BUSINESSES,
@@ -1081,8 +1084,7 @@ _FIELDS["TimeInterval"] = {"opens": lambda _c, f: f"{f.source}.v ->> 0",
                            "closes": lambda _c, f: f"{f.source}.v ->> 1"}
 _FIELDS["RatingCount"] = _json_keys(rating="rating", count="count")
 _FIELDS["Category"] = {
-    **_columns(id="id", slug="slug", name="name", description="description", icon="icon",
-               level="level", businessCount="business_count"),
+    **_plain_fields(CATEGORY_TABLE),
     "parent": lambda c, f: c.one("Category", f, f"api.categories_by_id(array[{f.source}.parent_id]) {{a}}"),
     "children": lambda c, f: c.each("Category", f, f"api.category_children(array[{f.source}.id])"
                                                    " with ordinality {a}", "{a}.ordinality"),
@@ -1090,10 +1092,7 @@ _FIELDS["Category"] = {
     "businesses": _category_businesses,
 }
 _FIELDS["Review"] = {
-    **_columns(id="id", rating="rating", title="title", content="content", visitDate="visit_date",
-               helpfulCount="helpful_count", notHelpfulCount="not_helpful_count", version="version"),
-    "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
-    "status": lambda _c, f: f"upper({f.source}.status)",
+    **_plain_fields(REVIEW_TABLE),
     "business": lambda c, f: c.one("Business", f,
                                    f"api.businesses_by_id(array[{f.source}.business_id]) {{a}}"),
     "author": _profile("author_id"),
@@ -1101,8 +1100,7 @@ _FIELDS["Review"] = {
                                    f"api.responses_by_review(array[{f.source}.id]) {{a}}"),
 }
 _FIELDS["ReviewResponse"] = {
-    **_columns(id="id", content="content"),
-    "createdAt": _timestamp("created_at"), "updatedAt": _timestamp("updated_at"),
+    **_plain_fields(RESPONSE_TABLE),
     "responder": _profile("responder_id"),
 }
 # The signed-in account (none for anonymous requests). Its email is sealed in the database

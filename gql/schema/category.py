@@ -9,6 +9,7 @@ import asyncpg
 import strawberry
 
 from gql.context import Context
+from gql.entities.category import CATEGORIES
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as resolvers
 from gql.schema.connection import Connection
@@ -37,10 +38,8 @@ class Category:
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Category:
         return cls(
-            id=strawberry.ID(str(row["id"])), slug=row["slug"], name=row["name"],
-            description=row["description"], icon=row["icon"], level=row["level"],
-            business_count=row["business_count"], _id=row["id"], _parent_id=row["parent_id"],
-            _path=list(row["path"]),
+            **CATEGORIES.values(row), id=strawberry.ID(str(row["id"])), _id=row["id"],
+            _parent_id=row["parent_id"], _path=list(row["path"]),
         )
 
     @strawberry.field

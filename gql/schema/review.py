@@ -10,6 +10,7 @@ import asyncpg
 import strawberry
 
 from gql.context import Context
+from gql.entities.review import RESPONSES, REVIEWS
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import reviews as resolvers
 from gql.resolvers import users as user_resolvers
@@ -32,8 +33,7 @@ class ReviewResponse:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> ReviewResponse:
-        return cls(id=strawberry.ID(str(row["id"])), content=row["content"],
-                   created_at=row["created_at"], updated_at=row["updated_at"],
+        return cls(**RESPONSES.values(row), id=strawberry.ID(str(row["id"])),
                    _responder_id=row["responder_id"])
 
     @strawberry.field
@@ -61,12 +61,8 @@ class Review:
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Review:
         return cls(
-            id=strawberry.ID(str(row["id"])), rating=row["rating"], title=row["title"],
-            content=row["content"], status=ReviewStatus(row["status"]),
-            visit_date=row["visit_date"], helpful_count=row["helpful_count"],
-            not_helpful_count=row["not_helpful_count"], version=row["version"],
-            created_at=row["created_at"], updated_at=row["updated_at"], _id=row["id"],
-            _business_id=row["business_id"], _author_id=row["author_id"],
+            **REVIEWS.values(row), id=strawberry.ID(str(row["id"])), status=ReviewStatus(row["status"]),
+            _id=row["id"], _business_id=row["business_id"], _author_id=row["author_id"],
         )
 
     @strawberry.field
