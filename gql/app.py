@@ -495,7 +495,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             run_periodically(graphql.pool, settings.stats_refresh_seconds, settings.retention))
         sampler.sample()  # counted from the moment it serves
         sampling = asyncio.create_task(sampler.run(), name="metrics-sampler")
-        webhooks = WebhookWorker(graphql.pool, database_url, settings.data_key, settings.webhooks)
+        webhooks = WebhookWorker(graphql.pool, database_url, settings.data_key, settings.webhooks,
+                                 graphql.core_schema)
         delivering = asyncio.create_task(webhooks.run(), name="webhooks")
         try:
             yield

@@ -3,7 +3,9 @@
 One worker per cluster at a time (an advisory lock; the other processes wait to take over)
 reads each due subscription's changes after its cursor, re-reads every object as the
 subscription's user may see it now (the WebSocket subscribers' rule: nothing they could not
-see, tombstones only for what they could), and POSTs them in order, up to `batch` a request:
+see, tombstones only for what they could; a subscription with a selection through the sync
+feed's compiled event statement, gql/realtime/webhook_selection.py), and POSTs them in order,
+up to `batch` a request:
 
     POST <url>
     Content-Type: application/json
@@ -28,6 +30,7 @@ import logging
 import random
 import socket
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,9 +39,11 @@ from uuid import UUID
 
 import asyncpg
 import httpx
+from graphql import GraphQLSchema
 
 from gql import sealing
 from gql.auth import Identity
+from gql.compiled.compiler import EVENT_POSITION
 from gql.data_key import DataKey
 from gql.database import RequestDatabase
 from gql.entities.business import BUSINESSES
@@ -49,6 +54,7 @@ from gql.loaders import Loaders
 from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
 from gql.outage import DATABASE_LOST
 from gql.realtime.change import Change
+from gql.realtime.webhook_selection import event_statement
 from gql.resolvers.changes import encode_change_cursor, visible_changes
 from gql.settings import WebhookSettings
 from gql.token_holders import key_identity
@@ -113,11 +119,14 @@ def public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+@dataclass(frozen=True)
 class Refused:
-    """The subscription's key or account no longer stands."""
+    """Why the subscription cannot be delivered until its user acts: it is paused with this."""
+
+    reason: str
 
 
-REFUSED = Refused()
+REFUSED = Refused("its API key or account no longer stands")
 ANSWER_PREFIX = 200
 NODE_FIELDS = {
     "Business": BUSINESSES.webhook_columns(), "Review": REVIEWS.webhook_columns(),
@@ -125,6 +134,14 @@ NODE_FIELDS = {
 }
 """What a webhook's node holds of each object: what the GraphQL API shows of it, no more
 (moderators' notes, internal scores and counters stay out)."""
+
+
+def _event(sub: asyncpg.Record, change: Change, tombstone: bool,
+           node: dict[str, Any] | None) -> dict[str, Any]:
+    return {"id": f"{sub['id']}:{change.seq}", "cursor": encode_change_cursor(change.seq),
+            "op": change.op, "entity": change.entity, "entityId": str(change.entity_id),
+            "businessId": str(change.business_id) if change.business_id else None,
+            "at": change.at.isoformat(), "tombstone": tombstone, "node": node}
 
 
 def _node(entity: str, row: asyncpg.Record) -> dict[str, Any]:
@@ -147,8 +164,10 @@ def _plain(value: Any) -> Any:
 
 class WebhookWorker:
     def __init__(self, pool: asyncpg.Pool, database_url: str, key: DataKey,
-                 settings: WebhookSettings) -> None:
+                 settings: WebhookSettings, schema: GraphQLSchema) -> None:
         self.pool = pool
+        self.schema = schema
+        """To compile the webhooks' selections (gql/realtime/webhook_selection.py)."""
         self.database_url = database_url
         self.key = key
         self.settings = settings
@@ -260,8 +279,7 @@ class WebhookWorker:
             await self._done(sub, through, rows[0]["seq"], 0, None, None)
             return True
         if isinstance(events, Refused):
-            await self._failed(sub, sub["cursor"], sub["cursor"], 0, None,
-                               "its API key or account no longer stands", None, pause=True)
+            await self._failed(sub, sub["cursor"], sub["cursor"], 0, None, events.reason, None, pause=True)
             return True
         body = json.dumps({"subscription": str(sub["id"]), "cursor": encode_change_cursor(through),
                            "events": events}, separators=(",", ":")).encode()
@@ -326,16 +344,33 @@ class WebhookWorker:
         identity = await self._reader(sub)
         if identity is None:
             return REFUSED
+        if sub["selection"] is not None:
+            return await self._selected(sub, identity, changes)
         db = RequestDatabase(self.pool, identity)
         try:
             seen = await visible_changes(Loaders(db), identity, changes)
         finally:
             await db.finish(commit=False)
-        return [{"id": f"{sub['id']}:{v.change.seq}", "cursor": encode_change_cursor(v.change.seq),
-                 "op": v.change.op, "entity": v.change.entity, "entityId": str(v.change.entity_id),
-                 "businessId": str(v.change.business_id) if v.change.business_id else None,
-                 "at": v.change.at.isoformat(), "tombstone": v.row is None,
-                 "node": None if v.row is None else _node(v.change.entity, v.row)} for v in seen]
+        return [_event(sub, v.change, v.row is None, None if v.row is None else _node(v.change.entity, v.row))
+                for v in seen]
+
+    async def _selected(self, sub: asyncpg.Record, identity: Identity,
+                        changes: list[Change]) -> list[dict[str, Any]] | Refused:
+        """The changes through the webhook's own selection: the sync feed's compiled event
+        statement, one per change, as the reader (null: not theirs to see)."""
+        statement = event_statement(self.schema, sub["selection"], list(sub["topics"]))
+        if isinstance(statement, str):
+            return Refused(f"its selection no longer holds: {statement}")
+        db = RequestDatabase(self.pool, identity)
+        events = []
+        for change in changes:
+            params = list(statement.params)
+            params[EVENT_POSITION] = str(change.seq)
+            data = await db.run_compiled(statement.sql, params)
+            if data is not None:
+                answer = json.loads(data)["changes"]
+                events.append(_event(sub, change, answer["tombstone"], answer["node"]))
+        return events
 
     async def _reader(self, sub: asyncpg.Record) -> Identity | None:
         """Who the subscription reads as: its key (scopes, businesses) or its user; None when

@@ -115,9 +115,16 @@ async def business(s: Setup, who: GraphQLClient, name: str, publish: bool = True
     return business_id
 
 
-async def hook(s: Setup, who: GraphQLClient, url: str, topics: list[str] | None = None) -> dict[str, Any]:
+CREATE_SELECTED_HOOK = """mutation($url: String!, $topics: [WebhookTopic!]!, $selection: String) {
+  createWebhook(url: $url, topics: $topics, selection: $selection) {
+    created { signingSecret webhook { id cursor status selection } } errors { field code message } } }"""
+
+
+async def hook(s: Setup, who: GraphQLClient, url: str, topics: list[str] | None = None,
+               selection: str | None = None) -> dict[str, Any]:
     key = (await who.mutate(CREATE_KEY, {"scopes": ["READ", "WEBHOOKS"]}))["created"]["secret"]
-    made = await who.as_user(key).mutate(CREATE_HOOK, {"url": url, "topics": topics or ["BUSINESS"]})
+    made = await who.as_user(key).mutate(CREATE_SELECTED_HOOK, {"url": url, "topics": topics or ["BUSINESS"],
+                                                                "selection": selection})
     assert made["errors"] == [], made
     created: dict[str, Any] = made["created"]
     return created
@@ -228,6 +235,57 @@ async def test_a_draft_never_reaches_someone_who_cannot_see_it(setup: Setup, rec
     with state.lock:
         everything = b"".join(body for _, body, _ in state.requests)
     assert draft.encode() not in everything and b"Secret Draft" not in everything
+
+
+SELECTION = "{ id name phone rating __typename reviews(first: 3) { edges { node { rating } } } }"
+
+
+async def test_a_selection_is_exactly_what_each_event_carries_signed_and_in_order(
+        setup: Setup, receiver: tuple[Receiver, str]) -> None:
+    """A webhook registered with a selection gets the changed object in the API's own shape
+    (camelCase, keys in selection order), as its reader may see it: another user's webhook
+    never hears of a draft."""
+    state, url = receiver
+    created = await hook(setup, setup.other, url, selection=SELECTION)
+    assert created["webhook"]["selection"] == SELECTION
+    draft = await business(setup, setup.owner, "Secret Draft", publish=False)
+    business_id = await business(setup, setup.owner, "Selected Tacos")
+    assert (await setup.owner.mutate(UPDATE, {"id": business_id, "input": {"phone": "+1 512 555 0101"},
+                                              "v": 1}))["errors"] == []
+
+    async def both() -> bool:
+        return len(state.events()) >= 2
+
+    await wait_for(both, timeout=20)
+    events = state.events()
+    assert [(e["op"], e["entityId"], e["tombstone"]) for e in events] == [
+        ("INSERT", business_id, False), ("UPDATE", business_id, False)]
+    node = {"id": business_id, "name": "Selected Tacos", "phone": "+1 512 555 0101", "rating": None,
+            "__typename": "Business", "reviews": {"edges": []}}
+    assert [list(e["node"]) for e in events] == [list(node)] * 2, "exactly the selection, keys in its order"
+    assert events[-1]["node"] == node, "the object as it is when delivered"
+    for headers, body, _ in state.requests:
+        assert verified(headers, body, created["signingSecret"])
+        assert draft.encode() not in body and b"Secret Draft" not in body
+
+
+async def test_a_selection_that_cannot_be_served_is_refused_naming_why(setup: Setup) -> None:
+    cases = [
+        ("{ id name", ["BUSINESS"], "Syntax Error"),
+        ("id name", ["BUSINESS"], "a selection set in braces"),
+        ("{ id nope }", ["BUSINESS"], "Cannot query field 'nope' on type 'Business'."),
+        ("{ rating }", ["REVIEW"], "Cannot query field 'rating' on type 'ChangedObject'. Did you mean to use an inline"),
+        ("{ id " + "name " * 1000 + "}", ["BUSINESS"], "at most 4096 bytes"),
+        ("{ reviews(first: 3) { edges { node { business { reviews { edges { node { business { reviews { edges "
+         "{ node { business { reviews { edges { node { id } } } } } } } } } } } } } } } }", ["BUSINESS"], "deep"),
+    ]
+    for selection, topics, problem in cases:
+        made = await setup.owner.mutate(CREATE_SELECTED_HOOK, {"url": "https://example.com/h", "topics": topics,
+                                                               "selection": selection})
+        assert made["created"] is None, selection
+        ((field_name, code, message),) = [(e["field"], e["code"], e["message"]) for e in made["errors"]]
+        assert (field_name, code) == ("selection", "VALIDATION") and problem in message, (selection, message)
+    assert (await setup.owner.data(HOOKS))["me"]["webhooks"] == [], "nothing was registered"
 
 
 async def test_endpoints_and_scopes_are_checked(setup: Setup) -> None:

@@ -2,8 +2,10 @@
 -- through api.*; the delivery worker (gql/webhooks.py, one per cluster at a time) reads and
 -- updates them through api_private.*.
 
--- A new subscription starts at the change log's end: it gets what happens from now on.
-create function api.create_webhook(url text, topics text[], business_id uuid, secret_sealed bytea)
+-- A new subscription starts at the change log's end: it gets what happens from now on. Its
+-- selection, when given, was checked against the schema by the server (webhook_selection.py).
+create function api.create_webhook(url text, topics text[], business_id uuid, secret_sealed bytea,
+                                   selection text)
 returns webhook_subscriptions
 language plpgsql volatile security definer set search_path = public, pg_temp
     set gql.writing = 'on' as $$
@@ -17,10 +19,11 @@ begin
     if (select count(*) from webhook_subscriptions w where w.user_id = me) >= 20 then
         perform api.raise_user_error('GQ429', null, 'at most 20 webhooks per account');
     end if;
-    insert into webhook_subscriptions (user_id, api_key_id, url, topics, business_id, secret_sealed, cursor)
+    insert into webhook_subscriptions (user_id, api_key_id, url, topics, business_id, secret_sealed, cursor,
+                                       selection)
     values (me, nullif(api.claims() ->> 'key', '')::uuid, url,
             array(select distinct t from unnest(topics) t order by t), business_id, secret_sealed,
-            api_private.change_log_position())
+            api_private.change_log_position(), selection)
     returning * into made;
     return made;
 end

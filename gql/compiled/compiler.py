@@ -1123,8 +1123,9 @@ _FIELDS["ApiKey"] = {
     "revokedAt": _timestamp("revoked_at"), "lastUsedAt": _timestamp("last_used_at"),
 }
 _FIELDS["Webhook"] = {
-    **_columns(id="id", url="url", businessId="business_id", pausedReason="paused_reason",
-               failures="failures", lastStatus="last_status", lastError="last_error"),
+    **_columns(id="id", url="url", businessId="business_id", selection="selection",
+               pausedReason="paused_reason", failures="failures", lastStatus="last_status",
+               lastError="last_error"),
     "topics": lambda _c, f: (f"array(select upper(s) from unnest({f.source}.topics)"
                              f" with ordinality u(s, n) order by n)"),
     "status": lambda _c, f: f"upper({f.source}.status)",

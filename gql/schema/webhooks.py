@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -45,12 +45,19 @@ class WebhookDelivery:
     last_cursor: str
 
 
+SELECTION = ("What each event's `node` holds: a GraphQL selection on the changed object, e.g. "
+             "`{ id name rating reviews(first: 3) { edges { node { rating } } } }` (on Business or Category "
+             "for a webhook of that topic alone; otherwise on ChangedObject, with inline fragments). "
+             "Without one, the object's fields as columns (snake_case).")
+
+
 @strawberry.type
 class Webhook:
     id: strawberry.ID
     url: str
     topics: list[WebhookTopic]
     business_id: strawberry.ID | None
+    selection: str | None = strawberry.field(description=SELECTION)
     status: WebhookStatus
     paused_reason: str | None
     cursor: str = strawberry.field(description="Everything up to here was acknowledged (2xx).")
@@ -67,7 +74,8 @@ class Webhook:
         return cls(id=strawberry.ID(str(r["id"])), url=r["url"],
                    topics=[WebhookTopic(t) for t in r["topics"]],
                    business_id=strawberry.ID(str(r["business_id"])) if r["business_id"] else None,
-                   status=WebhookStatus(r["status"]), paused_reason=r["paused_reason"],
+                   selection=r["selection"], status=WebhookStatus(r["status"]),
+                   paused_reason=r["paused_reason"],
                    cursor=encode_change_cursor(r["cursor"]), failures=r["failures"],
                    last_status=r["last_status"],
                    last_error=r["last_error"], last_attempt_at=r["last_attempt_at"],
@@ -109,11 +117,14 @@ async def my_webhooks(info: Info) -> list[Webhook]:
 class WebhookMutations:
     @strawberry.mutation(description="Register an endpoint for changes of these topics (of one business, "
                                      "given businessId), from now on. Needs the WEBHOOKS scope with a key.")
-    async def create_webhook(self, info: Info, url: str, topics: list[WebhookTopic],
-                             business_id: strawberry.ID | None = None) -> CreatedWebhookPayload:
+    async def create_webhook(
+        self, info: Info, url: str, topics: list[WebhookTopic], business_id: strawberry.ID | None = None,
+        selection: Annotated[str | None, strawberry.argument(description=SELECTION)] = None,
+    ) -> CreatedWebhookPayload:
         async def make() -> CreatedWebhook:
             business = None if business_id is None else input_id(business_id, "businessId")
-            row, secret = await resolvers.create(info.context, url, [t.value for t in topics], business)
+            row, secret = await resolvers.create(info.context, url, [t.value for t in topics], business,
+                                                 selection, info.schema._schema)
             assert row is not None
             return CreatedWebhook(webhook=Webhook.from_row(row), signing_secret=secret)
         return payload(CreatedWebhookPayload, lambda made: made, await perform(info.context, None, make))

@@ -1,0 +1,1 @@
+alter table webhook_subscriptions drop column selection;
