@@ -134,6 +134,12 @@ def _compiled(compiler: _Compiler) -> Statement:
         raise
 
 
+ROOT_TYPES = ("Query", "Mutation", "Subscription")
+REFUSED_HERE = ("(select null::json from api.raise_user_error('GQ400', null,"
+                " 'an argument the interpreter refuses'))")
+"""A field whose argument the interpreter would refuse: the statement fails if it is reached
+(a user error, so the interpreter answers; gql/compiled/extension.py)."""
+
 EVENT_POSITION = 0
 """The index, in a compiled event's parameters, of the change's position."""
 
@@ -318,7 +324,12 @@ class _Compiler:
                 try:
                     sql = fields[name](self, Field(source, self._arguments(type_, nodes[0]), subselections))
                 except BadArgument as exc:  # the interpreter reports it, as it always has
-                    raise NotCompiled(f"{type_name}.{name}: {exc}") from exc
+                    if type_name in ROOT_TYPES:
+                        raise NotCompiled(f"{type_name}.{name}: {exc}") from exc
+                    # Under a parent that may be null (a business not found), the field may never
+                    # be resolved, and then nothing refuses it: the statement refuses it only
+                    # where it is reached, and the interpreter answers then, with its error.
+                    sql = REFUSED_HERE
             parts.append(f"'{key}', {sql}")
         return f"json_build_object({', '.join(parts)})"
 
