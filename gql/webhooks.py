@@ -37,18 +37,18 @@ from uuid import UUID
 import asyncpg
 import httpx
 
-from gql import sealing
-from gql.auth import Identity
-from gql.data_key import DataKey
 from gql.database import RequestDatabase
-from gql.http_urls import http_url_problem
+from gql.edge.http_urls import http_url_problem
+from gql.identity import sealing
+from gql.identity.auth import Identity
+from gql.identity.data_key import DataKey
+from gql.identity.token_holders import key_identity
 from gql.loaders import Loaders
-from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
-from gql.outage import DATABASE_LOST
+from gql.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
+from gql.postgres.outage import DATABASE_LOST
 from gql.realtime.change import Change
 from gql.resolvers.changes import encode_change_cursor, visible_changes
 from gql.settings import WebhookSettings
-from gql.token_holders import key_identity
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 async def url_problem(url: str, allow_private: bool) -> str | None:
-    """Why this endpoint may not be called, or None: an http(s) address (gql/http_urls.py),
+    """Why this endpoint may not be called, or None: an http(s) address (gql/edge/http_urls.py),
     and (unless allowed) none of its host's addresses on loopback, private, link-local or
     reserved networks - the server must not be turned against its own network. Checked at
     registration and before every delivery."""

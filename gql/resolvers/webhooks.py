@@ -7,8 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
-from gql import sealing
 from gql.context import Context
+from gql.identity import sealing
 from gql.resolvers.changes import decode_change_cursor
 from gql.resolvers.inputs import invalid
 from gql.resolvers.writes import call
