@@ -10,7 +10,7 @@ import logging
 import asyncpg
 
 from bench.server import bench_database, bench_server
-from gql.seed import SeedOptions
+from gql.commands.seed import SeedOptions
 
 
 def main() -> None:

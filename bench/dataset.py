@@ -1,7 +1,7 @@
 """The scale data set: `python -m bench dataset --businesses N --reviews M [--events E]`.
 
 Volume is generated set-wise inside PostgreSQL by bench/dataset.sql; Python only supplies
-the demo seed's vocabulary (gql/seed_data.py) and a few hundred Faker words. The load runs
+the demo seed's vocabulary (gql/commands/seed_data.py) and a few hundred Faker words. The load runs
 in one transaction with row triggers off and the secondary indexes dropped, then rebuilds
 the indexes in bulk: about what pg_restore does, and for the same reason.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 from faker import Faker
 
-from gql.seed_data import (
+from gql.commands.seed_data import (
     ADJECTIVES,
     CATEGORIES,
     CITIES,

@@ -58,7 +58,7 @@ select md5('bench-user-' || x.n)::uuid,
   join bench_word l on l.list = 'last_names' and l.i = x.last_i;
 
 -- step: plan businesses
--- One row per business to add, with the choices the demo seed makes (gql/seed.py).
+-- One row per business to add, with the choices the demo seed makes (gql/commands/seed.py).
 create temporary table bench_plan on commit drop as
 select x.n, x.id, x.leaf_id, x.leaf_name, x.keywords, x.hours_profile, x.category_names,
        x.city_name, x.state, x.tz, x.zip, x.lat, x.lon, x.created_at, x.quality, x.deleted_roll,
@@ -176,7 +176,7 @@ select x.id, x.slug, x.name, x.description,
        api.normalized(concat_ws(' ', x.name, x.names, array_to_string(x.keywords_shuffled[1:3], ' '),
                                 x.city_name)),
        api.normalized(x.name), public.ll_to_earth(x.lat, x.lon), x.created_at, x.created_at,
-       -- the rich listing (the demo data set's shares, gql/seed.py)
+       -- the rich listing (the demo data set's shares, gql/commands/seed.py)
        case when random() < 0.7 then 'https://images.example.com/' || x.slug || '/logo.png' end,
        case when random() < 0.5 then 'https://images.example.com/' || x.slug || '/cover.jpg' end,
        case when random() < 0.9 then 1 + floor(random() * 4)::smallint end,

@@ -15,8 +15,8 @@ import asyncpg
 
 from bench.processes import BENCH_JWT_SECRET
 from bench.search import PREFIXES
-from gql.auth import issue_token
-from gql.seed_data import CITIES, City
+from gql.commands.seed_data import CITIES, City
+from gql.identity.auth import issue_token
 
 Request = dict[str, Any]  # {"body": json text, "headers": {...}}
 

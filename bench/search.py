@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from gql.seed_data import CITIES
+from gql.commands.seed_data import CITIES
 
 QUERIES = ["pizza", "dentist", "plumber", "auto repair", "coffee", "tacos", "lawyer", "sushi",
            "piza", "dentst", "plumbr", "cafe", "golden pizzeria", "urgent care", "car wash"]

@@ -16,10 +16,10 @@ import uvicorn
 
 from gql.__main__ import LISTEN_BACKLOG
 from gql.app import create_app
+from gql.commands.migrate import Migrator
+from gql.commands.seed import SeedOptions, is_empty, seed_database
 from gql.database import connect, ensure_database
-from gql.embedded import EmbeddedPostgres
-from gql.migrate import Migrator
-from gql.seed import SeedOptions, is_empty, seed_database
+from gql.postgres.embedded import EmbeddedPostgres
 from gql.settings import Settings
 
 

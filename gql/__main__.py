@@ -17,8 +17,8 @@ from pathlib import Path
 
 import asyncpg
 
-from gql.logs import configure as configure_logging
-from gql.logs import uvicorn_log_config
+from gql.observability.logs import configure as configure_logging
+from gql.observability.logs import uvicorn_log_config
 from gql.settings import Settings
 
 log = logging.getLogger("gql")
@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser(
         "backup", help="FILE: dump the database to FILE (pg_dump -Fc); base | list | verify | prune |"
-                       " restore-to: continuous archiving and point-in-time recovery (gql/backups.py)")
+                       " restore-to: continuous archiving and point-in-time recovery"
+                       " (gql/commands/backups.py)")
     backup.add_argument("file", metavar="FILE|ACTION")
     backup.add_argument("--keep", type=int, default=7, help="prune: base backups to keep")
     backup.add_argument("--time", help="restore-to: the moment, ISO 8601 with its offset")
@@ -97,7 +98,7 @@ async def _with_connection(url: str, action: Callable[[asyncpg.Connection], Awai
 
 def _run_on_database(settings: Settings,
                      action: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
-    from gql.instance import database_in_use
+    from gql.commands.instance import database_in_use
 
     with database_in_use(settings) as url:
         asyncio.run(_with_connection(url, action))
@@ -106,8 +107,8 @@ def _run_on_database(settings: Settings,
 async def _prepare(conn: asyncpg.Connection, *, seed_if_empty: bool, progress: bool = True) -> None:
     """Migrate, then seed the demo data into an empty database: under the migration lock, so
     that servers starting together on one new database neither migrate nor seed it twice."""
-    from gql.migrate import Migrator, migration_lock
-    from gql.seed import SeedOptions, is_empty, seed_database
+    from gql.commands.migrate import Migrator, migration_lock
+    from gql.commands.seed import SeedOptions, is_empty, seed_database
 
     async with migration_lock(conn):
         for m in await Migrator(conn).up():
@@ -157,7 +158,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _metrics_directory(base: Path) -> Iterator[None]:
     """One directory where this server's workers keep their metrics, so that /metrics on any
-    of them tells the whole server's (gql/metrics.py): PROMETHEUS_MULTIPROC_DIR when the
+    of them tells the whole server's (gql/observability/metrics.py): PROMETHEUS_MULTIPROC_DIR when the
     operator chose one (one per server), else <data dir>/metrics/<pid>, removed at exit (and,
     for a server that was killed, by the next one). Emptied and set before prometheus_client
     is imported, which reads the setting once and writes its files at once."""
@@ -193,7 +194,7 @@ def _running(pid: int) -> bool:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gql.instance import database_in_use
+    from gql.commands.instance import database_in_use
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _raise_file_limit()
@@ -230,7 +231,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.migrate import Migrator
+    from gql.commands.migrate import Migrator
 
     async def run(conn: asyncpg.Connection) -> None:
         migrator = Migrator(conn)
@@ -253,8 +254,8 @@ def migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def seed(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.migrate import Migrator
-    from gql.seed import SeedOptions, seed_database
+    from gql.commands.migrate import Migrator
+    from gql.commands.seed import SeedOptions, seed_database
 
     async def run(conn: asyncpg.Connection) -> None:
         await Migrator(conn).up()
@@ -279,8 +280,8 @@ def export_schema(_settings: Settings, args: argparse.Namespace) -> int:
 
 
 def documents(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.migrate import Migrator
-    from gql.persisted_documents import read_documents
+    from gql.commands.migrate import Migrator
+    from gql.edge.persisted_documents import read_documents
 
     try:
         found = read_documents(args.files)
@@ -310,7 +311,7 @@ def documents(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def outbox(settings: Settings, args: argparse.Namespace) -> int:
-    from gql import outbox as messages
+    from gql.commands import outbox as messages
 
     async def run(conn: asyncpg.Connection) -> None:
         waiting = await messages.pending(conn, settings.data_key, args.limit)
@@ -326,13 +327,13 @@ def outbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def db(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.instance import database_in_use
+    from gql.commands.instance import database_in_use
 
     if args.action == "stop":
         if settings.database_url:
             print("DATABASE_URL is set: that server is not ours to stop", file=sys.stderr)
             return 1
-        from gql.embedded import EmbeddedPostgres
+        from gql.postgres.embedded import EmbeddedPostgres
 
         EmbeddedPostgres(settings.data_dir).stop_cluster()
         return 0
@@ -341,7 +342,7 @@ def db(settings: Settings, args: argparse.Namespace) -> int:
             print("DATABASE_URL is set: make its replica with that server's tooling and set "
                   "DATABASE_REPLICA_URL", file=sys.stderr)
             return 1
-        from gql.replica import create_embedded_replica, stop_embedded_replica
+        from gql.postgres.replica import create_embedded_replica, stop_embedded_replica
 
         if args.action == "stop-replica":
             stop_embedded_replica(settings.data_dir / "replica")
@@ -360,7 +361,7 @@ def _pg_tool(name: str, url: str) -> str:
     write archives and SET commands an older server cannot read."""
     import shutil
 
-    from gql.embedded import EmbeddedUnavailable, tool_path
+    from gql.postgres.embedded import EmbeddedUnavailable, tool_path
 
     async def server_major() -> int:
         import asyncpg
@@ -394,10 +395,10 @@ PITR_ACTIONS = ("base", "list", "verify", "prune", "restore-to")
 
 
 def backup(settings: Settings, args: argparse.Namespace) -> int:
-    from gql.instance import database_in_use
+    from gql.commands.instance import database_in_use
 
     if args.file in PITR_ACTIONS:
-        from gql.backup_commands import run_pitr
+        from gql.commands.backup_commands import run_pitr
 
         return run_pitr(settings, args)
     with database_in_use(settings) as url:
@@ -412,8 +413,8 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
     audit log), so a database that has data is re-created (--replace) rather than cleaned."""
     from urllib.parse import urlsplit
 
+    from gql.commands.instance import database_in_use
     from gql.database import drop_database, ensure_database, with_database
-    from gql.instance import database_in_use
 
     with database_in_use(settings) as url:
         name = urlsplit(url).path.lstrip("/")
@@ -421,8 +422,8 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
         async def has_tables() -> bool:
             """Whether the database holds tables; first, the server-wide request roles
             are made where missing (a new server), as no dump carries them."""
+            from gql.commands.migrate import CLUSTER_ROLES
             from gql.database import connect
-            from gql.migrate import CLUSTER_ROLES
 
             conn = await connect(url)
             try:
@@ -450,10 +451,10 @@ def rotate_data_key(settings: Settings, _args: argparse.Namespace) -> int:
     """The new key is written to <data dir>/data-key.new (0600, never over an existing one)
     before the database is re-sealed, so no crash can lose it; then it replaces data-key, or,
     with GQL_DATA_KEY set, stays there for the operator to move into the secret store."""
-    from gql.data_key import KEY_FILE, DataKey
-    from gql.migrate import Migrator
-    from gql.sealing import rotate_data_key as reseal
-    from gql.secret_files import write_secret
+    from gql.commands.migrate import Migrator
+    from gql.identity.data_key import KEY_FILE, DataKey
+    from gql.identity.sealing import rotate_data_key as reseal
+    from gql.identity.secret_files import write_secret
 
     pending = settings.data_dir / f"{KEY_FILE}.new"
     if pending.exists():
@@ -496,10 +497,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
-    from gql.data_key import DataKeyError
-    from gql.embedded import EmbeddedUnavailable
-    from gql.migrate import MigrationError
-    from gql.seed import DatabaseNotEmpty
+    from gql.commands.migrate import MigrationError
+    from gql.commands.seed import DatabaseNotEmpty
+    from gql.identity.data_key import DataKeyError
+    from gql.postgres.embedded import EmbeddedUnavailable
 
     try:
         return COMMANDS[args.command](settings, args)

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -39,22 +40,28 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql import http_streams
-from gql.auth import ANONYMOUS, InvalidToken, identity_from_authorization
-from gql.client_ids import client_id_problem
 from gql.compiled import fast_path
 from gql.compiled.extension import RawJSON
 from gql.compiled.plans import PLANS
 from gql.context import Context
 from gql.database import create_pool
+from gql.edge import http_streams
+from gql.edge.client_ids import client_id_problem
+from gql.edge.document_cache import DOCUMENTS
+from gql.edge.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
+from gql.edge.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
+from gql.edge.http_caching import FAILED, labelled_for_caches
+from gql.edge.persisted_documents import DOCUMENT_ID, PersistedDocuments
+from gql.edge.request_checks import BadRequest, check_request
+from gql.edge.socket_credentials import socket_credentials
+from gql.edge.websocket_protocol import TransportWSHandler
 from gql.entities.columns import check_catalog
 from gql.entities.tables import TABLES
-from gql.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
-from gql.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
-from gql.http_caching import FAILED, labelled_for_caches
-from gql.logs import configure as configure_logging
-from gql.maintenance import run_periodically
-from gql.metrics import (
+from gql.identity.auth import ANONYMOUS, InvalidToken, identity_from_authorization
+from gql.identity.sealing import check_data_key
+from gql.identity.token_holders import KeyRateLimited, TokenHolders
+from gql.observability.logs import configure as configure_logging
+from gql.observability.metrics import (
     OPERATION_NAMES,
     WEBSOCKETS,
     ProcessSampler,
@@ -64,22 +71,17 @@ from gql.metrics import (
     metrics_endpoint,
     observe_request,
 )
-from gql.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
-from gql.persisted_documents import DOCUMENT_ID, PersistedDocuments
+from gql.observability.tracing import start_tracing, stop_tracing, traced, tracing_configured
+from gql.postgres.maintenance import run_periodically
+from gql.postgres.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
+from gql.postgres.replica import READ_AFTER, ReplicaRouter, stop_watching
 from gql.realtime.audiences import LiveFeed
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
-from gql.replica import READ_AFTER, ReplicaRouter, stop_watching
-from gql.request_checks import BadRequest, check_request
 from gql.schema import build_schema
-from gql.schema.document_cache import DOCUMENTS
-from gql.sealing import check_data_key
+from gql.schema.webhook_selection import event_statement
 from gql.settings import Settings
-from gql.socket_credentials import socket_credentials
-from gql.token_holders import KeyRateLimited, TokenHolders
-from gql.tracing import start_tracing, stop_tracing, traced, tracing_configured
 from gql.webhooks import WebhookWorker
-from gql.websocket_protocol import TransportWSHandler
 
 log = logging.getLogger(__name__)
 CODE_LAYER_RETRIES = 2
@@ -286,7 +288,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 log.info("a request met the SQL code layer being replaced; running it again")
                 result = await super().execute_single(request, request_adapter, sub_response, context,
                                                       root_value, request_data)
-            if context.written_at is not None:  # read-your-writes (gql/replica.py)
+            if context.written_at is not None:  # read-your-writes (gql/postgres/replica.py)
                 sub_response.headers["X-Read-After"] = context.written_at
             return result
         except HTTPException as exc:
@@ -496,7 +498,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         sampler.sample()  # counted from the moment it serves
         sampling = asyncio.create_task(sampler.run(), name="metrics-sampler")
         webhooks = WebhookWorker(graphql.pool, database_url, settings.data_key, settings.webhooks,
-                                 graphql.core_schema)
+                                 partial(event_statement, graphql.core_schema))
         delivering = asyncio.create_task(webhooks.run(), name="webhooks")
         try:
             yield

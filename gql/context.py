@@ -21,20 +21,20 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
-from gql.auth import ANONYMOUS, Identity, InvalidToken
-from gql.client_address import client_address
 from gql.database import RequestDatabase
+from gql.edge.client_address import client_address
+from gql.identity.auth import ANONYMOUS, Identity, InvalidToken
 from gql.loaders import Loaders
 from gql.realtime.socket_writer import SocketWriter
 from gql.settings import Settings
 
 if TYPE_CHECKING:
-    from gql.persisted_documents import PersistedDocuments
+    from gql.edge.persisted_documents import PersistedDocuments
+    from gql.identity.token_holders import TokenHolders
+    from gql.postgres.replica import ReplicaRouter
     from gql.realtime.audiences import LiveFeed
     from gql.realtime.feed import SharedViews
     from gql.realtime.hub import ChangeHub
-    from gql.replica import ReplicaRouter
-    from gql.token_holders import TokenHolders
 
 
 class Operation:

@@ -20,13 +20,13 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from graphql import GraphQLError
 
-from gql.auth import ANONYMOUS, Identity
-from gql.metrics import POOL_WAIT_SECONDS
-from gql.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
+from gql.identity.auth import ANONYMOUS, Identity
+from gql.observability.metrics import POOL_WAIT_SECONDS
+from gql.postgres.outage import DATABASE_LOST, DatabaseUnavailable, is_database_lost
 from gql.user_errors import MutationFailed, errors_from_postgres
 
 if TYPE_CHECKING:
-    from gql.replica import ReplicaRouter
+    from gql.postgres.replica import ReplicaRouter
 
 T = TypeVar("T")
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -34,7 +34,7 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 CODE_LAYER_LOCK = 7_291_046_113
-"""The advisory lock migrations and code-layer rebuilds hold (gql/migrate.py)."""
+"""The advisory lock migrations and code-layer rebuilds hold (gql/commands/migrate.py)."""
 
 
 def _encode_jsonb(value: Any) -> bytes:

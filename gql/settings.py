@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gql.client_address import Network, parse_trusted
-from gql.data_key import DataKey, data_key_of
-from gql.jwt_secret import jwt_secret_from
-from gql.maintenance import Retention
-from gql.origins import REQUEST_HEADERS, AllowedOrigins, allowed_request_headers
+from gql.edge.client_address import Network, parse_trusted
+from gql.edge.origins import REQUEST_HEADERS, AllowedOrigins, allowed_request_headers
+from gql.identity.data_key import DataKey, data_key_of
+from gql.identity.jwt_secret import jwt_secret_from
+from gql.postgres.maintenance import Retention
 from gql.realtime.settings import HubSettings
 
 
@@ -39,12 +39,12 @@ class RequestLimits:
 @dataclass(frozen=True)
 class CacheLimits:
     """Memory each per-process cache may hold, in bytes, as charged by the estimates measured
-    beside each cache (gql/bounded_cache.py); apps of one process share the caches, and the
+    beside each cache (gql/edge/bounded_cache.py); apps of one process share the caches, and the
     last app created sizes them. 56 MB in all by default, as charged: less is really held, as
     the estimates are over the measure (tests/test_memory.py)."""
 
     documents_bytes: int = 32 * 1024 * 1024
-    """Parsed and validated documents (GQL_DOCUMENT_CACHE_BYTES; gql/schema/document_cache.py)."""
+    """Parsed and validated documents (GQL_DOCUMENT_CACHE_BYTES; gql/edge/document_cache.py)."""
     plans_bytes: int = 16 * 1024 * 1024
     """Compiled statements (GQL_PLAN_CACHE_BYTES; gql/compiled/plans.py)."""
     persisted_bytes: int = 8 * 1024 * 1024
@@ -74,9 +74,9 @@ class Settings:
     debug_sql: bool
     """When true, GraphQL responses report how many SQL statements they sent."""
     data_key: DataKey = field(repr=False)
-    """Seals personal data at rest (gql/data_key.py): GQL_DATA_KEY or the data directory's own."""
+    """Seals personal data at rest (gql/identity/data_key.py): GQL_DATA_KEY or the data directory's own."""
     database_replica_url: str | None = field(default=None, repr=False)
-    """A streaming replica for compiled reads (gql/replica.py); None: every read on the primary."""
+    """A streaming replica for compiled reads (gql/postgres/replica.py); None: every read on the primary."""
     replica_max_lag_seconds: float = 30.0
     backup_dir: Path | None = None
     """Base backups and archived WAL (GQL_BACKUP_DIR; default <data dir>/backups)."""
@@ -87,12 +87,12 @@ class Settings:
     metrics_operations: frozenset[str] = frozenset()
     """Operation names always labelled in the metrics (GQL_METRICS_OPERATIONS, comma-separated)."""
     log_format: str = "text"
-    """text, or json: one JSON object a line (GQL_LOG_FORMAT; gql/logs.py)."""
+    """text, or json: one JSON object a line (GQL_LOG_FORMAT; gql/observability/logs.py)."""
     pool_min_size: int = 2
     pool_max_size: int = 10
     hub: HubSettings = field(default_factory=HubSettings)
     stats_refresh_seconds: float = 300.0
-    """How often one process runs the upkeep (gql/maintenance.py): business_stats, retention."""
+    """How often one process runs the upkeep (gql/postgres/maintenance.py): business_stats, retention."""
     retention: Retention = field(default_factory=Retention)
     limits: RequestLimits = field(default_factory=lambda: RequestLimits())
     allowed_origins: AllowedOrigins = field(default_factory=lambda: AllowedOrigins.parse(None))

@@ -4,7 +4,7 @@ One worker per cluster at a time (an advisory lock; the other processes wait to 
 reads each due subscription's changes after its cursor, re-reads every object as the
 subscription's user may see it now (the WebSocket subscribers' rule: nothing they could not
 see, tombstones only for what they could; a subscription with a selection through the sync
-feed's compiled event statement, gql/realtime/webhook_selection.py), and POSTs them in order,
+feed's compiled event statement, gql/schema/webhook_selection.py), and POSTs them in order,
 up to `batch` a request:
 
     POST <url>
@@ -30,34 +30,35 @@ import logging
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import asyncpg
 import httpx
-from graphql import GraphQLSchema
 
-from gql import sealing
-from gql.auth import Identity
-from gql.compiled.compiler import EVENT_POSITION
-from gql.data_key import DataKey
 from gql.database import RequestDatabase
+from gql.edge.http_urls import http_url_problem
 from gql.entities.business import BUSINESSES
 from gql.entities.category import CATEGORIES
 from gql.entities.review import RESPONSES, REVIEWS
-from gql.http_urls import http_url_problem
+from gql.identity import sealing
+from gql.identity.auth import Identity
+from gql.identity.data_key import DataKey
+from gql.identity.token_holders import key_identity
 from gql.loaders import Loaders
-from gql.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
-from gql.outage import DATABASE_LOST
-from gql.realtime.change import Change
-from gql.realtime.webhook_selection import event_statement
+from gql.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
+from gql.postgres.outage import DATABASE_LOST
+from gql.realtime.change import EVENT_POSITION, Change
 from gql.resolvers.changes import encode_change_cursor, visible_changes
 from gql.settings import WebhookSettings
-from gql.token_holders import key_identity
+
+if TYPE_CHECKING:
+    from gql.compiled.compiler import Statement
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 async def url_problem(url: str, allow_private: bool) -> str | None:
-    """Why this endpoint may not be called, or None: an http(s) address (gql/http_urls.py),
+    """Why this endpoint may not be called, or None: an http(s) address (gql/edge/http_urls.py),
     and (unless allowed) none of its host's addresses on loopback, private, link-local or
     reserved networks - the server must not be turned against its own network. Checked at
     registration and before every delivery."""
@@ -117,6 +118,10 @@ def public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         if carried is not None:
             return True  # (Python counts these prefixes as not global whatever they carry)
     return ip.is_global and not ip.is_multicast
+
+
+Selections = Callable[[str, list[str]], "Statement | str"]
+"""A webhook's selection and topics -> its compiled event statement, or why there is none."""
 
 
 @dataclass(frozen=True)
@@ -164,10 +169,11 @@ def _plain(value: Any) -> Any:
 
 class WebhookWorker:
     def __init__(self, pool: asyncpg.Pool, database_url: str, key: DataKey,
-                 settings: WebhookSettings, schema: GraphQLSchema) -> None:
+                 settings: WebhookSettings, selections: Selections) -> None:
         self.pool = pool
-        self.schema = schema
-        """To compile the webhooks' selections (gql/realtime/webhook_selection.py)."""
+        self.selections = selections
+        """Compiles a webhook's selection (gql/schema/webhook_selection.py, given by the app:
+        the compiler sits above this worker)."""
         self.database_url = database_url
         self.key = key
         self.settings = settings
@@ -358,7 +364,7 @@ class WebhookWorker:
                         changes: list[Change]) -> list[dict[str, Any]] | Refused:
         """The changes through the webhook's own selection: the sync feed's compiled event
         statement, one per change, as the reader (null: not theirs to see)."""
-        statement = event_statement(self.schema, sub["selection"], list(sub["topics"]))
+        statement = self.selections(sub["selection"], list(sub["topics"]))
         if isinstance(statement, str):
             return Refused(f"its selection no longer holds: {statement}")
         db = RequestDatabase(self.pool, identity)

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from gql.app import create_app
+from gql.commands.migrate import Migrator
+from gql.commands.seed import SeedOptions, seed_database
 from gql.database import connect
-from gql.embedded import EmbeddedPostgres
-from gql.migrate import Migrator
-from gql.seed import SeedOptions, seed_database
+from gql.postgres.embedded import EmbeddedPostgres
 from gql.settings import Settings
 from tests.support import GraphQLClient, ServerThread, drop, scratch_database
 from tests.world import World, build_world

@@ -119,8 +119,8 @@ async def scratch_database(server_url: str, template: str | None = None) -> tupl
 async def seeded_scratch_database(server_url: str, template: str, businesses: int, reviews: int,
                                   seed: int) -> str:
     """A copy of the migrated template with a demo data set of this size: its URL."""
+    from gql.commands.seed import SeedOptions, seed_database
     from gql.database import connect
-    from gql.seed import SeedOptions, seed_database
 
     _, url = await scratch_database(server_url, template=template)
     conn = await connect(url)

@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from gql.database import connect
-from gql.sealing import ADDRESS, email_lookup
+from gql.identity.sealing import ADDRESS, email_lookup
 from gql.settings import Settings
 from tests.conftest import WORLD_JWT_SECRET
 from tests.support import GraphQLClient
@@ -117,7 +117,7 @@ async def test_login_is_throttled_per_client_address_across_emails(server_url: s
     import httpx
 
     from gql.app import create_app
-    from gql.migrate import Migrator
+    from gql.commands.migrate import Migrator
     from gql.settings import Settings
     from tests.support import ServerThread, drop, scratch_database
 

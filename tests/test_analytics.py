@@ -187,7 +187,7 @@ PLATFORM = """query { platformStats { refreshedAt weekly { week businesses revie
 
 
 async def test_platform_stats_are_for_admins_and_count_growth(world: World) -> None:
-    from gql.maintenance import STATS_LOCK_KEY, Retention, run_upkeep
+    from gql.postgres.maintenance import STATS_LOCK_KEY, Retention, run_upkeep
 
     for who in (world.anonymous, world.owner.client):
         body = await who.execute(PLATFORM)

@@ -8,8 +8,8 @@ import asyncio
 import uuid
 from typing import Any
 
+from gql.commands.outbox import pending
 from gql.database import connect
-from gql.outbox import pending
 from tests.test_policies import new_business
 from tests.world import World, sign_up
 

@@ -16,8 +16,8 @@ import asyncpg
 import httpx
 import pytest
 
-from gql.data_key import DataKey
-from gql.migrate import discover
+from gql.commands.migrate import discover
+from gql.identity.data_key import DataKey
 from tests.support import drop, scratch_database, serve_in_subprocess
 
 ROOT = Path(__file__).resolve().parent.parent

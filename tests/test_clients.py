@@ -95,7 +95,7 @@ async def test_apollo_persisted_query_link_in_allowlist_mode(seeded_url: str, tm
 def test_graphql_ws_runs_a_document_by_its_hash_alone(api_server: ServerThread) -> None:
     import httpx
 
-    from gql.persisted_documents import sha256_of
+    from gql.edge.persisted_documents import sha256_of
 
     document = "query ByHashFromGraphqlWs { categories { slug } }"
     httpx.post(f"{api_server.url}/graphql", json={  # (learnt once, as automatic persisted queries go)

@@ -31,9 +31,9 @@ from graphql import (
 )
 
 from gql.app import create_app
+from gql.commands.seed import SeedOptions, seed_database
 from gql.database import connect
 from gql.schema import build_schema
-from gql.seed import SeedOptions, seed_database
 from gql.settings import Settings
 from tests.conftest import WORLD_JWT_SECRET
 from tests.support import GraphQLClient, ServerThread, drop, scratch_database

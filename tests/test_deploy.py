@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from gql.app import create_app
+from gql.commands.migrate import Migrator, code_files
 from gql.database import connect
-from gql.migrate import Migrator, code_files
 from gql.settings import Settings
 from tests.support import ServerThread, seeded_scratch_database
 

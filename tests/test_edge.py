@@ -11,8 +11,8 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
+from gql.edge.document_cache import MAX_CACHED_DOCUMENT_BYTES
 from gql.schema import DOCUMENTS
-from gql.schema.document_cache import MAX_CACHED_DOCUMENT_BYTES
 from tests.support import GraphQLClient, ServerThread, wait_for
 from tests.world import World
 

@@ -24,8 +24,8 @@ import asyncpg
 import httpx
 import pytest
 
-from gql.data_key import DataKey
-from gql.replica import create_embedded_replica
+from gql.identity.data_key import DataKey
+from gql.postgres.replica import create_embedded_replica
 from gql.resolvers.changes import encode_change_cursor
 from tests.support import FeedClient, seeded_scratch_database, serve_in_subprocess, wait_for
 from tests.test_cli import free_port

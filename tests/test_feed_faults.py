@@ -213,9 +213,9 @@ class Writer:
 @pytest.mark.parametrize("restart", list(RESTARTS))
 async def test_a_restart_under_writes_loses_and_repeats_nothing(tmp_path: Path, restart: str) -> None:
     from gql.app import create_app
+    from gql.commands.migrate import Migrator
     from gql.database import ensure_database
-    from gql.embedded import EmbeddedPostgres
-    from gql.migrate import Migrator
+    from gql.postgres.embedded import EmbeddedPostgres
     from gql.settings import Settings
     from tests.conftest import WORLD_JWT_SECRET
 

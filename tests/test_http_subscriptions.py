@@ -108,7 +108,7 @@ async def test_a_subscription_without_a_streaming_accept_is_told_the_ways(world:
 
 
 async def test_a_persisted_subscription_streams_by_its_hash(world: World) -> None:
-    from gql.persisted_documents import sha256_of
+    from gql.edge.persisted_documents import sha256_of
 
     business_id = await new_business(world)
     hashed = {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(CHANGED)}}

@@ -28,10 +28,10 @@ from graphql import parse, specified_rules
 from strawberry.schema.schema import validate_document
 
 from gql.compiled import plans
+from gql.edge.document_cache import Documents, Entry, entry_bytes
+from gql.edge.text_inputs import TextLiterals
 from gql.schema import build_schema
-from gql.schema.document_cache import Documents, Entry, entry_bytes
 from gql.schema.document_cost import DocumentCost
-from gql.schema.text_inputs import TextLiterals
 from tests.support import serve_in_subprocess
 
 FULL = int(os.environ.get("GQL_MEMORY_DOCUMENTS") or 0)
@@ -143,7 +143,7 @@ def measured(keep: Callable[[str], int], texts: list[str]) -> tuple[float, float
 
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_what_a_cache_entry_is_charged_covers_what_it_holds(shape: str) -> None:
-    """The estimates the caches are bounded by (gql/schema/document_cache.py,
+    """The estimates the caches are bounded by (gql/edge/document_cache.py,
     gql/compiled/plans.py) stay over what an entry really holds, should graphql-core's nodes or
     the compiler's statements grow."""
     schema = build_schema()._schema

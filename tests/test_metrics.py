@@ -10,7 +10,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gql.metrics import MAX_OPERATION_LABELS, OPERATION_NAMES, OperationNames
+from gql.observability.metrics import MAX_OPERATION_LABELS, OPERATION_NAMES, OperationNames
 from tests.support import FeedClient, GraphQLClient, ServerThread, wait_for
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -12,9 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from gql.commands.migrate import MIGRATIONS_DIR, MigrationError, Migrator, code_files, discover
 from gql.database import connect
-from gql.embedded import tool_path
-from gql.migrate import MIGRATIONS_DIR, MigrationError, Migrator, code_files, discover
+from gql.postgres.embedded import tool_path
 from tests.support import REPOSITORY, drop, scratch_database
 
 

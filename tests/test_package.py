@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gql.migrate import MigrationError, discover
+from gql.commands.migrate import MigrationError, discover
 from tests.support import REPOSITORY, serve_in_subprocess
 from tests.test_cli import free_port, stop
 

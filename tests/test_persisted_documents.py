@@ -14,7 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
-from gql.persisted_documents import sha256_of
+from gql.edge.persisted_documents import sha256_of
 from tests.support import REPOSITORY, FeedClient, ServerThread
 
 CATEGORIES = "{ categories { slug } }"

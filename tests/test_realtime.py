@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from gql.auth import issue_token
 from gql.database import connect
+from gql.identity.auth import issue_token
 from gql.realtime.listener import APPLICATION_NAME as LISTENER_APPLICATION_NAME
 from gql.resolvers.changes import decode_change_cursor
 from tests.conftest import WORLD_JWT_SECRET
@@ -333,9 +333,9 @@ async def test_a_database_restart_loses_nothing(tmp_path: Any) -> None:
     import subprocess
 
     from gql.app import create_app
+    from gql.commands.migrate import Migrator
     from gql.database import ensure_database
-    from gql.embedded import EmbeddedPostgres
-    from gql.migrate import Migrator
+    from gql.postgres.embedded import EmbeddedPostgres
     from gql.settings import Settings
 
     os.chmod(tmp_path, 0o755)

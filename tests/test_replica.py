@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from gql.app import create_app
-from gql.replica import create_embedded_replica, stop_embedded_replica
+from gql.postgres.replica import create_embedded_replica, stop_embedded_replica
 from gql.settings import Settings
 from tests.support import ServerThread, seeded_scratch_database, wait_for
 from tests.world import PASSWORD, SIGN_UP

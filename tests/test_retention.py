@@ -7,7 +7,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from gql.database import connect, create_pool
-from gql.maintenance import Retention, run_upkeep
+from gql.postgres.maintenance import Retention, run_upkeep
 from tests.test_analytics import REPORT
 from tests.world import World
 

@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from gql.app import create_app
-from gql.auth import hash_password
-from gql.data_key import DataKey, DataKeyError
+from gql.commands.migrate import Migrator
 from gql.database import connect
-from gql.embedded import tool_path
-from gql.migrate import Migrator
-from gql.sealing import check_data_key
+from gql.identity.auth import hash_password
+from gql.identity.data_key import DataKey, DataKeyError
+from gql.identity.sealing import check_data_key
+from gql.postgres.embedded import tool_path
 from gql.settings import Settings
 from tests.support import GraphQLClient, ServerThread, drop, scratch_database
 from tests.test_cli import run_cli

@@ -13,7 +13,7 @@ from uuid import uuid4
 
 import pytest
 
-from gql.auth import InvalidToken, identity_from_authorization, issue_token
+from gql.identity.auth import InvalidToken, identity_from_authorization, issue_token
 from gql.settings import Settings
 from tests.support import REPOSITORY
 

@@ -8,10 +8,10 @@ from collections import Counter
 import asyncpg
 import pytest
 
+from gql.commands.migrate import Migrator
+from gql.commands.seed import DatabaseNotEmpty, SeedOptions, generate, seed_database
+from gql.commands.seed_data import CATEGORIES, CITIES
 from gql.database import connect
-from gql.migrate import Migrator
-from gql.seed import DatabaseNotEmpty, SeedOptions, generate, seed_database
-from gql.seed_data import CATEGORIES, CITIES
 from tests.conftest import TEST_SEED
 from tests.support import drop, scratch_database
 

@@ -19,8 +19,8 @@ import pytest
 import websockets
 
 from gql.app import create_app
-from gql.data_key import DataKey
-from gql.outbox import pending
+from gql.commands.outbox import pending
+from gql.identity.data_key import DataKey
 from gql.settings import Settings
 from tests.support import REPOSITORY, FeedClient, ServerThread, wait_for
 

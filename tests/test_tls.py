@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from gql.embedded import server_user_ids
+from gql.postgres.embedded import server_user_ids
 from tests.support import REPOSITORY, wait_for
 from tests.test_cli import env_without_database, free_port, run_cli, stop
 

@@ -2,7 +2,7 @@
 -- only hashes reach the database. These run as security definer because an anonymous
 -- request must be able to create an account and look up a login.
 
--- An account as its owner sees it. The email address is sealed (gql/data_key.py): the server
+-- An account as its owner sees it. The email address is sealed (gql/identity/data_key.py): the server
 -- opens it; the database cannot.
 create type api.account as (
     id uuid, email_sealed bytea, display_name text, avatar_url text, created_at timestamptz, roles text[],

@@ -1,5 +1,5 @@
 -- Retention: how long the directory keeps its raw, ever-growing records. Run by the periodic
--- upkeep in one process at a time (gql/maintenance.py), with the ages from the settings.
+-- upkeep in one process at a time (gql/postgres/maintenance.py), with the ages from the settings.
 --   view and click events: the raw events; the daily rollups (and each day's visitor set) stay,
 --     so every report reads the same before and after;
 --   audit log: whole monthly partitions older than the months kept are dropped (and older rows

@@ -48,7 +48,7 @@ begin
 end
 $$;
 
--- What /metrics reads at each scrape (gql/metrics.py), for the server's own role only: the
+-- What /metrics reads at each scrape (gql/observability/metrics.py), for the server's own role only: the
 -- database's size, its block reads served by the buffer cache and not, connections by state
 -- (another role's sessions show no state to this one: 'other role').
 create function api_private.database_figures() returns jsonb

@@ -46,6 +46,7 @@ from graphql import (
 from graphql.language import Visitor
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
+from gql.arguments.weekdays import Weekday
 from gql.entities.business import BUSINESSES as BUSINESS_TABLE
 from gql.entities.category import CATEGORIES as CATEGORY_TABLE
 from gql.entities.columns import Table
@@ -62,6 +63,7 @@ from gql.orderings import (
     SEARCH_RESULTS,
     Ordering,
 )
+from gql.realtime.change import EVENT_POSITION
 from gql.resolvers.analytics import window
 from gql.resolvers.businesses import BusinessFilter
 from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
@@ -140,8 +142,6 @@ REFUSED_HERE = ("(select null::json from api.raise_user_error('GQ400', null,"
 """A field whose argument the interpreter would refuse: the statement fails if it is reached
 (a user error, so the interpreter answers; gql/compiled/extension.py)."""
 
-EVENT_POSITION = 0
-"""The index, in a compiled event's parameters, of the change's position."""
 
 
 Fields = dict[str, list[FieldNode]]
@@ -842,8 +842,6 @@ REVIEW_PAGE_FUNCTIONS = {"NEWEST": "newest_reviews", "OLDEST": "oldest_reviews",
 @cache
 def _weekdays() -> str:
     """The days of OpeningInterval.day, as SQL values, in the interpreter's order."""
-    from gql.schema.enums import Weekday  # here: gql.schema imports this module
-
     return ", ".join(f"('{day.name}', '{day.value}', {n})" for n, day in enumerate(Weekday))
 
 
@@ -1115,7 +1113,7 @@ _FIELDS["ReviewResponse"] = {
     "responder": _profile("responder_id"),
 }
 # The signed-in account (none for anonymous requests). Its email is sealed in the database
-# (gql/data_key.py): a query asking for it is left to the interpreter, which opens it.
+# (gql/identity/data_key.py): a query asking for it is left to the interpreter, which opens it.
 _FIELDS["Me"] = {
     **_columns(id="id", displayName="display_name", avatarUrl="avatar_url", roles="roles"),
     "createdAt": _timestamp("created_at"),

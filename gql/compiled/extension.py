@@ -15,7 +15,8 @@ from strawberry.extensions import SchemaExtension
 from gql.compiled.compiler import NotCompiled
 from gql.compiled.plans import compiled_names, planned
 from gql.context import Context
-from gql.outage import DatabaseUnavailable
+from gql.edge.document_cache import DOCUMENTS
+from gql.postgres.outage import DatabaseUnavailable
 from gql.user_errors import from_postgres
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,6 @@ class CompiledReads(SchemaExtension):
             return
         execution.result = ExecutionResult(data=RawJSON(data))  # type: ignore[arg-type]
         self.executor = "compiled on the replica" if context.db.served_by_replica else "compiled"
-        from gql.schema.document_cache import DOCUMENTS  # here: gql.schema imports this module
-
         DOCUMENTS.note_compiled(execution.query, execution.graphql_document,
                                 compiled_names(execution.operation_name, execution.graphql_document))
 

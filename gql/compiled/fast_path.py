@@ -20,22 +20,22 @@ from starlette.responses import Response
 from gql.compiled.compiler import NotCompiled
 from gql.compiled.plans import planned
 from gql.database import RequestDatabase
-from gql.graphql_http import error_response, negotiate
-from gql.metrics import note_operation
-from gql.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
-from gql.schema.document_cache import DOCUMENTS
-from gql.schema.text_inputs import variable_problem
+from gql.edge.document_cache import DOCUMENTS
+from gql.edge.graphql_http import error_response, negotiate
+from gql.edge.text_inputs import variable_problem
+from gql.observability.metrics import note_operation
+from gql.postgres.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.settings import Settings
 
 if TYPE_CHECKING:
-    from gql.replica import ReplicaRouter
+    from gql.postgres.replica import ReplicaRouter
 
 
 async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings, pool: asyncpg.Pool,
                  state: dict[str, Any], client_id: str | None, accept: str | None,
                  replica: ReplicaRouter | None = None, read_after: str | None = None) -> Response | None:
     """The response, or None: then the ordinary way answers. `state` is the request's scope
-    state: the identity comes from it, and the operation is noted in it (gql/metrics.py)."""
+    state: the identity comes from it, and the operation is noted in it (gql/observability/metrics.py)."""
     query, operation_name, variables = body.get("query"), body.get("operationName"), body.get("variables")
     if not isinstance(query, str) or "extensions" in body or settings.persisted_documents != "apq":
         return None

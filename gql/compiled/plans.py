@@ -1,7 +1,7 @@
 """What the compiled path keeps between requests: compiled statements (or why there is none)
 by document, operation and the shape of the variables, bounded by the memory they hold
-(gql/bounded_cache.py). Which documents compiled is marked on the parsed documents' own cache
-(gql/schema/document_cache.py), which holds each tree once.
+(gql/edge/bounded_cache.py). Which documents compiled is marked on the parsed documents' own cache
+(gql/edge/document_cache.py), which holds each tree once.
 
 A plan is keyed by which variables have a value and by the values of the few that shaped its
 text (Statement.shaping: a page size, a filter, an @include); every other variable is a
@@ -19,8 +19,8 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
 from graphql.utilities import coerce_input_value
 
-from gql.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
 from gql.compiled.compiler import NotCompiled, Statement, compile_event, compile_query, param_text, plain
+from gql.edge.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
 
 CACHE_BYTES = 16 * 1024 * 1024
 """The default bound (GQL_PLAN_CACHE_BYTES): ~18,000 plans of a small business query."""

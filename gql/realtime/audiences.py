@@ -32,17 +32,17 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from graphql import GraphQLError
 
-from gql.auth import Identity
-from gql.compiled.compiler import EVENT_POSITION, Statement
 from gql.database import RequestDatabase
-from gql.outage import retrying
-from gql.realtime.change import Change
+from gql.identity.auth import Identity
+from gql.postgres.outage import retrying
+from gql.realtime.change import EVENT_POSITION, Change
 from gql.realtime.change_log import PAGE_SIZE
 from gql.realtime.fanout import ResyncRequired
 from gql.realtime.feed import ChangeFilter, resync_required, token_expired
 from gql.realtime.socket_writer import SocketWriter
 
 if TYPE_CHECKING:
+    from gql.compiled.compiler import Statement
     from gql.context import Context
     from gql.realtime.hub import ChangeHub
 

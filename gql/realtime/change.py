@@ -8,6 +8,10 @@ from uuid import UUID
 
 import asyncpg
 
+EVENT_POSITION = 0
+"""The index, in a compiled event's parameters (gql/compiled/compiler.py), of the change's
+position: here, below both the compiler and the audiences that run its events."""
+
 
 @dataclass(frozen=True, slots=True)
 class Change:

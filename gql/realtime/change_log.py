@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from gql.outage import retrying
+from gql.postgres.outage import retrying
 from gql.realtime.change import Change
 
 PAGE_SIZE = 500

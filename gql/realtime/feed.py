@@ -24,10 +24,10 @@ from uuid import UUID
 import asyncpg
 from graphql import GraphQLError
 
-from gql.auth import Identity
 from gql.database import RequestDatabase
+from gql.identity.auth import Identity
 from gql.loaders import Loaders
-from gql.outage import retrying
+from gql.postgres.outage import retrying
 from gql.realtime.change import Change
 from gql.realtime.fanout import ResyncRequired
 from gql.realtime.hub import ChangeHub

@@ -13,20 +13,20 @@ from typing import Any
 
 import asyncpg
 
-from gql import sealing
-from gql.auth import (
+from gql.context import Context
+from gql.identity import sealing
+from gql.identity.auth import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     hash_password,
     issue_token,
     verify_password,
 )
-from gql.context import Context
-from gql.metrics import SIGN_IN_FAILURES
-from gql.outage import DATABASE_LOST, DatabaseUnavailable
+from gql.identity.sealing import address_lookup, email_lookup, sealed_address, sealed_email
+from gql.observability.metrics import SIGN_IN_FAILURES
+from gql.postgres.outage import DATABASE_LOST, DatabaseUnavailable
 from gql.resolvers.inputs import invalid
 from gql.resolvers.writes import call
-from gql.sealing import address_lookup, email_lookup, sealed_address, sealed_email
 from gql.user_errors import ErrorCode, MutationFailed, UserErrorData, from_postgres
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

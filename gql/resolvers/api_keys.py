@@ -1,6 +1,6 @@
 """API keys (db/functions/77_api_keys.sql): made by a signed-in user, shown once, kept as a
 hash; a request with `Authorization: Bearer gk_...` acts as the key's user within its scopes
-(gql/token_holders.py looks it up; the database enforces the scopes)."""
+(gql/identity/token_holders.py looks it up; the database enforces the scopes)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from uuid import UUID
 
 import asyncpg
 
-from gql.auth import API_KEY_PREFIX, api_key_hash
 from gql.context import Context
+from gql.identity.auth import API_KEY_PREFIX, api_key_hash
 from gql.resolvers.writes import call
 
 PREFIX_SHOWN = 10

@@ -9,9 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
-from gql import sealing
 from gql.context import Context
 from gql.errors import refusals_as_errors
+from gql.identity import sealing
 from gql.loaders import BUSINESS_SELECT
 from gql.orderings import CLAIMS_ORDER, MINE_ORDER
 from gql.resolvers.accounts import EMAIL, new_secret, secret_hash

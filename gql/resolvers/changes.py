@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gql.auth import Identity
+from gql.identity.auth import Identity
 from gql.loaders import Loaders
 from gql.realtime.change import Change
 from gql.realtime.feed import VisibleChange, as_seen_by, load_changed, tombstones_seen

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from gql.edge.plain_text import text_problem
 from gql.errors import BadArgument
-from gql.plain_text import text_problem
 
 MAX_PAGE_SIZE = 100
 MAX_KEY_TEXT = 1000

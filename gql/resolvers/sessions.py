@@ -1,6 +1,6 @@
 """Sessions that last: refresh tokens that rotate (a spent one presented again ends its
 session), signing out one device or all of them, and one-time tokens, sent through the outbox
-(gql/outbox.py), to reset a password or verify an email address (db/functions/76_sessions.sql)."""
+(gql/commands/outbox.py), to reset a password or verify an email address (db/functions/76_sessions.sql)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from gql import sealing
-from gql.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from gql.context import Context
+from gql.identity import sealing
+from gql.identity.auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from gql.resolvers.accounts import SignedIn, as_server, new_secret, secret_hash, signed_in
 from gql.resolvers.inputs import invalid
 from gql.user_errors import ErrorCode, MutationFailed, UserErrorData

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from gql.client_ids import client_id_problem
 from gql.context import Context
+from gql.edge.client_ids import client_id_problem
 from gql.user_errors import ErrorCode, MutationFailed, UserErrorData
 
 K = TypeVar("K")

@@ -17,11 +17,13 @@ from strawberry.types.graphql import OperationType
 
 from gql.compiled.extension import CompiledReads
 from gql.context import Context, Operation, enter_operation, leave_operation
-from gql.metrics import NOT_EXECUTED, note_operation
-from gql.outage import DatabaseUnavailable
-from gql.persisted_documents import TrustedDocumentsOnly
+from gql.edge.document_cache import DOCUMENTS, DocumentCache
+from gql.edge.persisted_documents import TrustedDocumentsOnly
+from gql.edge.text_inputs import TextLiterals, TextVariables
+from gql.observability.metrics import NOT_EXECUTED, note_operation
+from gql.observability.tracing import graphql_extension
+from gql.postgres.outage import DatabaseUnavailable
 from gql.schema.changes import Subscription
-from gql.schema.document_cache import DOCUMENTS, DocumentCache
 from gql.schema.document_cost import DocumentCost
 from gql.schema.error_reporting import (
     UNEXPECTED_ERROR,
@@ -32,8 +34,6 @@ from gql.schema.error_reporting import (
 from gql.schema.mutation import Mutation
 from gql.schema.query import Query
 from gql.schema.shared_events import SharedEventExecutor
-from gql.schema.text_inputs import TextLiterals, TextVariables
-from gql.tracing import graphql_extension
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class OperationTransaction(SchemaExtension):
 
 
 class OperationLabel(SchemaExtension):
-    """Notes an HTTP request's operation name and type for its latency (gql/metrics.py)."""
+    """Notes an HTTP request's operation name and type for its latency (gql/observability/metrics.py)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context

@@ -13,10 +13,11 @@ import asyncpg
 import strawberry
 from graphql import DocumentNode, GraphQLError
 
-from gql.auth import Identity
 from gql.compiled.compiler import Statement
 from gql.compiled.plans import planned
 from gql.context import Context
+from gql.edge.websocket_protocol import CURRENT_OPERATION
+from gql.identity.auth import Identity
 from gql.realtime import feed
 from gql.resolvers import changes as resolvers
 from gql.resolvers.ids import parse_id
@@ -26,7 +27,6 @@ from gql.schema.business import Business
 from gql.schema.category import Category
 from gql.schema.review import Review, ReviewResponse
 from gql.schema.shared_events import SharedExecutions, shared_executions
-from gql.websocket_protocol import CURRENT_OPERATION
 
 Info = strawberry.Info[Context, None]
 

@@ -6,6 +6,8 @@ from enum import Enum
 
 import strawberry
 
+from gql.arguments.weekdays import Weekday as Weekday  # (below gql/compiled, which lists the days too)
+
 
 @strawberry.enum(description="Orders of the business listing.")
 class BusinessOrder(Enum):
@@ -37,13 +39,3 @@ class ReviewStatus(Enum):
     PUBLISHED = "published"
     REJECTED = "rejected"
 
-
-@strawberry.enum
-class Weekday(Enum):
-    MONDAY = "mon"
-    TUESDAY = "tue"
-    WEDNESDAY = "wed"
-    THURSDAY = "thu"
-    FRIDAY = "fri"
-    SATURDAY = "sat"
-    SUNDAY = "sun"

@@ -20,7 +20,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 
 from gql.errors import is_for_client
-from gql.metrics import count_errors
+from gql.observability.metrics import count_errors
 
 log = logging.getLogger("gql.errors")
 

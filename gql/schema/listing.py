@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from gql.http_urls import http_url_problem
+from gql.edge.http_urls import http_url_problem
 from gql.resolvers.inputs import invalid
 
 MAX_PHOTOS = 20

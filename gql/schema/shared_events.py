@@ -29,7 +29,7 @@ from graphql.execution.executor import CollectedErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.context import Context
-from gql.outage import is_database_lost
+from gql.postgres.outage import is_database_lost
 
 SharedExecutions = dict[tuple[str | None, str, str], asyncio.Future[Any]]
 

@@ -13,9 +13,10 @@ import strawberry
 from gql.context import Context
 from gql.resolvers import webhooks as resolvers
 from gql.resolvers.changes import encode_change_cursor
-from gql.resolvers.inputs import input_id
+from gql.resolvers.inputs import input_id, invalid
 from gql.resolvers.writes import perform
 from gql.schema.user_error import UserError, payload
+from gql.schema.webhook_selection import event_statement
 
 Info = strawberry.Info[Context, None]
 
@@ -123,8 +124,12 @@ class WebhookMutations:
     ) -> CreatedWebhookPayload:
         async def make() -> CreatedWebhook:
             business = None if business_id is None else input_id(business_id, "businessId")
+            if selection is not None:
+                compiled = event_statement(info.schema._schema, selection, [t.value for t in topics])
+                if isinstance(compiled, str):
+                    raise invalid("selection", compiled)
             row, secret = await resolvers.create(info.context, url, [t.value for t in topics], business,
-                                                 selection, info.schema._schema)
+                                                 selection)
             assert row is not None
             return CreatedWebhook(webhook=Webhook.from_row(row), signing_secret=secret)
         return payload(CreatedWebhookPayload, lambda made: made, await perform(info.context, None, make))

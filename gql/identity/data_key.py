@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gql.secret_files import generated_secret
+from gql.identity.secret_files import generated_secret
 
 KEY_FILE = "data-key"
 KEY_BYTES = 32

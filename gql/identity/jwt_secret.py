@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from gql.secret_files import generated_secret
+from gql.identity.secret_files import generated_secret
 
 SECRET_FILE = "jwt-secret"
 MIN_LENGTH = 32

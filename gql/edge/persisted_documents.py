@@ -34,7 +34,7 @@ import asyncpg
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gql.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
+from gql.edge.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
 
 APQ = "apq"
 ALLOWLIST = "allowlist"

@@ -6,7 +6,7 @@ deep, an object whose `query` and `operationName` are strings, `variables` and `
 objects, or an array of at most `max_batch` such objects (a batch); a GET's parameters
 likewise; an `application/graphql` body, text. Every refusal is a 4xx whose body is a GraphQL error
 naming what was wrong. What passes is handed on unchanged. (Text inside the arguments is
-checked by the schema, for every transport: gql/schema/text_inputs.py.)
+checked by the schema, for every transport: gql/edge/text_inputs.py.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
-from gql.plain_text import text_problem
+from gql.edge.plain_text import text_problem
 
 MAX_JSON_DEPTH = 64
 REQUEST_FIELDS = {"query": str, "operationName": str, "variables": dict, "extensions": dict,

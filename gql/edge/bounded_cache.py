@@ -3,8 +3,8 @@ that sends many, or large, distinct values cannot grow the server's memory.
 
 The size given with each entry is what keeping it costs in bytes, key and bookkeeping
 included, as estimated by its owner from figures measured with tracemalloc (the estimates
-and their figures are beside each cache: gql/schema/document_cache.py, gql/compiled/plans.py,
-gql/persisted_documents.py; tests/test_memory.py checks them against tracemalloc, and the
+and their figures are beside each cache: gql/edge/document_cache.py, gql/compiled/plans.py,
+gql/edge/persisted_documents.py; tests/test_memory.py checks them against tracemalloc, and the
 server's RSS under 100,000 distinct documents). Sizing by the text of what is kept was not
 enough: a parsed document holds ~70-250 times its text (issue 27).
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from gql import sealing
-from gql.data_key import DataKey
+from gql.identity import sealing
+from gql.identity.data_key import DataKey
 
 
 @dataclass(frozen=True)

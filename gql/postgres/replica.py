@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from gql.embedded import forget_running_files, run_tool, server_user_ids, tool_path
+from gql.postgres.embedded import forget_running_files, run_tool, server_user_ids, tool_path
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from graphql import (
 from graphql.language import ValueNode
 from strawberry.extensions import SchemaExtension
 
-from gql.plain_text import text_problem
-from gql.request_checks import MAX_JSON_DEPTH
+from gql.edge.plain_text import text_problem
+from gql.edge.request_checks import MAX_JSON_DEPTH
 
 MAX_TEXT_LENGTH = 10_000
 """No string argument of the schema needs more (a review is at most 5,000 characters);

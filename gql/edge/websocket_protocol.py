@@ -22,9 +22,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
 )
 
-from gql.metrics import count_errors
-from gql.persisted_documents import DOCUMENT_ID
-from gql.request_checks import BadRequest, check_fields
+from gql.edge.persisted_documents import DOCUMENT_ID
+from gql.edge.request_checks import BadRequest, check_fields
+from gql.observability.metrics import count_errors
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validat
 
 from gql.compiled.compiler import NotCompiled, Statement
 from gql.compiled.plans import planned
+from gql.edge.text_inputs import TextLiterals
 from gql.schema.document_cost import DocumentCost
-from gql.schema.text_inputs import TextLiterals
 
 MAX_SELECTION_BYTES = 4096
 """As the database's check has it (migration 0027)."""

@@ -21,8 +21,7 @@ from typing import Any
 import asyncpg
 from faker import Faker
 
-from gql.schema.listing import BusinessAttribute, SocialPlatform
-from gql.seed_data import (
+from gql.commands.seed_data import (
     ADJECTIVES,
     CATEGORIES,
     CITIES,
@@ -35,6 +34,7 @@ from gql.seed_data import (
     City,
     SubCategory,
 )
+from gql.schema.listing import BusinessAttribute, SocialPlatform
 
 SEED_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Keeping the database's personal data sealed under the right key (gql/data_key.py): the
+"""Keeping the database's personal data sealed under the right key (gql/identity/data_key.py): the
 start-up check, the sealing of rows written in clear before migration 0011, and rotation."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Callable
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from gql.data_key import DataKey, DataKeyError, normalized_email
+from gql.identity.data_key import DataKey, DataKeyError, normalized_email
 
 # The purposes values are sealed and hashed for (each binds a value to its use).
 EMAIL = "users.email"

@@ -24,7 +24,7 @@ from graphql import DocumentNode, GraphQLError, Token, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from gql.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
+from gql.edge.bounded_cache import KEY_BYTES, BoundedCache, str_bytes
 
 MAX_CACHED_DOCUMENT_BYTES = 16 * 1024
 CACHE_BYTES = 32 * 1024 * 1024

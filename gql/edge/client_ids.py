@@ -4,7 +4,7 @@ own echo. One rule for all three ways in."""
 
 from __future__ import annotations
 
-from gql.plain_text import text_problem
+from gql.edge.plain_text import text_problem
 
 MAX_LENGTH = 200
 

@@ -1,5 +1,5 @@
 """`python -m gql backup base | list | verify | prune | restore-to`: the operator's side of
-gql/backups.py, for the embedded cluster."""
+gql/commands/backups.py, for the embedded cluster."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 import sys
 from datetime import datetime
 
-from gql.backups import (
+from gql.commands.backups import (
     BackupError,
     base_backups,
     enable_archiving,
@@ -66,8 +66,8 @@ def run_pitr(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _base(settings: Settings) -> int:
+    from gql.commands.instance import database_in_use
     from gql.database import connect
-    from gql.instance import database_in_use
 
     assert settings.backup_dir is not None
     with database_in_use(settings) as url:

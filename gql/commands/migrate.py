@@ -28,7 +28,7 @@ def _sql_directory() -> Path:
     """db/: inside the package where it was installed (a wheel ships it as gql/db), else beside
     the package in this checkout."""
     shipped = Path(str(importlib.resources.files("gql").joinpath("db")))
-    return shipped if shipped.is_dir() else Path(__file__).resolve().parent.parent / "db"
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "db"
 
 
 SQL_DIR = _sql_directory()

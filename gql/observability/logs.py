@@ -1,6 +1,7 @@
 """Logging, set up the same way in the serving process and in every worker process: lines of
 text, or (GQL_LOG_FORMAT=json) one JSON object a line for a log collector, uvicorn's own
-lines included, with the trace and span ids of the request when tracing is on (gql/tracing.py)."""
+lines included, with the trace and span ids of the request when tracing is on
+(gql/observability/tracing.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class JSONLines(logging.Formatter):
 
 
 def _current_span_ids() -> tuple[str | None, str | None]:
-    from gql.tracing import current_span_ids
+    from gql.observability.tracing import current_span_ids
 
     return current_span_ids()
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gql.database import ensure_database
-from gql.embedded import APP_DATABASE, EmbeddedPostgres
+from gql.postgres.embedded import APP_DATABASE, EmbeddedPostgres
 from gql.settings import Settings
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
-from gql.auth import Identity, InvalidToken
+from gql.identity.auth import Identity, InvalidToken
 
 MAX_CACHED = 10_000
 

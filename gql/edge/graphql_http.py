@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
-from gql.metrics import GRAPHQL_ERRORS
+from gql.observability.metrics import GRAPHQL_ERRORS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ASSETS_DIR = Path(__file__).with_name("static") / "graphiql"
+ASSETS_DIR = Path(__file__).parent.parent / "static" / "graphiql"
 ASSETS_PATH = "/graphiql-assets"
 PINNED = {
     "https://unpkg.com/react@18.2.0/umd/react.production.min.js": "react.production.min.js",
@@ -27,7 +27,8 @@ def self_hosted(html: str) -> str:
     """Strawberry's GraphiQL page, loading everything from ASSETS_PATH."""
     for remote, local in PINNED.items():
         if remote not in html:
-            raise RuntimeError(f"Strawberry's GraphiQL page no longer loads {remote}: update gql/graphiql.py")
+            raise RuntimeError(f"Strawberry's GraphiQL page no longer loads {remote}:"
+                               " update gql/edge/graphiql.py")
         html = html.replace(remote, f"{ASSETS_PATH}/{local}")
     if "https://" in html:
         raise RuntimeError("Strawberry's GraphiQL page loads an asset this server does not serve")

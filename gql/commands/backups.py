@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from gql.embedded import (
+from gql.postgres.embedded import (
     EmbeddedPostgres,
     ToolFailed,
     forget_running_files,
