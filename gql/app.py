@@ -81,7 +81,7 @@ from gql.realtime.hub import ChangeHub
 from gql.schema import build_schema
 from gql.schema.webhook_selection import event_statement
 from gql.settings import Settings
-from gql.webhooks import WebhookWorker
+from gql.webhooks.delivery import WebhookWorker
 
 log = logging.getLogger(__name__)
 CODE_LAYER_RETRIES = 2

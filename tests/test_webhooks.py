@@ -21,8 +21,9 @@ import httpx
 import pytest
 
 from gql.app import create_app
+from gql.edge.endpoints import url_problem
 from gql.settings import Settings
-from gql.webhooks import NODE_FIELDS, url_problem
+from gql.webhooks.delivery import NODE_FIELDS
 from tests.support import GraphQLClient, ServerThread, wait_for
 from tests.world import CREATE_BUSINESS, PASSWORD, SIGN_UP
 

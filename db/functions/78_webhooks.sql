@@ -1,5 +1,5 @@
 -- Webhooks (migration 0024): registered, listed, paused, resumed and deleted by their user
--- through api.*; the delivery worker (gql/webhooks.py, one per cluster at a time) reads and
+-- through api.*; the delivery worker (gql/webhooks/delivery.py, one per cluster at a time) reads and
 -- updates them through api_private.*.
 
 -- A new subscription starts at the change log's end: it gets what happens from now on. Its

@@ -53,7 +53,13 @@ from gql.entities.columns import Table
 from gql.entities.review import RESPONSES as RESPONSE_TABLE
 from gql.entities.review import REVIEWS as REVIEW_TABLE
 from gql.errors import BadArgument
-from gql.orderings import (
+from gql.realtime.change import EVENT_POSITION
+from gql.resolvers.analytics import window
+from gql.resolvers.businesses import BusinessFilter
+from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
+from gql.resolvers.changes import decode_change_cursor
+from gql.resolvers.ids import parse_id
+from gql.resolvers.orderings import (
     BUSINESSES,
     CLAIMS_ORDER,
     COLUMN_TYPES,
@@ -63,12 +69,6 @@ from gql.orderings import (
     SEARCH_RESULTS,
     Ordering,
 )
-from gql.realtime.change import EVENT_POSITION
-from gql.resolvers.analytics import window
-from gql.resolvers.businesses import BusinessFilter
-from gql.resolvers.changes import CURSOR_KIND as CHANGE_CURSOR_KIND
-from gql.resolvers.changes import decode_change_cursor
-from gql.resolvers.ids import parse_id
 from gql.resolvers.paging import check_first, check_page_size, decode_cursor
 from gql.resolvers.search import Point, SearchRequest, checked_autocomplete, checked_radius
 

@@ -13,9 +13,9 @@ from gql.context import Context
 from gql.errors import refusals_as_errors
 from gql.identity import sealing
 from gql.loaders import BUSINESS_SELECT
-from gql.orderings import CLAIMS_ORDER, MINE_ORDER
 from gql.resolvers.accounts import EMAIL, new_secret, secret_hash
 from gql.resolvers.inputs import invalid
+from gql.resolvers.orderings import CLAIMS_ORDER, MINE_ORDER
 from gql.resolvers.paging import decode_cursor, encode_cursor
 from gql.resolvers.writes import call
 

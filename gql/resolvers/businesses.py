@@ -12,8 +12,8 @@ import asyncpg
 from gql.context import Context
 from gql.errors import BadArgument
 from gql.loaders import BUSINESS_SELECT
-from gql.orderings import BUSINESSES
 from gql.resolvers.ids import parse_id
+from gql.resolvers.orderings import BUSINESSES
 from gql.resolvers.paging import Page, check_first
 
 Record = asyncpg.Record

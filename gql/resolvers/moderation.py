@@ -9,7 +9,7 @@ import asyncpg
 
 from gql.context import Context
 from gql.errors import refusals_as_errors
-from gql.orderings import QUEUE_ORDER
+from gql.resolvers.orderings import QUEUE_ORDER
 from gql.resolvers.paging import decode_cursor, encode_cursor
 
 

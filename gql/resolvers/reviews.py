@@ -8,8 +8,8 @@ from uuid import UUID
 import asyncpg
 
 from gql.context import Context
-from gql.orderings import REVIEWS
 from gql.resolvers.ids import parse_id
+from gql.resolvers.orderings import REVIEWS
 from gql.resolvers.paging import Page, check_first
 
 Record = asyncpg.Record

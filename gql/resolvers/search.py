@@ -12,8 +12,8 @@ import asyncpg
 from gql.context import Context
 from gql.errors import BadArgument
 from gql.loaders import BUSINESS_COLUMNS
-from gql.orderings import SEARCH_RESULTS
 from gql.resolvers.businesses import check_facets
+from gql.resolvers.orderings import SEARCH_RESULTS
 from gql.resolvers.paging import Page, check_first
 
 Record = asyncpg.Record

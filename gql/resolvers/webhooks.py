@@ -8,11 +8,11 @@ from uuid import UUID
 import asyncpg
 
 from gql.context import Context
+from gql.edge.endpoints import url_problem
 from gql.identity import sealing
 from gql.resolvers.changes import decode_change_cursor
 from gql.resolvers.inputs import invalid
 from gql.resolvers.writes import call
-from gql.webhooks import url_problem
 
 MAX_DELIVERIES = 100
 

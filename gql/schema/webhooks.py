@@ -1,5 +1,5 @@
 """Webhooks: a server registers an endpoint for change-log topics and gets every change its
-user may see, in order, signed, retried, resumable (gql/webhooks.py says how)."""
+user may see, in order, signed, retried, resumable (gql/webhooks/delivery.py says how)."""
 
 from __future__ import annotations
 
