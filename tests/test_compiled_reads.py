@@ -741,6 +741,22 @@ def test_a_plan_serves_every_value_of_a_variable_that_is_only_a_parameter() -> N
     assert plan(either, {"id": None, "slug": "other-slug"}).params == ["other-slug"]
 
 
+async def test_an_argument_refused_under_a_missing_parent_is_still_one_statement(servers: Servers) -> None:
+    """A nested argument the interpreter refuses only matters where its field is reached: under
+    a business that is not there the compiled answer stands (one statement); under one that is,
+    the interpreter answers with its error, as it always has."""
+    query = "query($slug: String!) { business(slug: $slug) { name reviews(first: 500) { edges { node { id } } } } }"
+    async with httpx.AsyncClient(timeout=60) as http:
+        missing = await ask(http, servers.compiled, None, query, {"slug": "no-such-business"})
+        assert missing["data"] == {"business": None} and "errors" not in missing
+        assert missing["extensions"] == {"sqlStatements": 1, "executor": "compiled"}
+        found = await ask(http, servers.compiled, None, query, {"slug": servers.slugs[0]})
+        assert found["extensions"]["executor"] == "interpreted: the compiled statement was refused"
+        assert 'Argument "first" must be between 0 and 100' in found["errors"][0]["message"]
+        assert without_extensions(found) == without_extensions(
+            await ask(http, servers.interpreted, None, query, {"slug": servers.slugs[0]}))
+
+
 BY_VARIABLES: list[tuple[str, str]] = [
     ("query($slug: String!) { business(slug: $slug) { id name status } }", "slug"),
     ("query($id: ID!) { business(id: $id) { name status reviews(first: 2) { edges { node { id } } } } }", "id"),

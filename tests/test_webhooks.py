@@ -277,6 +277,8 @@ async def test_a_selection_that_cannot_be_served_is_refused_naming_why(setup: Se
         ("{ id nope }", ["BUSINESS"], "Cannot query field 'nope' on type 'Business'."),
         ("{ rating }", ["REVIEW"], "Cannot query field 'rating' on type 'ChangedObject'. Did you mean to use an inline"),
         ("{ id " + "name " * 1000 + "}", ["BUSINESS"], "at most 4096 bytes"),
+        ("{ reviews(first: 500) { edges { node { id } } } }", ["BUSINESS"],
+         'Argument "first" must be between 0 and 100'),
         ("{ reviews(first: 3) { edges { node { business { reviews { edges { node { business { reviews { edges "
          "{ node { business { reviews { edges { node { id } } } } } } } } } } } } } } } }", ["BUSINESS"], "deep"),
     ]

@@ -324,11 +324,12 @@ class _Compiler:
                 try:
                     sql = fields[name](self, Field(source, self._arguments(type_, nodes[0]), subselections))
                 except BadArgument as exc:  # the interpreter reports it, as it always has
-                    if type_name in ROOT_TYPES:
+                    if type_name in ROOT_TYPES or self.operation.operation == OperationType.SUBSCRIPTION:
                         raise NotCompiled(f"{type_name}.{name}: {exc}") from exc
                     # Under a parent that may be null (a business not found), the field may never
                     # be resolved, and then nothing refuses it: the statement refuses it only
-                    # where it is reached, and the interpreter answers then, with its error.
+                    # where it is reached, and the interpreter answers then, with its error. (A
+                    # subscription's event cannot fall back that way: it is interpreted.)
                     sql = REFUSED_HERE
             parts.append(f"'{key}', {sql}")
         return f"json_build_object({', '.join(parts)})"
