@@ -24,8 +24,7 @@ SCHEMA = build_schema()._schema
 
 
 def test_each_field_and_input_the_registry_names_is_in_the_schema_and_back() -> None:
-    for type_name, table in {"Business": BUSINESSES, "Review": REVIEWS, "ReviewResponse": RESPONSES,
-                             "Category": CATEGORIES}.items():
+    for type_name, table in TYPES.items():
         type_ = SCHEMA.get_type(type_name)
         assert isinstance(type_, GraphQLObjectType)
         assert set(table.fields()) <= set(type_.fields), type_name
@@ -34,6 +33,40 @@ def test_each_field_and_input_the_registry_names_is_in_the_schema_and_back() -> 
     assert isinstance(business_input, GraphQLInputObjectType)
     # Every input field writes a column the registry names, and nothing else writes one.
     assert set(BUSINESSES.inputs()) == set(business_input.fields)
+
+
+TYPES = {"Business": BUSINESSES, "Review": REVIEWS, "ReviewResponse": RESPONSES, "Category": CATEGORIES}
+
+
+def test_a_registry_entry_is_the_field_the_input_the_compiled_field_and_the_webhook_key() -> None:
+    """One Column line makes all of these (a field added this way needs nothing else but its
+    migration): the GraphQL field with its type, nullability and description, the compiled
+    field, the input field, and the webhook node's key."""
+    from graphql import GraphQLNonNull, get_nullable_type
+
+    from gql.compiled.compiler import _FIELDS
+    from gql.webhooks.delivery import NODE_FIELDS
+
+    for type_name, table in TYPES.items():
+        type_ = SCHEMA.get_type(type_name)
+        assert isinstance(type_, GraphQLObjectType)
+        for column in table.columns:
+            if column.field is not None:
+                assert column.field in _FIELDS[type_name], (type_name, column.field)
+            if column.field is not None and column.python is not None:
+                field = type_.fields[column.field]
+                assert isinstance(field.type, GraphQLNonNull) is not column.nullable, (type_name, column.name)
+                assert field.description == column.description, (type_name, column.name)
+            assert (column.name in NODE_FIELDS[type_name]) is (column.shown and column.webhook)
+    business, business_input = SCHEMA.get_type("Business"), SCHEMA.get_type("BusinessInput")
+    assert isinstance(business, GraphQLObjectType) and isinstance(business_input, GraphQLInputObjectType)
+    for column in BUSINESSES.columns:
+        if column.input is not None and column.python is not None:
+            given = business_input.fields[column.input]
+            assert not isinstance(given.type, GraphQLNonNull) and given.description == column.input_description
+            if column.field is not None:  # the same type as the field shows
+                shown = business.fields[column.field].type
+                assert str(get_nullable_type(given.type)) == str(get_nullable_type(shown)), column.name
 
 
 async def test_a_migrated_database_matches_the_registry(server_url: str, migrated_template: str) -> None:

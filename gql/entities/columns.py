@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+TIMESTAMP = "timestamp with time zone"
+
 Form = Literal["value", "id", "timestamp", "enum"]
 """How a field shows its column: the value as it is; an ID (the UUID as text); a timestamp in
 ISO 8601; an enum name (the stored value in capitals)."""
@@ -22,6 +24,15 @@ class Column:
     form: Form = "value"
     input: str | None = None
     """The input field that writes it (camelCase), or None when no input does."""
+    python: Any = None
+    """The Python type of its field and input (None left out); given, the Strawberry type and
+    input get them from here (gql/schema/columns.py), else they declare them themselves."""
+    nullable: bool = False
+    """Its field may be null (the column may be)."""
+    description: str | None = None
+    """Of its GraphQL field."""
+    input_description: str | None = None
+    """Of its input field."""
     shown: bool = True
     """Read by the API (alone or as part of a field): the loaders select it."""
     webhook: bool = True

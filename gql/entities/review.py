@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from gql.entities.columns import Column, Table
+from datetime import date, datetime
 
-TIMESTAMP = "timestamp with time zone"
+from gql.entities.columns import TIMESTAMP, Column, Table
 
 REVIEWS = Table("business_reviews", (
     Column("id", "uuid", "id", form="id"),
     Column("business_id", "uuid"),
     Column("author_id", "uuid"),
-    Column("rating", "smallint", "rating"),
-    Column("title", "text", "title"),
-    Column("content", "text", "content"),
+    Column("rating", "smallint", "rating", python=int),
+    Column("title", "text", "title", python=str, nullable=True),
+    Column("content", "text", "content", python=str),
     Column("status", "text", "status", form="enum"),
-    Column("visit_date", "date", "visitDate"),
-    Column("helpful_count", "integer", "helpfulCount"),
-    Column("not_helpful_count", "integer", "notHelpfulCount"),
-    Column("version", "integer", "version"),
-    Column("created_at", TIMESTAMP, "createdAt", form="timestamp"),
-    Column("updated_at", TIMESTAMP, "updatedAt", form="timestamp"),
+    Column("visit_date", "date", "visitDate", python=date, nullable=True),
+    Column("helpful_count", "integer", "helpfulCount", python=int),
+    Column("not_helpful_count", "integer", "notHelpfulCount", python=int),
+    Column("version", "integer", "version", python=int),
+    Column("created_at", TIMESTAMP, "createdAt", form="timestamp", python=datetime),
+    Column("updated_at", TIMESTAMP, "updatedAt", form="timestamp", python=datetime),
 ))
 
 RESPONSES = Table("review_responses", (
@@ -27,7 +27,7 @@ RESPONSES = Table("review_responses", (
     Column("review_id", "uuid"),
     Column("business_id", "uuid"),
     Column("responder_id", "uuid"),
-    Column("content", "text", "content"),
-    Column("created_at", TIMESTAMP, "createdAt", form="timestamp"),
-    Column("updated_at", TIMESTAMP, "updatedAt", form="timestamp"),
+    Column("content", "text", "content", python=str),
+    Column("created_at", TIMESTAMP, "createdAt", form="timestamp", python=datetime),
+    Column("updated_at", TIMESTAMP, "updatedAt", form="timestamp", python=datetime),
 ))

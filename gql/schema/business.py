@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from gql.resolvers import search as search_resolvers
 from gql.resolvers import service_areas as service_area_resolvers
 from gql.resolvers import users as user_resolvers
 from gql.schema.category import Category, maybe_category
+from gql.schema.columns import column_fields
 from gql.schema.connection import Connection
 from gql.schema.enums import BusinessStatus, ReviewOrder, Weekday
 from gql.schema.listing import BusinessAttribute, BusinessBadge, Photo, SocialLink, listing_fields
@@ -92,44 +93,28 @@ def _special_hours(special: dict[str, Any]) -> list[SpecialHours]:
 
 
 @strawberry.type
+@column_fields(BUSINESSES)
 class Business:
+    """The fields that show one column as it is come from the registry (gql/entities/business.py)."""
+
     id: strawberry.ID
-    slug: str
-    name: str
-    description: str | None
-    short_description: str | None
     status: BusinessStatus
-    tags: list[str]
-    phone: str | None
-    email: str | None
-    website: str | None
     address: Address
     location: GeoPoint | None
-    timezone: str = strawberry.field(description="IANA time zone of the business, e.g. America/Chicago.")
     hours: list[OpeningInterval] = strawberry.field(description="The usual weekly hours.")
     special_hours: list[SpecialHours]
     is_open_now: bool = strawberry.field(
         description="Open at this moment in the business's own time zone, special hours included.")
     rating: float | None = strawberry.field(
         description="Mean of the published reviews' ratings; null before the first review.")
-    review_count: int = strawberry.field(description="Published reviews.")
     rating_distribution: list[RatingCount] = strawberry.field(
         description="Published reviews per star rating, 5 down to 1.")
     verified: bool
-    version: int = strawberry.field(
-        description="Increases with every edit; send it back as expectedVersion when updating.")
-    created_at: datetime
-    updated_at: datetime
     distance_meters: float | None = strawberry.field(
         description="From the location the query gave (search, nearby); null otherwise.")
     bearing_degrees: float | None = strawberry.field(
         description="Initial compass bearing from that location, 0-360 (0 = north).")
-    service_radius_meters: int | None = strawberry.field(
-        description="The business also serves everything this close to it.")
     photos: list[Photo] = strawberry.field(description="In the owner's order; the primary one marked.")
-    logo_url: str | None
-    cover_url: str | None
-    price_level: int | None = strawberry.field(description="1 (inexpensive) to 4 (very expensive).")
     attributes: list[BusinessAttribute]
     social_links: list[SocialLink]
     badges: list[BusinessBadge] = strawberry.field(description="CLAIMED when someone runs the listing, "
@@ -138,6 +123,7 @@ class Business:
     _primary_category_id: strawberry.Private[UUID]
     _secondary_category_ids: strawberry.Private[list[UUID]]
     _owner_id: strawberry.Private[UUID | None]
+    _review_count: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Business:
@@ -162,6 +148,7 @@ class Business:
             **listing_fields(row), _id=row["id"],
             _primary_category_id=row["primary_category_id"],
             _secondary_category_ids=list(row["secondary_category_ids"]), _owner_id=row["owner_id"],
+            _review_count=row["review_count"],
         )
 
     @strawberry.field
@@ -182,7 +169,7 @@ class Business:
 
         page = await review_resolvers.business_reviews(
             info.context, self._id, order_by.value, first, after)
-        review_count = self.review_count
+        review_count = self._review_count
 
         async def count() -> int:
             return review_count

@@ -18,6 +18,7 @@ from gql.resolvers import service_areas
 from gql.resolvers.inputs import column_patch, input_id, invalid
 from gql.resolvers.writes import perform, reload
 from gql.schema.business import Business, maybe_business
+from gql.schema.columns import column_inputs
 from gql.schema.enums import BusinessStatus, Weekday
 from gql.schema.listing import (
     MAX_PHOTOS,
@@ -55,35 +56,17 @@ class SpecialHoursInput:
 
 @strawberry.input(description="Fields of a business; on update, only the fields given change "
                               "(null clears an optional one).")
+@column_inputs(BUSINESSES)
 class BusinessInput:
-    name: str | None = UNSET
-    slug: str | None = UNSET
-    legal_name: str | None = UNSET
-    description: str | None = UNSET
-    short_description: str | None = UNSET
+    """The inputs that write one column as they are given come from the registry
+    (gql/entities/business.py); those stored as something else are declared here."""
+
     primary_category_id: strawberry.ID | None = UNSET
     secondary_category_ids: list[strawberry.ID] | None = UNSET
-    tags: list[str] | None = UNSET
-    phone: str | None = UNSET
-    email: str | None = UNSET
-    website: str | None = UNSET
-    address_line1: str | None = UNSET
-    address_line2: str | None = UNSET
-    city: str | None = UNSET
-    state: str | None = UNSET
-    zip: str | None = UNSET
-    country: str | None = UNSET
-    latitude: float | None = UNSET
-    longitude: float | None = UNSET
-    service_radius_meters: int | None = UNSET
-    timezone: str | None = strawberry.field(default=UNSET, description="IANA zone, e.g. America/Denver.")
     hours: list[OpeningIntervalInput] | None = UNSET
     special_hours: list[SpecialHoursInput] | None = UNSET
     photos: list[PhotoInput] | None = strawberry.field(
         default=UNSET, description=f"At most {MAX_PHOTOS}, in order; replaces the list.")
-    logo_url: str | None = UNSET
-    cover_url: str | None = UNSET
-    price_level: int | None = strawberry.field(default=UNSET, description="1 to 4.")
     attributes: list[BusinessAttribute] | None = strawberry.field(
         default=UNSET, description="Replaces the set.")
     social_links: list[SocialLinkInput] | None = strawberry.field(
@@ -106,21 +89,21 @@ class BusinessInput:
         special: Any = self.special_hours
         if isinstance(special, list):
             special = {d.date.isoformat(): [[i.opens, i.closes] for i in d.intervals] for d in special}
-        if isinstance(self.price_level, int) and not 1 <= self.price_level <= 4:
+        given = {name: getattr(self, attribute_of(name)) for name in BUSINESSES.inputs()}
+        if isinstance(given["priceLevel"], int) and not 1 <= given["priceLevel"] <= 4:
             raise invalid("priceLevel", "priceLevel must be 1 to 4")
         # The inputs stored as something else than they are given; the others as they are.
         stored = {
             "primaryCategoryId": ids(self.primary_category_id, "primaryCategoryId"),
             "secondaryCategoryIds": ids(self.secondary_category_ids, "secondaryCategoryIds"),
-            "website": checked_url(self.website, "website"), "hours": hours, "specialHours": special,
-            "photos": photos_column(self.photos), "logoUrl": checked_url(self.logo_url, "logoUrl"),
-            "coverUrl": checked_url(self.cover_url, "coverUrl"),
+            "website": checked_url(given["website"], "website"), "hours": hours, "specialHours": special,
+            "photos": photos_column(self.photos), "logoUrl": checked_url(given["logoUrl"], "logoUrl"),
+            "coverUrl": checked_url(given["coverUrl"], "coverUrl"),
             "attributes": attributes_column(self.attributes),
             "socialLinks": social_links_column(self.social_links),
         }
-        return column_patch({
-            name: (column, stored[name] if name in stored else getattr(self, attribute_of(name)))
-            for name, column in BUSINESSES.inputs().items()})
+        return column_patch({name: (column, stored.get(name, given[name]))
+                             for name, column in BUSINESSES.inputs().items()})
 
 
 @strawberry.type

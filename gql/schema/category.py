@@ -12,6 +12,7 @@ from gql.context import Context
 from gql.entities.category import CATEGORIES
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import categories as resolvers
+from gql.schema.columns import column_fields
 from gql.schema.connection import Connection
 from gql.schema.enums import BusinessOrder
 
@@ -22,24 +23,19 @@ BusinessRef = Annotated["Business", strawberry.lazy("gql.schema.business")]
 
 
 @strawberry.type
+@column_fields(CATEGORIES)
 class Category:
     id: strawberry.ID
-    slug: str
-    name: str
-    description: str | None
-    icon: str | None
-    level: int = strawberry.field(description="Depth in the tree; top-level categories are 0.")
-    business_count: int = strawberry.field(
-        description="Listed businesses in this category or any of its sub-categories.")
     _id: strawberry.Private[UUID]
     _parent_id: strawberry.Private[UUID | None]
     _path: strawberry.Private[list[UUID]]
+    _slug: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Category:
         return cls(
             **CATEGORIES.values(row), id=strawberry.ID(str(row["id"])), _id=row["id"],
-            _parent_id=row["parent_id"], _path=list(row["path"]),
+            _parent_id=row["parent_id"], _path=list(row["path"]), _slug=row["slug"],
         )
 
     @strawberry.field
@@ -62,7 +58,7 @@ class Category:
     ) -> Connection[BusinessRef]:
         from gql.schema.business import Business
 
-        flt = business_resolvers.BusinessFilter(category_slug=self.slug)
+        flt = business_resolvers.BusinessFilter(category_slug=self._slug)
         page = await business_resolvers.business_page(info.context, flt, order_by.value, first, after)
         return Connection.from_page(
             page, Business.from_row, lambda: business_resolvers.business_count(info.context, flt)

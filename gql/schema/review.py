@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from gql.entities.review import RESPONSES, REVIEWS
 from gql.resolvers import businesses as business_resolvers
 from gql.resolvers import reviews as resolvers
 from gql.resolvers import users as user_resolvers
+from gql.schema.columns import column_fields
 from gql.schema.enums import ReviewStatus
 from gql.schema.user import User, maybe_user
 
@@ -24,11 +24,9 @@ BusinessRef = Annotated["Business", strawberry.lazy("gql.schema.business")]
 
 
 @strawberry.type(description="The business's public answer to a review.")
+@column_fields(RESPONSES)
 class ReviewResponse:
     id: strawberry.ID
-    content: str
-    created_at: datetime
-    updated_at: datetime
     _responder_id: strawberry.Private[UUID | None]
 
     @classmethod
@@ -42,18 +40,10 @@ class ReviewResponse:
 
 
 @strawberry.type
+@column_fields(REVIEWS)
 class Review:
     id: strawberry.ID
-    rating: int
-    title: str | None
-    content: str
     status: ReviewStatus
-    visit_date: date | None
-    helpful_count: int
-    not_helpful_count: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
     _id: strawberry.Private[UUID]
     _business_id: strawberry.Private[UUID]
     _author_id: strawberry.Private[UUID]
