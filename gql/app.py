@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -40,7 +40,6 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql.compiled import fast_path
 from gql.compiled.extension import RawJSON
 from gql.compiled.plans import PLANS
 from gql.context import Context
@@ -52,11 +51,14 @@ from gql.edge.graphiql import ASSETS_DIR, ASSETS_PATH, self_hosted
 from gql.edge.graphql_http import GRAPHQL_RESPONSE, JSON, error_response, negotiate
 from gql.edge.http_caching import FAILED, labelled_for_caches
 from gql.edge.persisted_documents import DOCUMENT_ID, PersistedDocuments
-from gql.edge.request_checks import BadRequest, check_request
 from gql.edge.socket_credentials import socket_credentials
 from gql.edge.websocket_protocol import TransportWSHandler
 from gql.entities.columns import check_catalog
 from gql.entities.tables import TABLES
+from gql.front.body_check import BodyCheck
+from gql.front.client_headers import ClientHeaders
+from gql.front.compiled_first import CompiledFirst
+from gql.front.credentials import Credentials
 from gql.identity.auth import ANONYMOUS, InvalidToken, identity_from_authorization
 from gql.identity.sealing import check_data_key
 from gql.identity.token_holders import KeyRateLimited, TokenHolders
@@ -73,8 +75,8 @@ from gql.observability.metrics import (
 )
 from gql.observability.tracing import start_tracing, stop_tracing, traced, tracing_configured
 from gql.postgres.maintenance import run_periodically
-from gql.postgres.outage import DATABASE_LOST, RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
-from gql.postgres.replica import READ_AFTER, ReplicaRouter, stop_watching
+from gql.postgres.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE
+from gql.postgres.replica import ReplicaRouter, stop_watching
 from gql.realtime.audiences import LiveFeed
 from gql.realtime.feed import SharedViews
 from gql.realtime.hub import ChangeHub
@@ -126,6 +128,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self.replica: ReplicaRouter | None = None
         self.persisted: PersistedDocuments | None = None
         self.holders: TokenHolders | None = None
+        self.front: ASGIApp = BodyCheck(
+            Credentials(ClientHeaders(CompiledFirst(self._answer_graphql, self.core_schema, settings,
+                                                    lambda: self.pool, lambda: self.replica)),
+                        self._token_holders, settings.jwt_secret),
+            settings.limits.max_body_bytes, settings.limits.max_batch)
+        """The layers before GraphQL (gql/front)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -147,66 +155,26 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _answer_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         sent = Request(scope)
-        accept = sent.headers.get("accept")
         if sent.method == "GET":
             send = labelled_for_caches(sent, send, self.settings.get_max_age_seconds)
-        try:
-            checked = await check_request(scope, receive, self.settings.limits.max_body_bytes,
-                                          self.settings.limits.max_batch)
-            receive = checked.receive
-        except BadRequest as refused:
-            await error_response(refused.status, str(refused), code=refused.code, accept=accept)(
-                scope, receive, send)
-            return
+        await self.front(scope, receive, send)
+
+    async def _answer_graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Inside the front layers: Strawberry, with our extensions and the interpreter."""
         request = Request(scope, receive)
-        # A bad token is refused before GraphQL runs: a client that sent credentials must
-        # never be served silently as anonymous.
-        assert self.holders is not None
-        try:
-            scope.setdefault("state", {})["identity"] = await self.holders.current(
-                identity_from_authorization(request.headers.get("authorization"), self.settings.jwt_secret))
-        except DATABASE_LOST:
-            await error_response(503, DatabaseUnavailable().message, code=SERVICE_UNAVAILABLE, accept=accept,
-                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)
-            return
-        except InvalidToken as exc:
-            await error_response(401, f"Invalid token: {exc}", code="UNAUTHENTICATED", accept=accept,
-                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})(
-                scope, receive, send)
-            return
-        except KeyRateLimited:
-            await error_response(429, "Too many requests with this API key; retry shortly.",
-                                 code="RATE_LIMITED", accept=accept, headers={"Retry-After": "1"})(
-                scope, receive, send)
-            return
-        client_id = request.headers.get("x-client-id")
-        problem = None if client_id is None else client_id_problem(client_id)
-        if problem is not None:
-            await error_response(400, f"Header X-Client-Id {problem}", code="BAD_REQUEST",
-                                 accept=accept)(scope, receive, send)
-            return
-        read_after = request.headers.get("x-read-after")
-        if read_after is not None and not READ_AFTER.match(read_after):
-            await error_response(400, "Header X-Read-After must be the value a write answered with "
-                                 "(a WAL position such as 0/16B3740)", code="BAD_REQUEST",
-                                 accept=accept)(scope, receive, send)
-            return
-        scope["state"]["read_after"] = read_after
-        if checked.body is not None and request.method == "POST" and self.settings.compiled_reads:
-            assert self.pool is not None  # a document seen before: the short way, if it can
-            fast = await fast_path.answer(checked.body, self.core_schema, self.settings, self.pool,
-                                          scope["state"], client_id, accept, self.replica, read_after)
-            if fast is not None:
-                await fast(scope, receive, send)
-                return
         try:
             response = await self.run(request)
         except HTTPException as exc:  # Strawberry's refusals, as GraphQL error documents
             wrong_method = exc.status_code == 405
             allow = {"Allow": "POST" if request.method == "GET" else "GET, POST"} if wrong_method else None
-            response = error_response(exc.status_code, exc.reason, accept=accept, headers=allow,
-                                      code="METHOD_NOT_ALLOWED" if wrong_method else "BAD_REQUEST")
+            code = "METHOD_NOT_ALLOWED" if wrong_method else "BAD_REQUEST"
+            response = error_response(exc.status_code, exc.reason, accept=request.headers.get("accept"),
+                                      headers=allow, code=code)
         await response(scope, receive, send)
+
+    def _token_holders(self) -> TokenHolders:
+        assert self.holders is not None, "made by the app's lifespan"
+        return self.holders
 
     @property
     def subscription_count(self) -> int:
