@@ -614,14 +614,15 @@ async def test_reports_compile_for_whom_they_are_for_and_are_refused_to_others(s
                     assert report["totalViews"] == 6 and report["uniqueVisitors"] == 4
                     assert report["clicks"]["call"] == 2 and report["to"] == str(TODAY)
                 else:  # the database refuses; the interpreter reports it, naming the argument
-                    assert fast["extensions"]["executor"] == "interpreted: the compiled statement was refused"
+                    assert fast["extensions"]["executor"].startswith("interpreted: the compiled statement was refused")
                     assert fast["errors"][0]["extensions"]["argument"] == "businessId"
             stats = "{ platformStats { refreshedAt weekly { week businesses reviews users } topCities { city activity } } }"
             fast = await ask(http, servers.compiled, servers.tokens[role], stats, {})
             assert without_extensions(fast) == without_extensions(
                 await ask(http, servers.interpreted, servers.tokens[role], stats, {}))
-            assert fast["extensions"]["executor"] == ("compiled" if role == "admin" else
-                                                      "interpreted: the compiled statement was refused")
+            executor = fast["extensions"]["executor"]
+            assert executor == "compiled" if role == "admin" else \
+                executor.startswith("interpreted: the compiled statement was refused")
 
 
 async def test_autocomplete_and_service_areas_compile(servers: Servers) -> None:
@@ -751,7 +752,7 @@ async def test_an_argument_refused_under_a_missing_parent_is_still_one_statement
         assert missing["data"] == {"business": None} and "errors" not in missing
         assert missing["extensions"] == {"sqlStatements": 1, "executor": "compiled"}
         found = await ask(http, servers.compiled, None, query, {"slug": servers.slugs[0]})
-        assert found["extensions"]["executor"] == "interpreted: the compiled statement was refused"
+        assert found["extensions"]["executor"].startswith("interpreted: the compiled statement was refused")
         assert 'Argument "first" must be between 0 and 100' in found["errors"][0]["message"]
         assert without_extensions(found) == without_extensions(
             await ask(http, servers.interpreted, None, query, {"slug": servers.slugs[0]}))
@@ -836,9 +837,9 @@ async def test_recording_traffic_compiles_and_answers_as_the_interpreter(servers
             assert without_extensions(fast) == without_extensions(slow), variables
             executor = fast["extensions"]["executor"]
             if how == "compiled":
-                assert (executor, fast["extensions"]["sqlStatements"]) == ("compiled", 1)
+                assert (executor, fast["extensions"]["sqlStatements"]) == ("compiled", 1), (variables, fast)
             elif how == "refused":
-                assert executor == "interpreted: the compiled statement was refused"
+                assert executor.startswith("interpreted: the compiled statement was refused")
                 assert [e["field"] for e in fast["data"]["recordBusinessView"]["errors"]] == \
                     ["businessId" if variables["id"] == servers.world.draft_id else "timeOnPageSeconds"]
             else:

@@ -69,7 +69,7 @@ class CompiledReads(SchemaExtension):
             if isinstance(exc, asyncpg.PostgresError) and from_postgres(exc) is not None:
                 # A refusal of the SQL (businessAnalytics of a business you do not run): the
                 # interpreter meets it again and reports it as the client's error.
-                self.executor = "interpreted: the compiled statement was refused"
+                self.executor = f"interpreted: the compiled statement was refused ({exc.sqlstate})"
                 return
             log.warning("a compiled read failed (%s); interpreting it", type(exc).__name__)
             self.executor = f"interpreted: the compiled statement failed ({type(exc).__name__})"
