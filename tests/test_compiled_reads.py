@@ -741,6 +741,12 @@ def test_a_plan_serves_every_value_of_a_variable_that_is_only_a_parameter() -> N
                       plans.NotCompiled)
     assert plan(either, {"id": None, "slug": "other-slug"}).params == ["other-slug"]
 
+    # A variable the plan never reads (under a skipped field) must still hold a valid value.
+    skipped = "query($w: Boolean!, $n: Int) { business(slug: \"x\") { name reviews(first: $n) @include(if: $w) { totalCount } } }"
+    assert plan(skipped, {"w": False, "n": 5})
+    invalid = plans.planned(SCHEMA, parse(skipped), skipped, None, {"w": False, "n": "five"})
+    assert isinstance(invalid, plans.NotCompiled) and "$n" in str(invalid)  # the interpreter's error
+
 
 async def test_an_argument_refused_under_a_missing_parent_is_still_one_statement(servers: Servers) -> None:
     """A nested argument the interpreter refuses only matters where its field is reached: under
@@ -754,8 +760,10 @@ async def test_an_argument_refused_under_a_missing_parent_is_still_one_statement
         found = await ask(http, servers.compiled, None, query, {"slug": servers.slugs[0]})
         assert found["extensions"]["executor"].startswith("interpreted: the compiled statement was refused")
         assert 'Argument "first" must be between 0 and 100' in found["errors"][0]["message"]
-        assert without_extensions(found) == without_extensions(
-            await ask(http, servers.interpreted, None, query, {"slug": servers.slugs[0]}))
+        slow = await ask(http, servers.interpreted, None, query, {"slug": servers.slugs[0]})
+        assert without_extensions(found) == without_extensions(slow)
+        # Refused once (by the front, which had seen the document compiled), not twice.
+        assert found["extensions"]["sqlStatements"] == slow["extensions"]["sqlStatements"], (found, slow)
 
 
 BY_VARIABLES: list[tuple[str, str]] = [

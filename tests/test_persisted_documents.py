@@ -16,6 +16,11 @@ import pytest
 
 from gql.edge.persisted_documents import sha256_of
 from tests.support import REPOSITORY, FeedClient, ServerThread
+from tests.world import PASSWORD, SIGN_UP
+
+HOOK = """mutation Hook($selection: String) {
+  createWebhook(url: "http://127.0.0.1:9/hooks", topics: [BUSINESS], selection: $selection) {
+    created { webhook { id } } errors { field code } } }"""
 
 CATEGORIES = "{ categories { slug } }"
 
@@ -50,12 +55,15 @@ async def test_in_allowlist_mode_only_registered_documents_run(seeded_url: str, 
     (tmp_path / "roots.graphql").write_text(registered)
     other = "subscription { changes { cursor } }"
     (tmp_path / "manifest.json").write_text(json.dumps({sha256_of(other): other}))
+    (tmp_path / "sign_up.graphql").write_text(SIGN_UP)
+    (tmp_path / "hook.graphql").write_text(HOOK)
     done = subprocess.run([sys.executable, "-m", "gql", "documents", "register", str(tmp_path / "roots.graphql"),
-                           str(tmp_path / "manifest.json")], cwd=REPOSITORY, capture_output=True, text=True,
+                           str(tmp_path / "manifest.json"), str(tmp_path / "sign_up.graphql"),
+                           str(tmp_path / "hook.graphql")], cwd=REPOSITORY, capture_output=True, text=True,
                           env={**os.environ, "DATABASE_URL": seeded_url}, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "registered 2 new" in done.stdout
-    settings = Settings.from_env({"GQL_PERSISTED_DOCUMENTS": "allowlist"})
+    assert "registered 4 new" in done.stdout
+    settings = Settings.from_env({"GQL_PERSISTED_DOCUMENTS": "allowlist", "GQL_WEBHOOK_ALLOW_PRIVATE": "1"})
     with ServerThread(create_app(settings, seeded_url)) as server:
         async with httpx.AsyncClient(base_url=server.url) as http:
             by_hash = (await http.post("/graphql", json={"extensions": persisted(registered)})).json()
@@ -67,6 +75,14 @@ async def test_in_allowlist_mode_only_registered_documents_run(seeded_url: str, 
                 answer = (await http.post("/graphql", json=refused)).json()
                 assert answer["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_ALLOWED", answer
                 assert "data" not in answer or answer["data"] is None
+            # A webhook's selection would be a document of its own, never registered: refused.
+            signed = (await http.post("/graphql", json={"query": SIGN_UP, "variables": {
+                "email": "allowlisted@example.com", "password": PASSWORD, "name": "Allowlisted"}})).json()
+            token = signed["data"]["signUp"]["token"]
+            for selection, errors in (("{ id name }", [("selection", "VALIDATION")]), (None, [])):
+                made = (await http.post("/graphql", headers={"authorization": f"Bearer {token}"}, json={
+                    "query": HOOK, "variables": {"selection": selection}})).json()["data"]["createWebhook"]
+                assert [(e["field"], e["code"]) for e in made["errors"]] == errors, made
         async with FeedClient(server.port) as client:
             op = await client.subscribe("subscription { changes { entityId } }")
             message = await client.message()

@@ -110,6 +110,9 @@ class Statement:
     """The variables whose values the statement's text depends on (a page size, a filter, an
     @include): a plan is kept per value of these, and per presence and nullness of every
     variable; any other variable is a Binding or not read at all."""
+    unread: tuple[tuple[str, GraphQLInputType], ...] = ()
+    """The operation's other variables, with their types: not read (under a skipped field),
+    but a request's value for one must still be a valid one (plans.py checks it)."""
 
 
 def compile_query(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -353,7 +356,10 @@ class _Compiler:
         shaping = frozenset(self.shaping)
         # A variable read as a value somewhere is keyed by it: it needs no binding elsewhere.
         bindings = tuple(b for b in self.bindings if b.variable not in shaping)
-        return Statement(sql, self.params, self.valid_on, writes, bindings, shaping)
+        bound = {b.variable for b in bindings}
+        unread = tuple((name, type_) for name, type_ in self.variable_types.items()
+                       if name not in shaping and name not in bound)
+        return Statement(sql, self.params, self.valid_on, writes, bindings, shaping, unread)
 
     # --- shared shapes ------------------------------------------------------------------------
 

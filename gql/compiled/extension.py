@@ -13,6 +13,7 @@ from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
 from gql.compiled.compiler import NotCompiled
+from gql.compiled.fast_path import REFUSED
 from gql.compiled.plans import compiled_names, planned
 from gql.context import Context
 from gql.edge.document_cache import DOCUMENTS
@@ -44,6 +45,10 @@ class CompiledReads(SchemaExtension):
     async def _answer(self, context: Context) -> None:
         execution = self.execution_context
         assert execution.graphql_document is not None
+        refused = getattr(context.request.state, REFUSED, None)
+        if refused is not None:  # by the front's try of this very statement (fast_path.py)
+            self.executor = f"interpreted: the compiled statement was refused ({refused})"
+            return
         assert execution.query is not None
         try:
             found = planned(execution.schema._schema, execution.graphql_document, execution.query,

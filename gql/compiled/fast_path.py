@@ -27,6 +27,9 @@ from gql.observability.metrics import note_operation
 from gql.postgres.outage import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE, DatabaseUnavailable
 from gql.settings import Settings
 
+REFUSED = "compiled_refused"
+"""The request state's key for the SQLSTATE of a compiled statement the database refused here."""
+
 if TYPE_CHECKING:
     from gql.postgres.replica import ReplicaRouter
 
@@ -58,8 +61,11 @@ async def answer(body: dict[str, Any], schema: GraphQLSchema, settings: Settings
                          replica=replica, read_after=read_after)
     try:
         data = await db.run_compiled(statement.sql, statement.params, writes=statement.writes)
-    except asyncpg.PostgresError:
-        return None  # refused by the database, nothing written: the ordinary way answers
+    except asyncpg.PostgresError as exc:
+        # Refused by the database, nothing written: the ordinary way answers, interpreted (the
+        # same statement would only be refused again).
+        state[REFUSED] = exc.sqlstate
+        return None
     except Exception:
         if statement.writes:  # it may have been written: never twice (no retry of a recorder)
             return error_response(503, DatabaseUnavailable().message, code=SERVICE_UNAVAILABLE, accept=accept,

@@ -16,7 +16,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLInputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    Undefined,
+)
 from graphql.utilities import coerce_input_value
 
 from gql.compiled.compiler import NotCompiled, Statement, compile_event, compile_query, param_text, plain
@@ -80,12 +87,20 @@ def _expired(found: Statement | NotCompiled) -> bool:
 def _with_values(found: Statement | NotCompiled, variables: dict[str, Any]) -> Statement | NotCompiled:
     """A kept plan with this request's values in its bound parameters. A value the compiler
     would not have taken (its conversion refuses it) is the interpreter's to report."""
-    if isinstance(found, NotCompiled) or not found.bindings:
+    if isinstance(found, NotCompiled):
+        return found
+    for name, type_ in found.unread:
+        if variables.get(name) is not None:
+            try:
+                _coerced(variables[name], type_)
+            except GraphQLError as exc:
+                return NotCompiled(f"${name}: {exc.message}")
+    if not found.bindings:
         return found
     params = list(found.params)
     for binding in found.bindings:
         try:
-            value = plain(coerce_input_value(variables[binding.variable], binding.type_))
+            value = plain(_coerced(variables[binding.variable], binding.type_))
             if binding.convert is not None:
                 value = binding.convert(value)
         except (GraphQLError, NotCompiled) as exc:
@@ -106,6 +121,14 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
+def _coerced(value: Any, type_: GraphQLInputType) -> Any:
+    """A variable's value as its type takes it; raises GraphQLError for one it does not."""
+    coerced = coerce_input_value(value, type_)
+    if coerced is Undefined:
+        raise GraphQLError(f"{json.dumps(value, default=str)[:64]} is not a valid {type_}")
+    return coerced
+
+
 def _key(shape: list[Any], variables: dict[str, Any] | None = None,
          shaping: frozenset[str] = frozenset()) -> str:
     values = None if variables is None else {name: variables.get(name) for name in shaping}
@@ -119,7 +142,8 @@ def plan_bytes(found: Statement | NotCompiled) -> int:
     if isinstance(found, NotCompiled):
         return fixed + str_bytes(str(found))
     return (fixed + str_bytes(found.sql) + sum(PARAM_BYTES + len(p or "") for p in found.params)
-            + BINDING_BYTES * len(found.bindings) + sum(str_bytes(v) for v in found.shaping))
+            + BINDING_BYTES * (len(found.bindings) + len(found.unread))
+            + sum(str_bytes(v) for v in found.shaping))
 
 
 def only_operation(document: DocumentNode) -> str | None:

@@ -11,6 +11,7 @@ from uuid import UUID
 import strawberry
 
 from gql.context import Context
+from gql.edge.persisted_documents import ALLOWLIST
 from gql.resolvers import webhooks as resolvers
 from gql.resolvers.changes import encode_change_cursor
 from gql.resolvers.inputs import input_id, invalid
@@ -124,6 +125,9 @@ class WebhookMutations:
     ) -> CreatedWebhookPayload:
         async def make() -> CreatedWebhook:
             business = None if business_id is None else input_id(business_id, "businessId")
+            if selection is not None and info.context.settings.persisted_documents == ALLOWLIST:
+                # Only registered documents run on this server: a selection would be one more.
+                raise invalid("selection", "not accepted here: this server runs registered documents only")
             if selection is not None:
                 compiled = event_statement(info.schema._schema, selection, [t.value for t in topics])
                 if isinstance(compiled, str):

@@ -49,7 +49,7 @@ from gql.identity.data_key import DataKey
 from gql.identity.token_holders import key_identity
 from gql.loaders import Loaders
 from gql.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_EVENTS
-from gql.postgres.outage import DATABASE_LOST
+from gql.postgres.outage import DATABASE_LOST, DatabaseUnavailable
 from gql.realtime.change import EVENT_POSITION, Change
 from gql.resolvers.changes import encode_change_cursor, visible_changes
 from gql.settings import WebhookSettings
@@ -322,7 +322,10 @@ class WebhookWorker:
         for change in changes:
             params = list(statement.params)
             params[EVENT_POSITION] = str(change.seq)
-            data = await db.run_compiled(statement.sql, params)
+            try:
+                data = await db.run_compiled(statement.sql, params)
+            except DatabaseUnavailable as exc:  # an outage, as the other path meets it (DATABASE_LOST),
+                raise ConnectionError("the database is unavailable") from exc  # not a failed delivery
             if data is not None:
                 answer = json.loads(data)["changes"]
                 events.append(_event(sub, change, answer["tombstone"], answer["node"]))
