@@ -35,15 +35,16 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     Undefined,
+    ValueNode,
     VariableNode,
     is_input_type,
-    visit,
 )
-from graphql.language import Visitor
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from gql.arguments.weekdays import Weekday
@@ -469,15 +470,16 @@ class Arguments(Mapping[str, Any]):
         return self[name] is not None
 
 
-def _variables_in(node: Any) -> frozenset[str]:
-    found: set[str] = set()
-
-    class Variables(Visitor):
-        def enter_variable(self, variable: VariableNode, *_: Any) -> None:
-            found.add(variable.name.value)
-
-    visit(node, Variables())
-    return frozenset(found)
+def _variables_in(node: ValueNode) -> frozenset[str]:
+    """The variables a value is made of (a value node is a variable, a list, an object or a
+    literal)."""
+    if isinstance(node, VariableNode):
+        return frozenset((node.name.value,))
+    if isinstance(node, ListValueNode):
+        return frozenset().union(*(_variables_in(v) for v in node.values))
+    if isinstance(node, ObjectValueNode):
+        return frozenset().union(*(_variables_in(f.value) for f in node.fields))
+    return frozenset()
 
 
 def param_text(value: Any, sql_type: str) -> str | None:
