@@ -697,7 +697,7 @@ def test_a_default_window_is_compiled_again_the_next_day() -> None:
     assert isinstance(fresh, plans.Statement) and fresh.valid_on == TODAY and str(TODAY) in fresh.params
     yesterday = TODAY - timedelta(days=1)
     stale = dataclasses.replace(fresh, valid_on=yesterday, params=[str(yesterday)])
-    plans.PLANS.keep(plans._key([query, None, []], {}, fresh.shaping), stale, 1000)
+    plans.PLANS.keep(plans._key([query, None, False, []], {}, fresh.shaping), stale, 1000)
     again = plans.planned(SCHEMA, document, query, None, None)
     assert again == fresh
 

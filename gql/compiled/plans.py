@@ -54,7 +54,8 @@ def planned(schema: GraphQLSchema, document: DocumentNode, query: str, operation
     once per shape, then kept. A failure of the compiler itself (a bug) is raised, not kept.
     `event`: a sync-feed subscription, compiled to answer one change (compiler.compile_event)."""
     variables = variables or {}
-    shape = [query, operation_name or only_operation(document),
+    # `event` apart: a subscription's text asked over HTTP is refused, never its event's plan.
+    shape = [query, operation_name or only_operation(document), event,
              sorted((name, value is None) for name, value in variables.items())]
     shape_key = _key(shape)
     known = PLANS.get(shape_key)
