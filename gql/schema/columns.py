@@ -42,6 +42,6 @@ def _added(cls: type[T], fields: list[tuple[str, Any, str | None]], default: Any
             setattr(cls, name, strawberry.field(default=UNSET, description=description))
         elif description is not None:
             setattr(cls, name, strawberry.field(description=description))
-    first = dict(list(declared.items())[:1]) if "id" in declared else {}
+    first = {"id": declared["id"]} if "id" in declared else {}
     cls.__annotations__ = {**first, **made, **{k: v for k, v in declared.items() if k not in first}}
     return cls
