@@ -10,6 +10,8 @@ fragments (`{ ... on Review { rating } ... on ReviewResponse { content } }`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
 
 from gql.compiled.compiler import NotCompiled, Statement
@@ -20,6 +22,8 @@ from gql.schema.document_cost import DocumentCost
 MAX_SELECTION_BYTES = 4096
 """As the database's check has it (migration 0027)."""
 MAX_SELECTION_TOKENS = 1000
+MAX_CHECKED = 256
+"""Selections kept checked and compiled (at most 20 webhooks an account; 4 KB a selection)."""
 
 ONE_TYPE: dict[tuple[str, ...], str] = {("business",): "Business", ("category",): "Category"}
 """Topics whose changes are all of one type: a selection of theirs is made on that type."""
@@ -42,7 +46,13 @@ def event_statement(schema: GraphQLSchema, selection: str, topics: list[str]) ->
         return f"at most {MAX_SELECTION_BYTES} bytes"
     if not selection.strip().startswith("{"):
         return "a selection set in braces, e.g. { id name }"
-    text = event_document(selection, topics)
+    return _checked(schema, selection, tuple(sorted(set(topics))))
+
+
+@lru_cache(maxsize=MAX_CHECKED)
+def _checked(schema: GraphQLSchema, selection: str, topics: tuple[str, ...]) -> Statement | str:
+    """Parsed, validated and compiled once per selection, not for every delivery."""
+    text = event_document(selection, list(topics))
     try:
         document = parse(text, no_location=True, max_tokens=MAX_SELECTION_TOKENS)
     except GraphQLError as exc:
